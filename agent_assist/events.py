@@ -1,0 +1,227 @@
+"""Events: the one output contract of the engine.
+
+Every stage emits frozen dataclasses from this module. The CLI prints them as JSON lines
+(``to_json``), the GUI bridge forwards the very same objects as Qt signals, the session
+store persists their JSON form. Times are seconds from the start of the call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+Speaker = Literal["customer", "agent"]
+SPEAKERS: tuple[Speaker, Speaker] = ("customer", "agent")
+SENTIMENT_LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
+Trend = Literal["rising", "steady", "falling"]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of all events. ``type`` names the event in its JSON form."""
+
+    type: ClassVar[str] = "event"
+
+    def to_dict(self) -> dict[str, Any]:
+        body = _plain(self)
+        assert isinstance(body, dict)
+        return {"type": self.type, **body}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    """Output of the sentiment model for one text."""
+
+    label: str
+    scores: dict[str, float]
+    emotion: str
+    emotion_scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def valence(self) -> float:
+        """Positive minus negative probability, in [-1, 1]."""
+        return self.scores.get("positive", 0.0) - self.scores.get("negative", 0.0)
+
+
+@dataclass(frozen=True)
+class TranscriptPartial(Event):
+    """Provisional text of an utterance that is still going on."""
+
+    type: ClassVar[str] = "partial"
+    speaker: Speaker
+    start: float
+    end: float
+    text: str
+    stable_text: str = ""
+
+
+@dataclass(frozen=True)
+class TranscriptFinal(Event):
+    """A finished utterance with its words, confidence and (customer or agent) sentiment."""
+
+    type: ClassVar[str] = "transcript"
+    speaker: Speaker
+    start: float
+    end: float
+    text: str
+    confidence: float
+    sentiment: Sentiment | None = None
+    reliable: bool = True
+    words: tuple[Word, ...] = ()
+    no_speech_prob: float = 0.0
+    avg_logprob: float = 0.0
+
+
+@dataclass(frozen=True)
+class MoodUpdate(Event):
+    """Smoothed mood of one speaker after an utterance."""
+
+    type: ClassVar[str] = "mood"
+    speaker: Speaker
+    time: float
+    score: float
+    trend: Trend
+    uncertain: bool
+    label: str = "neutral"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What triggered a suggestion: the words (or signal) and when."""
+
+    kind: str
+    detail: str
+    time: float
+    speaker: Speaker | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion(Event):
+    type: ClassVar[str] = "suggestion"
+    id: str
+    title: str
+    prompt: str
+    priority: int
+    time: float
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class VoiceCues(Event):
+    """Signal-level cues of one speaker, computed without a model."""
+
+    type: ClassVar[str] = "cues"
+    speaker: Speaker
+    time: float
+    words_per_minute: float | None = None
+    loudness_db: float | None = None
+    loudness_vs_baseline_db: float | None = None
+    talk_over_s: float = 0.0
+    silence_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Latency(Event):
+    """Per-utterance latency measured by the live pipeline (seconds)."""
+
+    type: ClassVar[str] = "latency"
+    speaker: Speaker
+    utterance_end: float
+    to_transcript: float
+    to_mood: float
+    to_guidance: float
+
+
+PipelineState = Literal[
+    "starting",
+    "loading",
+    "listening",
+    "paused",
+    "stopped",
+    "behind",
+    "device_lost",
+    "no_device",
+    "error",
+    "info",
+]
+
+
+@dataclass(frozen=True)
+class PipelineStatus(Event):
+    type: ClassVar[str] = "status"
+    state: PipelineState
+    message: str
+    time: float = 0.0
+    lag: float = 0.0
+    role: Speaker | None = None
+
+
+@dataclass(frozen=True)
+class CallSummary(Event):
+    type: ClassVar[str] = "summary"
+    call: str
+    duration: float
+    talk_share: dict[str, float]
+    mood_start: float | None
+    mood_end: float | None
+    mood_min: float | None
+    negative_seconds: float
+    sentiment_counts: dict[str, int]
+    suggestions: tuple[str, ...] = ()
+    utterances: int = 0
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (
+        TranscriptPartial,
+        TranscriptFinal,
+        MoodUpdate,
+        Suggestion,
+        VoiceCues,
+        Latency,
+        PipelineStatus,
+        CallSummary,
+    )
+}
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event from its JSON form (used by the session store and the review window)."""
+    body = dict(data)
+    cls = EVENT_TYPES[body.pop("type")]
+    if cls is TranscriptFinal:
+        if body.get("sentiment") is not None:
+            body["sentiment"] = Sentiment(**body["sentiment"])
+        body["words"] = tuple(Word(**w) for w in body.get("words", ()))
+    if cls is Suggestion:
+        body["evidence"] = tuple(Evidence(**e) for e in body.get("evidence", ()))
+    if cls is CallSummary:
+        body["suggestions"] = tuple(body.get("suggestions", ()))
+    return cls(**body)

@@ -1,0 +1,83 @@
+"""Where resources, models, config, data and logs live.
+
+Three layouts are supported: the source tree (``resources/`` and ``models/`` beside the
+package), an installed wheel (the same folders under ``<prefix>/share/agent-assist``) and a
+PyInstaller bundle (under ``sys._MEIPASS``). ``AGENT_ASSIST_HOME`` overrides the search.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "agent-assist"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _candidate_roots() -> list[Path]:
+    roots: list[Path] = []
+    if env := os.environ.get("AGENT_ASSIST_HOME"):
+        roots.append(Path(env))
+    if bundle := getattr(sys, "_MEIPASS", None):
+        roots.append(Path(bundle))
+    roots.append(_PACKAGE_DIR.parent)
+    roots.append(Path(sys.prefix) / "share" / APP_NAME)
+    return roots
+
+
+def app_root() -> Path:
+    """The folder that holds ``resources/`` and ``models/`` for this layout."""
+    for root in _candidate_roots():
+        if (root / "resources").is_dir() and (root / "models").is_dir():
+            return root
+    return _PACKAGE_DIR.parent
+
+
+def is_frozen() -> bool:
+    return bool(getattr(sys, "frozen", False))
+
+
+def resources_dir() -> Path:
+    return app_root() / "resources"
+
+
+def models_dir() -> Path:
+    return app_root() / "models"
+
+
+def sample_call() -> Path:
+    return resources_dir() / "samples" / "sample_call.wav"
+
+
+def default_playbook() -> Path:
+    return resources_dir() / "playbooks" / "default.toml"
+
+
+def user_config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def user_config_file() -> Path:
+    return user_config_dir() / "config.toml"
+
+
+def system_config_file() -> Path:
+    """The site-wide config that IT manages, read before the user's."""
+    if env := os.environ.get("AGENT_ASSIST_SYSTEM_CONFIG"):
+        return Path(env)
+    if sys.platform == "win32":
+        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / APP_NAME / "config.toml"
+    if sys.platform == "darwin":
+        return Path("/Library/Application Support") / APP_NAME / "config.toml"
+    return Path("/etc/xdg") / APP_NAME / "config.toml"
+
+
+def user_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def user_log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
