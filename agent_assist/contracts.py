@@ -68,3 +68,17 @@ class Guidance(Protocol):
     def tick(self, now: float) -> list[Suggestion]:
         """Time passes with no event (silence, hold); return suggestions that fire."""
         ...
+
+
+class Runner(Protocol):
+    """A running pipeline (live capture or real-time replay) as the GUI drives it.
+
+    Events are delivered to the ``on_event`` callback given at construction, from the worker
+    thread; the GUI bridge re-emits them on the GUI thread.
+    """
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def set_paused(self, paused: bool) -> None: ...
