@@ -49,7 +49,7 @@ def models_dir() -> Path:
 
 
 def sample_call() -> Path:
-    return resources_dir() / "samples" / "sample_call.wav"
+    return resources_dir() / "samples" / "sample_call.flac"
 
 
 def default_playbook() -> Path:

@@ -1,0 +1,165 @@
+"""The call engine: utterances in (in time order), events out.
+
+``CallEngine`` runs transcription, sentiment, mood and guidance for one call. It has no threads
+and no audio I/O: the file analyser and the live pipeline both feed it utterances from their
+segmenters and forward the events it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from agent_assist.config import Config
+from agent_assist.contracts import Guidance, SentimentModel, Transcriber, Utterance
+from agent_assist.events import (
+    SPEAKERS,
+    CallSummary,
+    Event,
+    MoodUpdate,
+    Speaker,
+    Suggestion,
+    TranscriptFinal,
+    VoiceCues,
+    Word,
+)
+from agent_assist.mood import MoodTracker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CallStats:
+    """What the call summary needs, accumulated as events pass."""
+
+    speech_seconds: Counter[str] = field(default_factory=Counter)
+    sentiment_counts: Counter[str] = field(default_factory=Counter)
+    customer_moods: list[MoodUpdate] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    utterances: int = 0
+
+    def add(self, event: Event) -> None:
+        if isinstance(event, TranscriptFinal):
+            self.utterances += 1
+            self.speech_seconds[event.speaker] += event.end - event.start
+            if event.speaker == "customer" and event.sentiment is not None:
+                self.sentiment_counts[event.sentiment.label] += 1
+        elif isinstance(event, MoodUpdate) and event.speaker == "customer":
+            self.customer_moods.append(event)
+        elif isinstance(event, Suggestion):
+            self.suggestions.append(event.id)
+
+    def negative_seconds(self, duration: float, negative_below: float) -> float:
+        total = 0.0
+        moods = self.customer_moods
+        for mood, following in zip(moods, [*moods[1:], None], strict=True):
+            until = following.time if following else duration
+            if mood.score < negative_below:
+                total += max(0.0, until - mood.time)
+        return total
+
+    def summary(self, call: str, duration: float, negative_below: float) -> CallSummary:
+        talk = sum(self.speech_seconds.values())
+        scores = [m.score for m in self.customer_moods]
+        return CallSummary(
+            call=call,
+            duration=duration,
+            talk_share={s: (self.speech_seconds[s] / talk if talk else 0.0) for s in SPEAKERS},
+            mood_start=scores[0] if scores else None,
+            mood_end=scores[-1] if scores else None,
+            mood_min=min(scores) if scores else None,
+            negative_seconds=self.negative_seconds(duration, negative_below),
+            sentiment_counts={label: self.sentiment_counts[label] for label in
+                              ("negative", "neutral", "positive")},
+            suggestions=tuple(self.suggestions),
+            utterances=self.utterances,
+        )
+
+
+def shift_words(words: tuple[Word, ...], offset: float) -> tuple[Word, ...]:
+    return tuple(Word(w.start + offset, w.end + offset, w.text, w.probability) for w in words)
+
+
+class CallEngine:
+    """Transcribe → sentiment → mood → guidance for the utterances of one call."""
+
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        sentiment: SentimentModel,
+        guidance: Guidance | None,
+        config: Config,
+        call_name: str = "call",
+    ) -> None:
+        self.transcriber = transcriber
+        self.sentiment = sentiment
+        self.guidance = guidance
+        self.config = config
+        self.call_name = call_name
+        self.mood = MoodTracker(config.mood, config.guidance.min_confidence)
+        self.stats = CallStats()
+        self._last_text: dict[Speaker, str] = {}
+        self._last_turn: str | None = None
+
+    def transcript(self, utterance: Utterance) -> TranscriptFinal | None:
+        """Transcribe and score one utterance; None when nothing was said."""
+        result = self.transcriber.transcribe(utterance.audio)
+        text = result.text.strip()
+        if not text:
+            return None
+        context = self._last_turn if self.config.sentiment.use_context else None
+        sentiment = self.sentiment.score([text], [context])[0]
+        self._last_turn = text
+        return TranscriptFinal(
+            speaker=utterance.speaker,
+            start=utterance.start,
+            end=utterance.end,
+            text=text,
+            confidence=result.confidence,
+            sentiment=sentiment,
+            reliable=result.reliable,
+            words=shift_words(result.words, utterance.start),
+            no_speech_prob=result.no_speech_prob,
+            avg_logprob=result.avg_logprob,
+        )
+
+    def on_utterance(self, utterance: Utterance) -> list[Event]:
+        final = self.transcript(utterance)
+        if final is None:
+            return []
+        return self.on_transcript(final)
+
+    def on_transcript(self, final: TranscriptFinal) -> list[Event]:
+        events: list[Event] = [final]
+        mood = self.mood.update(final)
+        if mood is not None:
+            events.append(mood)
+        for event in list(events):
+            events += self._guide(event)
+        self._record(events)
+        return events
+
+    def on_cues(self, cues: VoiceCues) -> list[Event]:
+        events: list[Event] = [cues, *self._guide(cues)]
+        self._record(events)
+        return events
+
+    def tick(self, now: float) -> list[Event]:
+        if self.guidance is None:
+            return []
+        events: list[Event] = list(self.guidance.tick(now))
+        self._record(events)
+        return events
+
+    def finish(self, duration: float) -> list[Event]:
+        return [self.stats.summary(self.call_name, duration, self.config.mood.negative_below)]
+
+    def _guide(self, event: Event) -> list[Suggestion]:
+        if self.guidance is None:
+            return []
+        return self.guidance.observe(event)
+
+    def _record(self, events: list[Event]) -> None:
+        for event in events:
+            self.stats.add(event)

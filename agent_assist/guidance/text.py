@@ -1,0 +1,227 @@
+"""Normalising ASR-style text and matching playbook phrases against it.
+
+Both the transcript and the playbook phrases go through ``normalize``, so they meet in one
+form: lowercase, no punctuation, contractions expanded (``I'm`` -> ``i am``), fillers dropped
+(``um``, ``uh``), stuttered repeats collapsed (``I I want`` -> ``i want``) and numbers as digits
+(``three`` -> ``3``, ``third`` -> ``3rd``, ``twenty-five`` -> ``25``, ``twice`` -> ``2 times``).
+
+Phrase syntax: words separated by spaces, where
+
+* ``word*`` matches any word starting with ``word`` (``cancel*``: cancel, cancelled, cancelling),
+* ``a|b|c`` matches one word out of the alternatives,
+* a lone ``*`` matches a gap of 0 to 3 words (``called * 3 times``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_GAP = 3
+
+FILLERS = frozenset(
+    "um umm uh uhh uhm erm er ah ahh eh hm hmm mm mmm mhm".split()
+)
+_S_IS = frozenset("it that what there here he she who where how".split())
+_IRREGULAR = {
+    "won't": ["will", "not"],
+    "can't": ["can", "not"],
+    "cannot": ["can", "not"],
+    "shan't": ["shall", "not"],
+    "ain't": ["is", "not"],
+    "let's": ["let", "us"],
+}
+_SUFFIXES = (("n't", "not"), ("'m", "am"), ("'re", "are"), ("'ve", "have"), ("'ll", "will"),
+             ("'d", "would"))
+
+_UNITS = "zero one two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_CARDINAL = {
+    **{w: i for i, w in enumerate(_UNITS)},
+    **{w: 10 + i for i, w in enumerate(_TEENS)},
+    **{w: 20 + 10 * i for i, w in enumerate(_TENS)},
+}
+_ORDINAL = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+    "nineteenth": 19, "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50,
+}
+_MULTIPLIERS = {"twice": 2, "thrice": 3}
+_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
+_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Normalised words, each with the index of the original (whitespace-split) word."""
+
+    words: tuple[str, ...]
+    origin: tuple[int, ...]
+    raw: tuple[str, ...]
+
+    def excerpt(self, first: int, last: int, context: int = 3) -> str:
+        """The original words behind normalised words ``first..last``, with some context."""
+        lo = max(0, self.origin[first] - context)
+        hi = min(len(self.raw), self.origin[last] + context + 1)
+        text = " ".join(self.raw[lo:hi])
+        return ("…" if lo > 0 else "") + text + ("…" if hi < len(self.raw) else "")
+
+
+def _ordinal_suffix(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _expand(word: str) -> list[str]:
+    """Expand one lowercase word's contraction; drop other apostrophes."""
+    if word in _IRREGULAR:
+        return list(_IRREGULAR[word])
+    for suffix, full in _SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix):
+            return [word[: -len(suffix)], full]
+    if word.endswith("'s"):
+        base = word[:-2]
+        return [base, "is"] if base in _S_IS else [base]
+    return [word.replace("'", "")]
+
+
+def _numbers(words: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Turn number words into digits: ``twenty five`` -> ``25``, ``third`` -> ``3rd``."""
+    out: list[tuple[str, int]] = []
+    i = 0
+    while i < len(words):
+        word, origin = words[i]
+        if word in _MULTIPLIERS:
+            out += [(str(_MULTIPLIERS[word]), origin), ("times", origin)]
+            i += 1
+            continue
+        if word in _TENS and i + 1 < len(words):
+            nxt = words[i + 1][0]
+            if nxt in _UNITS[1:]:
+                out.append((str(_CARDINAL[word] + _CARDINAL[nxt]), origin))
+                i += 2
+                continue
+            if nxt in _ORDINAL and _ORDINAL[nxt] < 10:
+                out.append((_ordinal_suffix(_CARDINAL[word] + _ORDINAL[nxt]), origin))
+                i += 2
+                continue
+        if word in _CARDINAL:
+            out.append((str(_CARDINAL[word]), origin))
+        elif word in _ORDINAL:
+            out.append((_ordinal_suffix(_ORDINAL[word]), origin))
+        else:
+            out.append((word, origin))
+        i += 1
+    return out
+
+
+def normalize(text: str) -> Tokens:
+    """Normalise ASR text for matching (see the module docstring)."""
+    raw = tuple(text.split())
+    pieces: list[tuple[str, int]] = []
+    for index, word in enumerate(raw):
+        cleaned = _THOUSANDS_RE.sub("", word.lower().replace("\u2019", "'"))
+        for part in _WORD_RE.findall(cleaned):
+            pieces += [(w, index) for w in _expand(part) if w and w not in FILLERS]
+    merged: list[tuple[str, int]] = []
+    for word, origin in _numbers(pieces):
+        if not merged or merged[-1][0] != word:
+            merged.append((word, origin))
+    return Tokens(tuple(w for w, _ in merged), tuple(o for _, o in merged), raw)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One position of a phrase: exact words and/or word prefixes; ``gap`` is a lone ``*``."""
+
+    exact: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    gap: bool = False
+
+    def accepts(self, word: str) -> bool:
+        return word in self.exact or any(word.startswith(p) for p in self.prefixes)
+
+
+class PhraseSyntaxError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A compiled playbook phrase."""
+
+    text: str
+    slots: tuple[_Slot, ...]
+
+    def search(self, tokens: Tokens) -> tuple[int, int] | None:
+        """First (leftmost) match as (first, last) normalised word index, or None."""
+        for start in range(len(tokens.words)):
+            end = self._match(tokens.words, start, 0)
+            if end is not None:
+                return start, end
+        return None
+
+    def _match(self, words: tuple[str, ...], pos: int, slot: int) -> int | None:
+        if slot == len(self.slots):
+            return pos - 1
+        current = self.slots[slot]
+        if current.gap:
+            for skip in range(MAX_GAP + 1):
+                if pos + skip > len(words):
+                    break
+                end = self._match(words, pos + skip, slot + 1)
+                if end is not None:
+                    return end
+            return None
+        if pos < len(words) and current.accepts(words[pos]):
+            return self._match(words, pos + 1, slot + 1)
+        return None
+
+
+def _compile_alternative(alt: str, phrase: str) -> tuple[str | None, str | None]:
+    """Return (exact word, prefix) for one alternative of a slot."""
+    prefix = alt.endswith("*")
+    words = normalize(alt.rstrip("*")).words
+    if len(words) != 1:
+        raise PhraseSyntaxError(f"'{alt}' in '{phrase}' must be one word")
+    return (None, words[0]) if prefix else (words[0], None)
+
+
+def compile_phrase(phrase: str) -> Phrase:
+    """Compile a playbook phrase; raise PhraseSyntaxError when it cannot match anything."""
+    slots: list[_Slot] = []
+    literal: list[str] = []
+
+    def flush() -> None:
+        slots.extend(_Slot(frozenset({w})) for w in normalize(" ".join(literal)).words)
+        literal.clear()
+
+    for part in phrase.split():
+        if part != "*" and "|" not in part and not part.endswith("*"):
+            literal.append(part)
+            continue
+        flush()
+        if part == "*":
+            slots.append(_Slot(gap=True))
+        else:
+            exact: set[str] = set()
+            prefixes: list[str] = []
+            for alt in part.split("|"):
+                word, prefix = _compile_alternative(alt, phrase)
+                if word:
+                    exact.add(word)
+                if prefix:
+                    prefixes.append(prefix)
+            slots.append(_Slot(frozenset(exact), tuple(prefixes)))
+    flush()
+    while slots and slots[0].gap:
+        slots.pop(0)
+    while slots and slots[-1].gap:
+        slots.pop()
+    if not slots:
+        raise PhraseSyntaxError(f"'{phrase}' has no words to match")
+    # Consecutive literal words that normalise to a repeat were collapsed in the text too.
+    deduped = [s for i, s in enumerate(slots) if i == 0 or s != slots[i - 1] or s.gap]
+    return Phrase(phrase, tuple(deduped))

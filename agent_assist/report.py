@@ -1,0 +1,140 @@
+"""Readable and tabular forms of the engine's events (terminal timeline, CSV rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.markup import escape
+
+from agent_assist.events import (
+    CallSummary,
+    Event,
+    MoodUpdate,
+    PipelineStatus,
+    Suggestion,
+    TranscriptFinal,
+)
+
+TREND_ARROWS = {"rising": "↑", "steady": "→", "falling": "↓"}
+LABEL_STYLES = {"negative": "red", "neutral": "yellow", "positive": "green"}
+TRANSCRIPT_COLUMNS = [
+    "call", "speaker", "start", "end", "text", "confidence", "reliable", "sentiment",
+    "negative", "neutral", "positive", "emotion", "mood",
+]  # fmt: skip
+SUMMARY_COLUMNS = [
+    "call", "status", "error", "duration", "utterances", "talk_share_customer", "talk_share_agent",
+    "mood_start", "mood_end", "mood_min", "negative_seconds", "customer_negative",
+    "customer_neutral", "customer_positive", "suggestions",
+]  # fmt: skip
+
+
+def clock(seconds: float) -> str:
+    minutes, rest = divmod(max(0.0, seconds), 60)
+    return f"{int(minutes):02d}:{rest:04.1f}"
+
+
+def timeline_line(event: Event) -> str | None:
+    """One line of rich markup for the terminal timeline, or None for events it skips."""
+    if isinstance(event, TranscriptFinal):
+        sentiment = event.sentiment
+        mark = ""
+        if sentiment is not None:
+            style = LABEL_STYLES.get(sentiment.label, "white")
+            mark = f" [{style}]{sentiment.label} {sentiment.scores[sentiment.label]:.2f}"
+            mark += f", {sentiment.emotion}[/{style}]"
+        caution = " [dim](unreliable)[/dim]" if not event.reliable else ""
+        who = "CUSTOMER" if event.speaker == "customer" else "agent   "
+        return f"{clock(event.start)}  [bold]{who}[/bold]  {escape(event.text)}{mark}{caution}"
+    if isinstance(event, MoodUpdate) and event.speaker == "customer":
+        style = LABEL_STYLES.get(event.label, "white")
+        hint = " (uncertain)" if event.uncertain else ""
+        return (
+            f"{clock(event.time)}            [{style}]mood {event.score:+.2f} "
+            f"{TREND_ARROWS[event.trend]} {event.label}{hint}[/{style}]"
+        )
+    if isinstance(event, Suggestion):
+        trigger = "; ".join(f"{e.kind}: {e.detail}" for e in event.evidence)
+        return (
+            f"{clock(event.time)}            [bold magenta]suggest[/bold magenta] "
+            f"[magenta]{escape(event.title)}[/magenta] — {escape(event.prompt)}"
+            f" [dim](trigger: {escape(trigger)})[/dim]"
+        )
+    if isinstance(event, PipelineStatus) and event.state in ("error", "behind"):
+        return f"[red]{escape(event.message)}[/red]"
+    return None
+
+
+def summary_lines(summary: CallSummary) -> list[str]:
+    def fmt(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:+.2f}"
+
+    share = ", ".join(f"{k} {v:.0%}" for k, v in summary.talk_share.items())
+    counts = ", ".join(f"{k} {v}" for k, v in summary.sentiment_counts.items())
+    fired = ", ".join(summary.suggestions) or "none"
+    return [
+        f"[bold]Summary of {escape(summary.call)}[/bold]",
+        f"  duration {clock(summary.duration)}, {summary.utterances} utterances, talk share: {share}",
+        f"  customer mood: start {fmt(summary.mood_start)}, end {fmt(summary.mood_end)}, "
+        f"min {fmt(summary.mood_min)}, negative for {summary.negative_seconds:.0f} s",
+        f"  customer sentiment: {counts}",
+        f"  suggestions: {escape(fired)}",
+    ]
+
+
+def transcript_rows(call: str, events: Iterable[Event]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    mood: dict[str, float] = {}
+    for event in events:
+        if isinstance(event, MoodUpdate):
+            mood[event.speaker] = event.score
+            if rows and rows[-1]["speaker"] == event.speaker and rows[-1]["mood"] == "":
+                rows[-1]["mood"] = round(event.score, 3)
+        if not isinstance(event, TranscriptFinal):
+            continue
+        scores = event.sentiment.scores if event.sentiment else {}
+        rows.append({
+            "call": call,
+            "speaker": event.speaker,
+            "start": round(event.start, 2),
+            "end": round(event.end, 2),
+            "text": event.text,
+            "confidence": round(event.confidence, 3),
+            "reliable": event.reliable,
+            "sentiment": event.sentiment.label if event.sentiment else "",
+            "negative": round(scores.get("negative", 0.0), 3),
+            "neutral": round(scores.get("neutral", 0.0), 3),
+            "positive": round(scores.get("positive", 0.0), 3),
+            "emotion": event.sentiment.emotion if event.sentiment else "",
+            "mood": "",
+        })  # fmt: skip
+    return rows
+
+
+def summary_row(summary: CallSummary) -> dict[str, Any]:
+    def num(value: float | None) -> Any:
+        return "" if value is None else round(value, 3)
+
+    return {
+        "call": summary.call,
+        "status": "ok",
+        "error": "",
+        "duration": round(summary.duration, 2),
+        "utterances": summary.utterances,
+        "talk_share_customer": num(summary.talk_share.get("customer")),
+        "talk_share_agent": num(summary.talk_share.get("agent")),
+        "mood_start": num(summary.mood_start),
+        "mood_end": num(summary.mood_end),
+        "mood_min": num(summary.mood_min),
+        "negative_seconds": round(summary.negative_seconds, 1),
+        "customer_negative": summary.sentiment_counts.get("negative", 0),
+        "customer_neutral": summary.sentiment_counts.get("neutral", 0),
+        "customer_positive": summary.sentiment_counts.get("positive", 0),
+        "suggestions": " ".join(summary.suggestions),
+    }
+
+
+def failed_row(call: str, error: str) -> dict[str, Any]:
+    row = dict.fromkeys(SUMMARY_COLUMNS, "")
+    row.update(call=call, status="failed", error=error)
+    return row

@@ -1,0 +1,396 @@
+"""Plain-Python state behind the widgets (no Qt): what to show, given the events so far.
+
+Widgets subscribe to these models and paint them; all decisions (which suggestions stay
+visible, what the status line says, which points the sparkline holds) live here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Literal
+
+from agent_assist.events import (
+    SPEAKERS,
+    CallSummary,
+    Event,
+    MoodUpdate,
+    PipelineStatus,
+    Speaker,
+    Suggestion,
+    TranscriptFinal,
+    TranscriptPartial,
+    Trend,
+)
+
+RGB = tuple[int, int, int]
+MOOD_RED: RGB = (214, 48, 49)
+MOOD_AMBER: RGB = (240, 165, 0)
+MOOD_GREEN: RGB = (39, 174, 96)
+MOOD_GREY: RGB = (128, 128, 128)
+TREND_ARROWS: dict[Trend, str] = {"rising": "↑", "steady": "→", "falling": "↓"}
+
+
+def _mix(a: RGB, b: RGB, t: float) -> RGB:
+    return (
+        round(a[0] + (b[0] - a[0]) * t),
+        round(a[1] + (b[1] - a[1]) * t),
+        round(a[2] + (b[2] - a[2]) * t),
+    )
+
+
+def mood_rgb(score: float | None) -> RGB:
+    """Red at -1, amber at 0, green at +1; grey when there is no score yet."""
+    if score is None or not math.isfinite(score):
+        return MOOD_GREY
+    s = max(-1.0, min(1.0, score))
+    return _mix(MOOD_RED, MOOD_AMBER, s + 1.0) if s < 0 else _mix(MOOD_AMBER, MOOD_GREEN, s)
+
+
+def mood_number(score: float) -> str:
+    """The meter's number: the score as a signed percentage (-100 … +100)."""
+    value = round(max(-1.0, min(1.0, score)) * 100)
+    return f"{value:+d}" if value else "0"
+
+
+@dataclass
+class MoodState:
+    """The mood of one speaker: latest value and a bounded history for the sparkline."""
+
+    window_s: float = 180.0
+    score: float | None = None
+    trend: Trend = "steady"
+    uncertain: bool = False
+    label: str = "neutral"
+    history: deque[tuple[float, float]] = field(default_factory=deque)
+
+    def update(self, event: MoodUpdate) -> None:
+        self.score = event.score
+        self.trend = event.trend
+        self.uncertain = event.uncertain
+        self.label = event.label
+        self.history.append((event.time, event.score))
+        while self.history and self.history[0][0] < event.time - self.window_s:
+            self.history.popleft()
+
+    @property
+    def arrow(self) -> str:
+        return TREND_ARROWS[self.trend]
+
+    @property
+    def number(self) -> str:
+        return "–" if self.score is None else mood_number(self.score)
+
+    def sparkline(self) -> list[tuple[float, float]]:
+        """Points (x in [0, 1] over the window, score) oldest first."""
+        if not self.history:
+            return []
+        end = self.history[-1][0]
+        start = end - self.window_s
+        return [((t - start) / self.window_s, s) for t, s in self.history]
+
+
+@dataclass
+class Caption:
+    speaker: Speaker
+    text: str = ""
+    provisional: bool = False
+    time: float = 0.0
+    sentiment: str | None = None
+
+
+class CaptionsModel:
+    """The last line of each speaker; a partial replaces it provisionally until the final."""
+
+    def __init__(self) -> None:
+        self.lines: dict[Speaker, Caption] = {s: Caption(s) for s in SPEAKERS}
+
+    def partial(self, event: TranscriptPartial) -> Caption:
+        line = Caption(event.speaker, event.text.strip(), True, event.end)
+        self.lines[event.speaker] = line
+        return line
+
+    def final(self, event: TranscriptFinal) -> Caption:
+        label = event.sentiment.label if event.sentiment else None
+        line = Caption(event.speaker, event.text.strip(), False, event.end, label)
+        self.lines[event.speaker] = line
+        return line
+
+
+FeedbackAction = Literal["used", "dismissed"]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    suggestion_id: str
+    action: FeedbackAction
+    at: float
+    """Call time (seconds) of the last event seen when the agent acted."""
+
+
+class SuggestionDeck:
+    """The visible suggestion cards: newest first, at most ``max_visible``.
+
+    A suggestion that fires again replaces its old card (moves to the front); a card the
+    agent dismissed or used leaves the deck, and the action is kept in ``feedback``.
+    """
+
+    def __init__(self, max_visible: int = 3) -> None:
+        self.max_visible = max_visible
+        self.cards: list[Suggestion] = []
+        self.feedback: list[Feedback] = []
+        self.fired: list[Suggestion] = []
+
+    def add(self, suggestion: Suggestion) -> None:
+        self.fired.append(suggestion)
+        self.cards = [c for c in self.cards if c.id != suggestion.id]
+        self.cards.insert(0, suggestion)
+        del self.cards[self.max_visible :]
+
+    def act(self, suggestion_id: str, action: FeedbackAction, at: float) -> Feedback | None:
+        if not any(c.id == suggestion_id for c in self.cards):
+            return None
+        self.cards = [c for c in self.cards if c.id != suggestion_id]
+        entry = Feedback(suggestion_id, action, at)
+        self.feedback.append(entry)
+        return entry
+
+    def clear(self) -> None:
+        self.cards.clear()
+
+
+def evidence_text(suggestion: Suggestion, limit: int = 2) -> str:
+    """'customer: "this is the third time I'm calling"' for the card's trigger line."""
+    parts = []
+    for item in suggestion.evidence[:limit]:
+        who = f"{item.speaker}: " if item.speaker else ""
+        detail = item.detail.strip()
+        if item.kind in {"phrase", "text", "words", "transcript", "keyword", "intent"}:
+            detail = f"“{detail}”"
+        parts.append(f"{who}{detail}")
+    return " · ".join(parts)
+
+
+StatusTone = Literal["ok", "busy", "warn", "error", "idle"]
+
+_STATE_TEXT: dict[str, tuple[str, StatusTone]] = {
+    "starting": ("Starting…", "busy"),
+    "loading": ("Loading model…", "busy"),
+    "listening": ("Listening", "ok"),
+    "paused": ("Paused (privacy)", "idle"),
+    "stopped": ("Stopped", "idle"),
+    "behind": ("Falling behind", "warn"),
+    "device_lost": ("Input device lost", "error"),
+    "no_device": ("No input device", "error"),
+    "error": ("Error", "error"),
+}
+
+
+class StatusModel:
+    """The status line: the pipeline state plus the latest info note (e.g. 'ASR on CPU')."""
+
+    def __init__(self) -> None:
+        self.state: str = "stopped"
+        self.message: str = ""
+        self.info: str = ""
+        self.lag: float = 0.0
+
+    def update(self, event: PipelineStatus) -> None:
+        if event.state == "info":
+            self.info = event.message
+            return
+        self.state = event.state
+        self.message = event.message
+        self.lag = event.lag
+
+    def set_local(self, state: str, message: str = "") -> None:
+        """A state the app itself knows (e.g. a runner that failed to import)."""
+        self.state = state
+        self.message = message
+
+    @property
+    def tone(self) -> StatusTone:
+        return _STATE_TEXT.get(self.state, ("", "idle"))[1]
+
+    @property
+    def running(self) -> bool:
+        return self.state in {"starting", "loading", "listening", "paused", "behind"}
+
+    def text(self) -> str:
+        title = _STATE_TEXT.get(self.state, (self.state.capitalize(), "idle"))[0]
+        if self.state == "behind" and self.lag > 0:
+            title = f"Falling behind ({self.lag:.1f} s)"
+        parts = [title]
+        if self.message and self.message.lower() != title.lower():
+            parts.append(self.message)
+        if self.info and self.state not in {"error", "no_device", "device_lost"}:
+            parts.append(self.info)
+        return " · ".join(parts)
+
+
+@dataclass
+class CallRecord:
+    """Everything of one call the review window needs, built from its events."""
+
+    transcripts: list[TranscriptFinal] = field(default_factory=list)
+    moods: dict[Speaker, list[MoodUpdate]] = field(
+        default_factory=lambda: {s: [] for s in SPEAKERS}
+    )
+    suggestions: list[Suggestion] = field(default_factory=list)
+    summary: CallSummary | None = None
+    events: list[Event] = field(default_factory=list)
+    feedback: list[Feedback] = field(default_factory=list)
+
+    @classmethod
+    def from_events(cls, events: list[Event]) -> CallRecord:
+        record = cls()
+        for event in events:
+            record.add(event)
+        return record
+
+    def add(self, event: Event) -> None:
+        if isinstance(event, TranscriptPartial):
+            return
+        self.events.append(event)
+        if isinstance(event, TranscriptFinal):
+            self.transcripts.append(event)
+        elif isinstance(event, MoodUpdate):
+            self.moods[event.speaker].append(event)
+        elif isinstance(event, Suggestion):
+            self.suggestions.append(event)
+        elif isinstance(event, CallSummary):
+            self.summary = event
+
+    @property
+    def empty(self) -> bool:
+        return not self.transcripts and not self.summary
+
+    @property
+    def duration(self) -> float:
+        if self.summary:
+            return self.summary.duration
+        ends = [t.end for t in self.transcripts] + [
+            m.time for ms in self.moods.values() for m in ms
+        ]
+        return max(ends, default=0.0)
+
+    def line_at(self, time: float) -> int | None:
+        """Index of the transcript line nearest to ``time`` (the timeline's click target)."""
+        if not self.transcripts:
+            return None
+        return min(
+            range(len(self.transcripts)),
+            key=lambda i: _distance(self.transcripts[i], time),
+        )
+
+
+def _distance(line: TranscriptFinal, time: float) -> float:
+    if line.start <= time <= line.end:
+        return 0.0
+    return min(abs(line.start - time), abs(line.end - time))
+
+
+def sentiment_of(line: TranscriptFinal) -> str:
+    return line.sentiment.label if line.sentiment else "neutral"
+
+
+Part = Literal["mood", "captions", "cards", "status"]
+
+
+class OverlayState:
+    """What the overlay shows, fed with every engine event; ``apply`` says which parts changed."""
+
+    def __init__(self, max_visible: int = 3, sparkline_window_s: float = 180.0) -> None:
+        self.moods: dict[Speaker, MoodState] = {
+            s: MoodState(window_s=sparkline_window_s) for s in SPEAKERS
+        }
+        self.captions = CaptionsModel()
+        self.deck = SuggestionDeck(max_visible)
+        self.status = StatusModel()
+        self.now = 0.0
+        self.mood_changes = 0
+        self.captions_shown = 0
+        self.suggestions_shown = 0
+
+    @property
+    def customer(self) -> MoodState:
+        return self.moods["customer"]
+
+    def apply(self, event: Event) -> set[Part]:
+        self.now = max(self.now, _event_time(event))
+        if isinstance(event, MoodUpdate):
+            self.moods[event.speaker].update(event)
+            self.mood_changes += 1
+            return {"mood"}
+        if isinstance(event, TranscriptPartial):
+            self.captions.partial(event)
+            return {"captions"}
+        if isinstance(event, TranscriptFinal):
+            self.captions.final(event)
+            self.captions_shown += 1
+            return {"captions"}
+        if isinstance(event, Suggestion):
+            self.deck.add(event)
+            self.suggestions_shown += 1
+            return {"cards"}
+        if isinstance(event, PipelineStatus):
+            self.status.update(event)
+            return {"status"}
+        return set()
+
+    def act(self, suggestion_id: str, action: FeedbackAction) -> Feedback | None:
+        return self.deck.act(suggestion_id, action, self.now)
+
+    def reset(self) -> None:
+        """A new call starts: forget moods, captions and cards (not the status)."""
+        window = self.customer.window_s
+        self.moods = {s: MoodState(window_s=window) for s in SPEAKERS}
+        self.captions = CaptionsModel()
+        self.deck = SuggestionDeck(self.deck.max_visible)
+        self.now = 0.0
+
+
+def _event_time(event: Event) -> float:
+    for name in ("time", "end", "duration"):
+        value = getattr(event, name, None)
+        if isinstance(value, int | float):
+            return float(value)
+    return 0.0
+
+
+Rect = tuple[int, int, int, int]
+
+
+def choose_position(
+    positions: dict[str, list[int]],
+    screens: list[tuple[str, Rect]],
+    size: tuple[int, int],
+) -> tuple[str, int, int] | None:
+    """Where the overlay goes on start: the most recently saved position (the last key)
+    on a screen that still exists, clamped inside that screen's available area."""
+    available = dict(screens)
+    for name in reversed(list(positions)):
+        point = positions[name]
+        if name not in available or len(point) != 2:
+            continue
+        x, y, w, h = available[name]
+        px = min(max(point[0], x), x + max(0, w - size[0]))
+        py = min(max(point[1], y), y + max(0, h - size[1]))
+        return name, px, py
+    return None
+
+
+def default_position(screen: Rect, size: tuple[int, int], margin: int = 24) -> tuple[int, int]:
+    """Top-right corner of the screen's available area."""
+    x, y, w, _ = screen
+    return x + max(0, w - size[0] - margin), y + margin
+
+
+def remember_position(
+    positions: dict[str, list[int]], screen: str, x: int, y: int
+) -> dict[str, list[int]]:
+    """A new positions map with ``screen`` last (the most recent)."""
+    updated = {k: v for k, v in positions.items() if k != screen}
+    updated[screen] = [x, y]
+    return updated
