@@ -288,9 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from agent_assist.store.commands import register as history
-
-    return [history]
+    return []
 
 
 def run_gui(args: argparse.Namespace) -> int:
