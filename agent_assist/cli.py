@@ -45,17 +45,23 @@ def load_config(args: argparse.Namespace) -> Config:
     return config_module.load(Path(args.config) if args.config else None)
 
 
+def load_layered(args: argparse.Namespace) -> config_module.LoadedConfig:
+    return config_module.load_layered(Path(args.config) if args.config else None)
+
+
 # ---------------------------------------------------------------- analyze
 
 
 class CallWriter:
     """Writes one call's events in the chosen format, to stdout or to a file per call."""
 
-    def __init__(self, fmt: str, out_dir: Path | None, console: Console, redact: bool) -> None:
+    def __init__(
+        self, fmt: str, out_dir: Path | None, console: Console, config: Config, redact: bool
+    ) -> None:
         self.fmt = fmt
         self.out_dir = out_dir
         self.console = console
-        self.redactor = _redactor() if redact else None
+        self.redactor = _redactor(config) if redact else None
         self._csv_header_done = False
 
     def stream(self, call: str) -> Callable[[Event], None] | None:
@@ -107,10 +113,10 @@ class CallWriter:
             console.print(line, highlight=False)
 
 
-def _redactor() -> Any:
+def _redactor(config: Config) -> Any:
     from agent_assist.redact import Redactor
 
-    return Redactor()
+    return Redactor(config.privacy.redact_keep)
 
 
 def write_csv(handle: TextIO, columns: list[str], rows: Iterable[dict[str, Any]], header: bool = True) -> None:
@@ -151,7 +157,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
     console = Console(file=sys.stdout, soft_wrap=True)
-    writer = CallWriter(args.format, out_dir, console, redact=not args.no_redact)
+    writer = CallWriter(args.format, out_dir, console, config, redact=not args.no_redact)
     summaries: list[dict[str, Any]] = []
     with Progress(console=Console(file=sys.stderr), disable=len(files) < 2, transient=True) as progress:
         task = progress.add_task("analysing calls", total=len(files))
@@ -288,13 +294,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    return []
+    from agent_assist.config_commands import register as config_commands
+    from agent_assist.live_commands import register as live_commands
+    from agent_assist.store.commands import register as history
+
+    return [history, live_commands, config_commands]
 
 
 def run_gui(args: argparse.Namespace) -> int:
     from agent_assist.ui.app import run_app
 
-    return run_app(sys.argv[:1], load_config(args), demo=args.demo)
+    loaded = load_layered(args)
+    return run_app(sys.argv[:1], loaded.config, demo=args.demo, locked=loaded.locked)
 
 
 def main(argv: list[str] | None = None) -> int:

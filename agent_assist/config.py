@@ -1,13 +1,20 @@
-"""One typed configuration, stored as TOML.
+"""One typed configuration, stored as TOML, layered: defaults ← system file ← user file.
 
 ``Config`` is a tree of pydantic models that forbid unknown keys, so a typo in a config file
-is an error that names the key (``asr.beam_size: ...``), never a silently ignored setting.
+is an error that names the file and key (``config.toml: asr.beam_size: ...``), never a silently
+ignored setting.
+
+The system file (``paths.system_config_file()``, managed by IT) is read before the user's. Its
+``[locked]`` table lists dotted keys (``"privacy.history"``) or whole sections (``"guidance"``)
+that keep the system (or default) value whatever the user file says; ``save`` never writes them
+and writes only what differs from defaults ← system, so later changes by IT still reach users.
 """
 
 from __future__ import annotations
 
 import logging
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,21 +36,21 @@ class AsrConfig(_Section):
     model_path: str = ""
     """A local CTranslate2 model directory, used when profile is "custom"."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    beam_size: int = Field(5, ge=1, le=10)
-    cpu_threads: int = Field(2, ge=1, le=64)
+    beam_size: int = Field(default=5, ge=1, le=10)
+    cpu_threads: int = Field(default=2, ge=1, le=64)
     language: str = "en"
-    no_speech_threshold: float = Field(0.6, ge=0.0, le=1.0)
-    log_prob_threshold: float = Field(-1.0, le=0.0)
-    compression_ratio_threshold: float = Field(2.4, gt=0.0)
-    partial_interval_s: float = Field(0.5, gt=0.0, le=5.0)
+    no_speech_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    log_prob_threshold: float = Field(default=-1.0, le=0.0)
+    compression_ratio_threshold: float = Field(default=2.4, gt=0.0)
+    partial_interval_s: float = Field(default=0.5, gt=0.0, le=5.0)
 
 
 class VadConfig(_Section):
-    threshold: float = Field(0.5, gt=0.0, lt=1.0)
-    min_speech_ms: int = Field(250, ge=0)
-    hangover_ms: int = Field(500, ge=0)
-    pre_roll_ms: int = Field(300, ge=0)
-    max_utterance_s: float = Field(15.0, gt=1.0, le=30.0)
+    threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    min_speech_ms: int = Field(default=250, ge=0)
+    hangover_ms: int = Field(default=500, ge=0)
+    pre_roll_ms: int = Field(default=300, ge=0)
+    max_utterance_s: float = Field(default=15.0, gt=1.0, le=30.0)
 
 
 class AudioConfig(_Section):
@@ -53,44 +60,46 @@ class AudioConfig(_Section):
     """Name (or part of it) of the agent's microphone."""
     stereo_left: Literal["agent", "customer"] = "agent"
     mono_role: Literal["agent", "customer"] = "customer"
-    queue_seconds: float = Field(30.0, gt=1.0)
-    max_lag_s: float = Field(3.0, gt=0.0)
+    queue_seconds: float = Field(default=30.0, gt=1.0)
+    max_lag_s: float = Field(default=3.0, gt=0.0)
 
 
 class SentimentConfig(_Section):
     model_path: str = ""
     """Empty: the bundled model."""
-    threads: int = Field(1, ge=1, le=64)
+    threads: int = Field(default=1, ge=1, le=64)
     use_context: bool = True
 
 
 class MoodConfig(_Section):
-    smoothing: float = Field(0.35, gt=0.0, le=1.0)
+    smoothing: float = Field(default=0.35, gt=0.0, le=1.0)
     """Weight of the newest utterance in the exponential moving average."""
-    trend_window_s: float = Field(30.0, gt=0.0)
-    trend_threshold: float = Field(0.15, gt=0.0)
-    negative_below: float = Field(-0.25, ge=-1.0, le=0.0)
+    trend_window_s: float = Field(default=30.0, gt=0.0)
+    trend_threshold: float = Field(default=0.15, gt=0.0)
+    negative_below: float = Field(default=-0.25, ge=-1.0, le=0.0)
 
 
 class GuidanceConfig(_Section):
     playbook: str = ""
     """Empty: the bundled default playbook."""
     enabled: bool = True
-    sensitivity: float = Field(1.0, ge=0.25, le=4.0)
-    min_confidence: float = Field(0.45, ge=0.0, le=1.0)
-    max_visible: int = Field(3, ge=1, le=10)
+    sensitivity: float = Field(default=1.0, ge=0.25, le=4.0)
+    min_confidence: float = Field(default=0.45, ge=0.0, le=1.0)
+    max_visible: int = Field(default=3, ge=1, le=10)
 
 
 class PrivacyConfig(_Section):
     history: bool = False
-    retention_days: int = Field(30, ge=1, le=3650)
+    retention_days: int = Field(default=30, ge=1, le=3650)
     voice_cues: bool = True
     redact_overlay: bool = False
+    redact_keep: list[str] = Field(default_factory=list)
+    """Regexes for ids that must not be redacted (e.g. order numbers the playbook mentions)."""
 
 
 class UiConfig(_Section):
-    opacity: float = Field(0.92, ge=0.3, le=1.0)
-    scale: float = Field(1.0, ge=0.5, le=3.0)
+    opacity: float = Field(default=0.92, ge=0.3, le=1.0)
+    scale: float = Field(default=1.0, ge=0.5, le=3.0)
     theme: Literal["dark", "light", "high-contrast"] = "dark"
     compact: bool = False
     click_through: bool = False
@@ -137,20 +146,137 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
 
 
+Layer = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """The effective config, where each dotted key came from, and what IT has locked."""
+
+    config: Config
+    origins: dict[str, str]
+    """``"default"``, ``"system:<path>"`` or ``"user:<path>"`` for every dotted key."""
+    locked: frozenset[str]
+    system_file: Path
+    user_file: Path
+    notes: tuple[str, ...] = field(default=())
+    """Warnings for the user, e.g. locked keys their file tried to change."""
+
+    def is_locked(self, key: str) -> bool:
+        return key in self.locked or key.split(".", 1)[0] in self.locked
+
+
+def all_keys() -> list[str]:
+    """Every dotted ``section.field`` key of the schema, in schema order."""
+    return [
+        f"{section}.{name}"
+        for section, info in Config.model_fields.items()
+        for name in info.annotation.model_fields  # type: ignore[union-attr]
+    ]
+
+
+def get_value(config: Config, key: str) -> Any:
+    section, name = key.split(".", 1)
+    return getattr(getattr(config, section), name)
+
+
+def _flatten(data: Layer) -> dict[str, Any]:
+    return {
+        f"{section}.{name}": value
+        for section, fields in data.items()
+        if isinstance(fields, dict)
+        for name, value in fields.items()
+    }
+
+
+def _read_layer(path: Path) -> Layer:
+    return read_toml(path) if path.is_file() else {}
+
+
+def _locked_keys(table: Any, path: Path) -> frozenset[str]:
+    if not isinstance(table, dict) or set(table) - {"keys"}:
+        raise ConfigError(f'{path}: locked: expected one entry, keys = ["section.key", ...]')
+    keys = table.get("keys", [])
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ConfigError(f"{path}: locked.keys: expected a list of dotted key names")
+    known = all_keys()
+    sections = set(Config.model_fields)
+    expanded: set[str] = set()
+    for key in keys:
+        if key in sections:
+            expanded.update(k for k in known if k.startswith(key + "."))
+        elif key in known:
+            expanded.add(key)
+        else:
+            raise ConfigError(f"{path}: locked.keys: unknown key {key!r}")
+    return frozenset(expanded)
+
+
+def _system_layer(path: Path) -> tuple[Layer, frozenset[str]]:
+    data = _read_layer(path)
+    locked = _locked_keys(data.pop("locked"), path) if "locked" in data else frozenset[str]()
+    from_dict(data, str(path))
+    return data, locked
+
+
+def load_layered(user_file: Path | None = None, system_file: Path | None = None) -> LoadedConfig:
+    """Defaults ← system file ← user file; missing files are skipped, locked keys kept."""
+    user_file = user_file or paths.user_config_file()
+    system_file = system_file or paths.system_config_file()
+    system_data, locked = _system_layer(system_file)
+    base = from_dict(system_data, str(system_file))
+    user_data = _read_layer(user_file)
+    user_config = from_dict(user_data, str(user_file))
+    merged: Layer = {section: dict(fields) for section, fields in system_data.items()}
+    origins = dict.fromkeys(all_keys(), "default")
+    origins.update(dict.fromkeys(_flatten(system_data), f"system:{system_file}"))
+    notes: list[str] = []
+    for key, value in _flatten(user_data).items():
+        if key in locked:
+            if get_value(user_config, key) != get_value(base, key):
+                note = f"{key} is locked by {system_file}; the value in {user_file} is ignored"
+                notes.append(note)
+                log.warning("config key %s", note)
+            continue
+        section, name = key.split(".", 1)
+        merged.setdefault(section, {})[name] = value
+        origins[key] = f"user:{user_file}"
+    config = from_dict(merged, f"{system_file} + {user_file}")
+    return LoadedConfig(config, origins, locked, system_file, user_file, tuple(notes))
+
+
 def load(path: Path | None = None) -> Config:
-    """Read a config file; a missing file gives the defaults."""
-    path = path or paths.user_config_file()
-    if not path.exists():
-        return Config()
-    return from_dict(read_toml(path), str(path))
+    """The effective config: defaults ← system file ← ``path`` (default: the user's file).
+
+    Missing files give the defaults; locked keys keep the system value.
+    """
+    return load_layered(path).config
+
+
+def _diff(config: Config, base: Config, skip: frozenset[str]) -> Layer:
+    data: Layer = {}
+    dumped = config.model_dump(mode="json")
+    base_dumped = base.model_dump(mode="json")
+    for key in all_keys():
+        section, name = key.split(".", 1)
+        if key not in skip and dumped[section][name] != base_dumped[section][name]:
+            data.setdefault(section, {})[name] = dumped[section][name]
+    return data
 
 
 def save(config: Config, path: Path | None = None) -> Path:
+    """Write the user's file: only the values that differ from defaults ← system, never a
+    locked key."""
     path = path or paths.user_config_file()
+    system_file = paths.system_config_file()
+    system_data, locked = _system_layer(system_file)
+    base = from_dict(system_data, str(system_file))
+    skipped = [k for k in locked if get_value(config, k) != get_value(base, k)]
+    if skipped:
+        log.warning("not saving locked config key(s): %s", ", ".join(sorted(skipped)))
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = config.model_dump(mode="json")
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(tomli_w.dumps(data).encode())
+    tmp.write_bytes(tomli_w.dumps(_diff(config, base, locked)).encode())
     tmp.replace(path)
     log.info("saved config to %s", path)
     return path

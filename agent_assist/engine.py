@@ -21,6 +21,7 @@ from agent_assist.events import (
     Speaker,
     Suggestion,
     TranscriptFinal,
+    TranscriptPartial,
     VoiceCues,
     Word,
 )
@@ -137,6 +138,12 @@ class CallEngine:
             events.append(mood)
         for event in list(events):
             events += self._guide(event)
+        self._record(events)
+        return events
+
+    def on_partial(self, partial: TranscriptPartial) -> list[Event]:
+        """Provisional text: shown, and tells guidance that someone is speaking (no silence)."""
+        events: list[Event] = [partial, *self._guide(partial)]
         self._record(events)
         return events
 

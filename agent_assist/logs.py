@@ -1,22 +1,40 @@
 """Logging setup: named loggers, a rotating file in the user log dir, warnings on stderr.
 
-Log records never contain transcript text; stages log counts, times and states only.
+Log records never contain transcript text: stages log counts, times, states, ids and file
+names only (``tests/test_logs.py`` runs the engine at DEBUG and greps the file). The log file
+is user-only (0600) and rotates at 2 MB, keeping 5 old files.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
+from collections import deque
+from io import TextIOWrapper
 from pathlib import Path
 
 from agent_assist import paths
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+MAX_BYTES = 2_000_000
+BACKUPS = 5
 
 
 def log_file() -> Path:
     return paths.user_log_dir() / "agent-assist.log"
+
+
+class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
+    """A rotating file that only its user can read, including every rotated file."""
+
+    def _open(self) -> TextIOWrapper:
+        old = os.umask(0o077)
+        try:
+            return super()._open()
+        finally:
+            os.umask(old)
 
 
 def setup(level: str = "INFO", *, to_file: bool = True, stderr_level: str = "WARNING") -> None:
@@ -24,6 +42,7 @@ def setup(level: str = "INFO", *, to_file: bool = True, stderr_level: str = "WAR
     root.setLevel(level)
     for handler in list(root.handlers):
         root.removeHandler(handler)
+        handler.close()
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(min(logging.getLevelName(stderr_level), logging.getLevelName(level)))
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
@@ -31,11 +50,23 @@ def setup(level: str = "INFO", *, to_file: bool = True, stderr_level: str = "WAR
     if to_file:
         try:
             log_file().parent.mkdir(parents=True, exist_ok=True)
-            handler = logging.handlers.RotatingFileHandler(
-                log_file(), maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+            handler = _PrivateRotatingHandler(
+                log_file(), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
             )
         except OSError as error:
             root.warning("cannot write log file %s: %s", log_file(), error.strerror)
             return
         handler.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(handler)
+
+
+def tail(lines: int = 200, path: Path | None = None) -> list[str]:
+    """The last ``lines`` lines of the log (across the newest rotated file if needed)."""
+    path = path or log_file()
+    files = [path.with_name(f"{path.name}.1"), path]
+    kept: deque[str] = deque(maxlen=lines)
+    for item in files:
+        if item.is_file():
+            with item.open(encoding="utf-8", errors="replace") as handle:
+                kept.extend(line.rstrip("\n") for line in handle)
+    return list(kept)

@@ -1,13 +1,15 @@
 """Where resources, models, config, data and logs live.
 
 Three layouts are supported: the source tree (``resources/`` and ``models/`` beside the
-package), an installed wheel (the same folders under ``<prefix>/share/agent-assist``) and a
+package), an installed wheel (the same folders under ``<prefix>/share/agent-assist``, installed
+as the wheel's data files into ``sys.prefix`` or, for ``pip install --user``, the user base) and a
 PyInstaller bundle (under ``sys._MEIPASS``). ``AGENT_ASSIST_HOME`` overrides the search.
 """
 
 from __future__ import annotations
 
 import os
+import site
 import sys
 from pathlib import Path
 
@@ -25,6 +27,8 @@ def _candidate_roots() -> list[Path]:
         roots.append(Path(bundle))
     roots.append(_PACKAGE_DIR.parent)
     roots.append(Path(sys.prefix) / "share" / APP_NAME)
+    if user_base := getattr(site, "USER_BASE", None):
+        roots.append(Path(user_base) / "share" / APP_NAME)
     return roots
 
 
@@ -38,6 +42,16 @@ def app_root() -> Path:
 
 def is_frozen() -> bool:
     return bool(getattr(sys, "frozen", False))
+
+
+def layout() -> str:
+    """``frozen``, ``source``, ``installed`` or ``AGENT_ASSIST_HOME``: for doctor and support."""
+    root = app_root()
+    if (env := os.environ.get("AGENT_ASSIST_HOME")) and root == Path(env):
+        return "AGENT_ASSIST_HOME"
+    if is_frozen():
+        return "frozen"
+    return "source" if root == _PACKAGE_DIR.parent else "installed"
 
 
 def resources_dir() -> Path:

@@ -1,8 +1,10 @@
 """Wiring: load the models once, segment a call, and drive the engine.
 
 ``load_models`` creates every model once (with explicit thread counts); ``analyze_call`` runs
-one recorded call through segmenter → engine as fast as it can; ``FileReplayRunner`` replays a
-call file on a worker thread, paced like a live call, for the GUI's demo mode.
+one recorded call through segmenter → engine as fast as it can (with the crosstalk gate and
+voice cues for two-channel calls); ``FileReplayRunner`` replays a call file through the live
+pipeline's worker (``agent_assist.live``), paced like a live call, for the GUI's demo mode.
+``LiveRunner`` (live capture) is importable from here too.
 """
 
 from __future__ import annotations
@@ -13,21 +15,19 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from agent_assist import paths
 from agent_assist.config import Config
-from agent_assist.contracts import (
-    SAMPLE_RATE,
-    SentimentModel,
-    SpeechInProgress,
-    Transcriber,
-    Utterance,
-)
+from agent_assist.contracts import SAMPLE_RATE, SentimentModel, Transcriber, Utterance
+from agent_assist.crosstalk import CrosstalkGate
+from agent_assist.cues import VoiceCueTracker
 from agent_assist.engine import CallEngine
 from agent_assist.errors import AgentAssistError
 from agent_assist.events import CallSummary, Event, PipelineStatus, Speaker
+from agent_assist.vad.segmenter import Segmenter
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ class Models:
     vad_factory: VadFactory
     playbook: object | None
     device: str = "cpu"
+    partial_transcriber: Transcriber | None = None
+    """Cheaper decoder for provisional captions (greedy); None: use ``transcriber``."""
 
 
 def playbook_path(config: Config) -> Path:
@@ -52,7 +54,7 @@ def playbook_path(config: Config) -> Path:
 
 
 def load_models(config: Config, on_status: EventSink | None = None) -> Models:
-    """Load Whisper, the sentiment model, the VAD and the playbook; errors name the model or file."""
+    """Load Whisper, sentiment, VAD and playbook once; errors name the model or file."""
     from agent_assist.asr.whisper import WhisperTranscriber
     from agent_assist.guidance.playbook import load_playbook
     from agent_assist.sentiment.model import OnnxSentimentModel
@@ -68,9 +70,27 @@ def load_models(config: Config, on_status: EventSink | None = None) -> Models:
     status("loading sentiment model")
     model_dir = Path(config.sentiment.model_path) if config.sentiment.model_path else None
     sentiment = OnnxSentimentModel.load(model_dir, threads=config.sentiment.threads)
-    SileroVad.load()
+    vad = SileroVad.load()
     playbook = load_playbook(playbook_path(config)) if config.guidance.enabled else None
-    return Models(transcriber, sentiment, SileroVad.load, playbook, transcriber.device)
+    return Models(
+        transcriber, sentiment, vad.fresh, playbook, transcriber.device, greedy(transcriber)
+    )
+
+
+def greedy(transcriber: Any) -> Transcriber | None:
+    """A beam-1 twin of a ``WhisperTranscriber`` sharing its model (for partial captions)."""
+    model = getattr(transcriber, "_model", None)
+    config = getattr(transcriber, "_config", None)
+    if model is None or config is None or config.beam_size == 1:
+        return None
+    twin = type(transcriber)(
+        model,
+        config.model_copy(update={"beam_size": 1}),
+        transcriber.device,
+        transcriber.compute_type,
+        transcriber.model_name,
+    )
+    return twin
 
 
 def new_engine(models: Models, config: Config, call_name: str) -> CallEngine:
@@ -82,10 +102,21 @@ def new_engine(models: Models, config: Config, call_name: str) -> CallEngine:
     return CallEngine(models.transcriber, models.sentiment, guidance, config, call_name)
 
 
-def new_segmenter(speaker: Speaker, models: Models, config: Config, progress: float | None = None):  # noqa: ANN201
-    from agent_assist.vad.segmenter import Segmenter
-
-    return Segmenter(speaker, models.vad_factory(), config.vad, progress_interval_s=progress)
+def new_segmenter(
+    speaker: Speaker,
+    models: Models,
+    config: Config,
+    progress: float | None = None,
+    *,
+    start_time: float = 0.0,
+) -> Segmenter:
+    return Segmenter(
+        speaker,
+        models.vad_factory(),
+        config.vad,
+        start_time=start_time,
+        progress_interval_s=progress,
+    )
 
 
 def chunks(audio: np.ndarray, seconds: float = CHUNK_SECONDS) -> Iterator[np.ndarray]:
@@ -94,7 +125,9 @@ def chunks(audio: np.ndarray, seconds: float = CHUNK_SECONDS) -> Iterator[np.nda
         yield audio[begin : begin + step]
 
 
-def segment_track(speaker: Speaker, audio: np.ndarray, models: Models, config: Config) -> list[Utterance]:
+def segment_track(
+    speaker: Speaker, audio: np.ndarray, models: Models, config: Config
+) -> list[Utterance]:
     segmenter = new_segmenter(speaker, models, config)
     found: list[Utterance] = []
     for chunk in chunks(audio):
@@ -109,16 +142,34 @@ def load_tracks(path: Path, config: Config) -> dict[Speaker, np.ndarray]:
 
 
 def analyze_call(path: Path, models: Models, config: Config, on_event: EventSink) -> CallSummary:
-    """Run one recorded call through the whole pipeline; events go to ``on_event`` in time order."""
+    """Run one recorded call through the whole pipeline; events go to ``on_event`` in time order.
+
+    Two-channel calls also get the crosstalk gate (agent-channel speech that is only the
+    customer heard again is dropped) and, if ``privacy.voice_cues``, voice cues per utterance.
+    """
     tracks = load_tracks(path, config)
     duration = max(len(audio) for audio in tracks.values()) / SAMPLE_RATE
     engine = new_engine(models, config, path.stem)
     utterances = sorted(
-        (u for speaker, audio in tracks.items() for u in segment_track(speaker, audio, models, config)),
+        (
+            u
+            for speaker, audio in tracks.items()
+            for u in segment_track(speaker, audio, models, config)
+        ),
         key=lambda u: u.start,
     )
+    gate, cues = _two_channel_stages(tracks, config)
     for utterance in utterances:
-        for event in [*engine.tick(utterance.start), *engine.on_utterance(utterance)]:
+        if gate is not None and gate.check(utterance.speaker, utterance.start, utterance.end):
+            log.debug(
+                "%s: %s %.1f-%.1f gated as crosstalk",
+                path.name,
+                utterance.speaker,
+                utterance.start,
+                utterance.end,
+            )
+            continue
+        for event in [*engine.tick(utterance.start), *_utterance_events(engine, utterance, cues)]:
             on_event(event)
     for event in engine.tick(duration):
         on_event(event)
@@ -128,11 +179,37 @@ def analyze_call(path: Path, models: Models, config: Config, on_event: EventSink
     return summary
 
 
-class FileReplayRunner:
-    """Replays a call file through segmenters and the engine on a worker thread.
+def _two_channel_stages(
+    tracks: dict[Speaker, np.ndarray], config: Config
+) -> tuple[CrosstalkGate | None, VoiceCueTracker | None]:
+    if len(tracks) < 2:
+        return None, None
+    gate = CrosstalkGate()
+    for speaker, audio in tracks.items():
+        gate.add(speaker, audio, 0.0)
+    return gate, (VoiceCueTracker() if config.privacy.voice_cues else None)
 
-    With ``realtime`` the audio is paced like a live call (and played if ``audible``); events go
-    to ``on_event`` from the worker thread. Satisfies ``agent_assist.contracts.Runner``.
+
+def _utterance_events(
+    engine: CallEngine, utterance: Utterance, cues: VoiceCueTracker | None
+) -> list[Event]:
+    if cues is not None:
+        cues.note_speech(utterance.speaker, utterance.start, utterance.end)
+    final = engine.transcript(utterance)
+    if final is None:
+        return []
+    events = engine.on_transcript(final)
+    if cues is not None:
+        events += engine.on_cues(cues.cues(final, utterance.audio))
+    return events
+
+
+class FileReplayRunner:
+    """Replays a call file through the live worker (segmenters, captions, engine) on a thread.
+
+    With ``realtime`` the audio is paced like a live call (and played if ``audible``), with
+    partial captions and latency events as in live capture; without it the file runs as fast
+    as it can. Pausing holds the replay. Satisfies ``agent_assist.contracts.Runner``.
     """
 
     def __init__(
@@ -151,9 +228,10 @@ class FileReplayRunner:
         self.realtime = realtime
         self.audible = audible
         self.models = models
+        self.worker: Any | None = None
+        self._feed: Any | None = None
         self._stop = threading.Event()
-        self._resume = threading.Event()
-        self._resume.set()
+        self._paused = False
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -162,17 +240,21 @@ class FileReplayRunner:
 
     def stop(self) -> None:
         self._stop.set()
-        self._resume.set()
+        if self.worker is not None:
+            self.worker.stop_event.set()
+        if self._feed is not None:
+            self._feed.wake()
         if self._thread is not None:
             self._thread.join(timeout=10)
 
     def set_paused(self, paused: bool) -> None:
-        if paused:
-            self._resume.clear()
-            self.on_event(PipelineStatus(state="paused", message="paused"))
-        else:
-            self._resume.set()
-            self.on_event(PipelineStatus(state="listening", message="listening"))
+        self._paused = paused
+        if self.worker is not None:
+            (self.worker.paused.set if paused else self.worker.paused.clear)()
+        if self._feed is not None:
+            if paused:
+                self._feed.set_paused(True)
+            self._feed.wake()
 
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
@@ -188,52 +270,35 @@ class FileReplayRunner:
             self.on_event(PipelineStatus(state="error", message=f"pipeline error: {error}"))
 
     def _replay(self) -> None:
+        from agent_assist.live import FileFeed, PipelineWorker
+
         models = self.models or load_models(self.config, self.on_event)
+        self.models = models
         tracks = load_tracks(self.path, self.config)
-        engine = new_engine(models, self.config, self.path.stem)
-        interval = self.config.asr.partial_interval_s
-        segmenters = {s: new_segmenter(s, models, self.config, interval) for s in tracks}
-        self.on_event(PipelineStatus(state="listening", message=f"replaying {self.path.name} on {models.device}"))
+        worker = PipelineWorker(self.config, self.on_event, models, self.path.stem)
+        worker.stop_event = self._stop
+        if self._paused:
+            worker.paused.set()
+        feed = FileFeed(tracks, self.realtime, time.monotonic, self._stop)
+        self.worker, self._feed = worker, feed
+        message = f"replaying {self.path.name} on {models.device}"
+        self.on_event(PipelineStatus(state="listening", message=message))
         player = self._start_playback(tracks) if self.audible and self.realtime else None
-        started = time.monotonic()
-        length = max(len(a) for a in tracks.values())
-        position = 0.0
-        step = int(CHUNK_SECONDS * SAMPLE_RATE)
-        for begin in range(0, length, step):
-            if self._stop.is_set():
-                break
-            self._resume.wait()
-            position = (begin + step) / SAMPLE_RATE
-            for speaker, segmenter in segmenters.items():
-                for item in segmenter.accept(tracks[speaker][begin : begin + step]):
-                    self._emit(engine, item)
-            self._emit_all(engine.tick(position))
-            if self.realtime:
-                delay = position - (time.monotonic() - started)
-                if delay > 0:
-                    self._stop.wait(delay)
-        for segmenter in segmenters.values():
-            for utterance in segmenter.finish():
-                self._emit(engine, utterance)
-        self._emit_all(engine.finish(position))
-        if player is not None:
-            player.stop()
-        self.on_event(PipelineStatus(state="stopped", message="replay finished", time=position))
+        try:
+            worker.run(feed, "replay finished")
+        finally:
+            if player is not None:
+                player.stop()
 
-    def _emit(self, engine: CallEngine, item: Utterance | SpeechInProgress) -> None:
-        if isinstance(item, Utterance):
-            self._emit_all(engine.on_utterance(item))
-
-    def _emit_all(self, events: list[Event]) -> None:
-        for event in events:
-            self.on_event(event)
-
-    def _start_playback(self, tracks: dict[Speaker, np.ndarray]) -> object | None:
+    def _start_playback(self, tracks: dict[Speaker, np.ndarray]) -> _Player | None:
         try:
             import sounddevice as sd
 
-            mix = sum(tracks.values())
-            sd.play(np.asarray(mix, dtype=np.float32), SAMPLE_RATE)
+            length = max(len(a) for a in tracks.values())
+            mix = np.zeros(length, dtype=np.float32)
+            for audio in tracks.values():
+                mix[: len(audio)] += audio
+            sd.play(mix, SAMPLE_RATE)
             return _Player(sd)
         except Exception as error:  # noqa: BLE001 - no PortAudio / no output device is normal
             self.on_event(PipelineStatus(state="info", message=f"demo audio not played: {error}"))
@@ -241,8 +306,16 @@ class FileReplayRunner:
 
 
 class _Player:
-    def __init__(self, sd: object) -> None:
+    def __init__(self, sd: Any) -> None:
         self.sd = sd
 
     def stop(self) -> None:
-        self.sd.stop()  # type: ignore[attr-defined]
+        self.sd.stop()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LiveRunner":
+        from agent_assist.live import LiveRunner
+
+        return LiveRunner
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -51,12 +51,16 @@ _TOKEN = re.compile(
     r"|(?P<num>\d+))",
     re.IGNORECASE,
 )
-_GAP = re.compile(r"\)?\s*[,.\-]?\s*\(?")
+_NUMERAL_GAP = re.compile(r"\)?(?:\s+|\s*-\s*|\.)?\(?")
+"""Between numerals: spaces, a dash, a dot (not ". ", which ends a sentence), parentheses."""
+_WORD_GAP = re.compile(r"\s*[,.\-]?\s*")
+"""Next to a digit word: also a comma or a full stop, as dictated digits get transcribed."""
 
 _EMAIL = re.compile(
-    r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|\b[\w.+-]+(?:\s(?:dot|underscore)\s[\w-]+)*\s+at\s+[\w-]+"
-    r"(?:(?:\.|\sdot\s)[\w-]+)*(?:\.|\sdot\s)(?:com|net|org|edu|gov|mil|io|co|uk|us|de|fr|ca|au|info|biz)\b",
+    # the look-behinds start a match only where a name starts: linear time on long words
+    r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|(?<![\w.+-])[\w.+-]+(?:\s(?:dot|underscore)\s[\w-]+){0,3}\s+at\s+[\w-]+"
+    r"(?:(?:\.|\sdot\s)[\w-]+){0,3}(?:\.|\sdot\s)(?:com|net|org|edu|gov|mil|io|co|uk|us|de|fr|ca|au|info|biz)\b",
     re.IGNORECASE,
 )
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?\d{1,3})?\b")
@@ -65,7 +69,8 @@ _PROTECTED = re.compile(
     r"|\b\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|dollars\b|euros?\b|pounds\b|bucks\b|cents\b)"
     r"|\b\d{4}[./-]\d{1,2}[./-]\d{1,2}\b"  # ISO-like dates
     r"|\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b"  # day/month/year
-    r"|\b\d{1,2}:\d{2}(?::\d{2})?\b",  # times
+    r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"  # times
+    r"|\b(?:19|20)\d{2}\s?[-–]\s?(?:19|20)?\d{2}\b",  # year ranges
     re.IGNORECASE,
 )
 _SSN_SHAPE = re.compile(r"\d{3}[- ]\d{2}[- ]\d{4}")
@@ -80,6 +85,15 @@ def luhn_valid(digits: str) -> bool:
             value = value * 2 - 9 if value > 4 else value * 2
         total += value
     return total % 10 == 0
+
+
+def iban_valid(text: str) -> bool:
+    """ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97."""
+    compact = "".join(text.split())
+    if not 15 <= len(compact) <= 34:
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
 
 
 @dataclass(frozen=True)
@@ -99,6 +113,7 @@ class _Run:
     digits: str = ""
     groups: list[int] = dataclasses.field(default_factory=list)
     spoken: bool = False
+    last_word: bool = False
     content: bool = False  # a token other than "oh"/"o"
 
 
@@ -132,10 +147,12 @@ class Redactor:
 
     def spans(self, text: str) -> list[Span]:
         """Non-overlapping spans to replace, sorted by position."""
-        protected = [m.span() for rx in self._keep for m in rx.finditer(text) if m.end() > m.start()]
+        protected = [m.span() for rx in self._keep for m in rx.finditer(text) if m.group()]
         found: list[Span] = []
         for rx, label in ((_EMAIL, "EMAIL"), (_IBAN, "IBAN")):
             for m in rx.finditer(text):
+                if label == "IBAN" and not iban_valid(m.group()):
+                    continue
                 span = Span(m.start(), m.end(), label)
                 if not _hits(span, protected) and not _hits(span, found):
                     found.append(span)
@@ -169,7 +186,9 @@ def _runs(text: str, blocked: list[tuple[int, int]]) -> list[_Run]:
         if _hits(m.span(), blocked):
             current = None
             continue
-        joined = current is not None and _GAP.fullmatch(text, current.end, m.start()) is not None
+        word = m["word"] is not None
+        gap = _WORD_GAP if word or (current and current.last_word) else _NUMERAL_GAP
+        joined = current is not None and gap.fullmatch(text, current.end, m.start()) is not None
         if current is None or not joined:
             current = _Run(m.start(), m.end())
             runs.append(current)
@@ -177,7 +196,8 @@ def _runs(text: str, blocked: list[tuple[int, int]]) -> list[_Run]:
         current.end = m.end()
         current.digits += digits
         current.groups.append(len(digits))
-        current.spoken |= m["word"] is not None
+        current.spoken |= word
+        current.last_word = word
         current.content |= m["num"] is not None or m["word"].lower() not in _ZERO_ONLY
     for run in runs:
         _widen(text, run)

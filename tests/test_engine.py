@@ -68,3 +68,13 @@ def test_unreliable_transcripts_are_marked():
     final = next(e for e in events if isinstance(e, TranscriptFinal))
     mood = next(e for e in events if isinstance(e, MoodUpdate))
     assert not final.reliable and mood.uncertain
+
+
+def test_partials_reach_guidance_as_speech_activity():
+    from agent_assist.events import TranscriptPartial
+
+    guidance = RecordingGuidance()
+    engine = CallEngine(ScriptedTranscriber([]), KeywordSentiment(), guidance, Config(), "c")
+    partial = TranscriptPartial("customer", 1.0, 2.0, "I have been", "I have")
+    assert engine.on_partial(partial) == [partial]
+    assert guidance.seen == [partial]

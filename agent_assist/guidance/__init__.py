@@ -1,0 +1,1 @@
+"""Guidance: playbook rules (``playbook``) applied to the engine events (``engine``)."""

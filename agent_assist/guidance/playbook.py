@@ -148,9 +148,17 @@ Trigger = Annotated[
     | LoudnessTrigger,
     Field(discriminator="kind"),
 ]
-TRIGGER_KINDS = (
-    "phrase sentiment trend repeated_negative silence talk_share speaking_rate talk_over loudness"
-).split()
+TRIGGER_KINDS = [
+    "phrase",
+    "sentiment",
+    "trend",
+    "repeated_negative",
+    "silence",
+    "talk_share",
+    "speaking_rate",
+    "talk_over",
+    "loudness",
+]
 
 
 class Rule(_Strict):
@@ -192,6 +200,7 @@ class Playbook(_Strict):
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
+    """Dotted key of a pydantic error location: ``trigger.phrases[2]``."""
     parts = list(loc)
     if len(parts) > 1 and parts[0] == "trigger" and parts[1] in TRIGGER_KINDS:
         del parts[1]  # the discriminator tag pydantic puts in the location
@@ -213,10 +222,13 @@ def _message(error: dict[str, Any]) -> str:
         return f"unknown kind {error['input'].get('kind')!r} (one of: {', '.join(TRIGGER_KINDS)})"
     if kind == "union_tag_not_found":
         return "kind is required"
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return f"must be a table (got {type(error.get('input')).__name__})"
     if kind == "string_pattern_mismatch":
         return "must be lowercase letters, digits, '-' or '_'"
     message = str(error["msg"]).replace("Value error, ", "").replace("Input should be", "must be")
-    if kind not in {"value_error", "model_type", "dict_type"} and "input" in error:
+    message = message.replace("a valid tuple", "a list").replace("a valid list", "a list")
+    if kind != "value_error" and "input" in error:
         message += f" (got {error['input']!r})"
     return message
 

@@ -3,7 +3,8 @@
 Both the transcript and the playbook phrases go through ``normalize``, so they meet in one
 form: lowercase, no punctuation, contractions expanded (``I'm`` -> ``i am``), fillers dropped
 (``um``, ``uh``), stuttered repeats collapsed (``I I want`` -> ``i want``) and numbers as digits
-(``three`` -> ``3``, ``third`` -> ``3rd``, ``twenty-five`` -> ``25``, ``twice`` -> ``2 times``).
+(``three`` -> ``3``, ``third`` -> ``3rd``, ``twenty-five`` -> ``25``, ``twice`` -> ``2 times``;
+``second`` stays a word, being a unit of time too, and ``2nd`` -> ``second``).
 
 Phrase syntax: words separated by spaces, where
 
@@ -19,10 +20,13 @@ from dataclasses import dataclass
 
 MAX_GAP = 3
 
-FILLERS = frozenset(
-    "um umm uh uhh uhm erm er ah ahh eh hm hmm mm mmm mhm".split()
-)
-_S_IS = frozenset("it that what there here he she who where how".split())
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+FILLERS = frozenset(_words("um umm uh uhh uhm erm er ah ahh eh hm hmm mm mmm mhm"))
+_S_IS = frozenset(_words("it that what there here he she who where how"))
 _IRREGULAR = {
     "won't": ["will", "not"],
     "can't": ["can", "not"],
@@ -31,23 +35,31 @@ _IRREGULAR = {
     "ain't": ["is", "not"],
     "let's": ["let", "us"],
 }
-_SUFFIXES = (("n't", "not"), ("'m", "am"), ("'re", "are"), ("'ve", "have"), ("'ll", "will"),
-             ("'d", "would"))
+_SUFFIXES = (
+    ("n't", "not"),
+    ("'m", "am"),
+    ("'re", "are"),
+    ("'ve", "have"),
+    ("'ll", "will"),
+    ("'d", "would"),
+)
 
-_UNITS = "zero one two three four five six seven eight nine".split()
-_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_UNITS = _words("zero one two three four five six seven eight nine")
+_TEENS = _words("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen")
+_TENS = _words("twenty thirty forty fifty sixty seventy eighty ninety")
 _CARDINAL = {
     **{w: i for i, w in enumerate(_UNITS)},
     **{w: 10 + i for i, w in enumerate(_TEENS)},
     **{w: 20 + 10 * i for i, w in enumerate(_TENS)},
 }
-_ORDINAL = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
-    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
-    "nineteenth": 19, "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50,
-}
+_ORDINAL_WORDS = _words(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth"
+)
+_ORDINAL = {w: i for i, w in enumerate(_ORDINAL_WORDS, 1)}
+_ORDINAL |= {"twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50}
+# "second" is also a unit of time, so it stays a word and "2nd" becomes "second".
+del _ORDINAL["second"]
 _MULTIPLIERS = {"twice": 2, "thrice": 3}
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
@@ -62,10 +74,13 @@ class Tokens:
     raw: tuple[str, ...]
 
     def excerpt(self, first: int, last: int, context: int = 3) -> str:
-        """The original words behind normalised words ``first..last``, with some context."""
+        """The original words behind normalised words ``first..last``, with ``context`` words
+        either side (cut ends marked with an ellipsis)."""
         lo = max(0, self.origin[first] - context)
         hi = min(len(self.raw), self.origin[last] + context + 1)
         text = " ".join(self.raw[lo:hi])
+        if context == 0:
+            return text
         return ("…" if lo > 0 else "") + text + ("…" if hi < len(self.raw) else "")
 
 
@@ -107,7 +122,9 @@ def _numbers(words: list[tuple[str, int]]) -> list[tuple[str, int]]:
                 out.append((_ordinal_suffix(_CARDINAL[word] + _ORDINAL[nxt]), origin))
                 i += 2
                 continue
-        if word in _CARDINAL:
+        if word == "2nd":
+            out.append(("second", origin))
+        elif word in _CARDINAL:
             out.append((str(_CARDINAL[word]), origin))
         elif word in _ORDINAL:
             out.append((_ordinal_suffix(_ORDINAL[word]), origin))
@@ -141,7 +158,7 @@ class _Slot:
     gap: bool = False
 
     def accepts(self, word: str) -> bool:
-        return word in self.exact or any(word.startswith(p) for p in self.prefixes)
+        return word in self.exact or (bool(self.prefixes) and word.startswith(self.prefixes))
 
 
 class PhraseSyntaxError(ValueError):
@@ -157,10 +174,13 @@ class Phrase:
 
     def search(self, tokens: Tokens) -> tuple[int, int] | None:
         """First (leftmost) match as (first, last) normalised word index, or None."""
-        for start in range(len(tokens.words)):
-            end = self._match(tokens.words, start, 0)
-            if end is not None:
-                return start, end
+        words = tokens.words
+        first = self.slots[0]
+        for start, word in enumerate(words):
+            if first.accepts(word):
+                end = self._match(words, start + 1, 1)
+                if end is not None:
+                    return start, end
         return None
 
     def _match(self, words: tuple[str, ...], pos: int, slot: int) -> int | None:

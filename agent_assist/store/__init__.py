@@ -1,0 +1,1 @@
+"""Local call history (SQLite), its export and the ``history`` CLI commands."""

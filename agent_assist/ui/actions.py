@@ -12,7 +12,9 @@ class AppActions(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.listen = self._make("&Listen", "Start or stop listening to the call", checkable=True)
+        self.listen = self._make(
+            "Start &listening", "Start or stop listening to the call", checkable=True
+        )
         self.pause = self._make(
             "&Pause for privacy", "Stop transcribing until resumed", checkable=True
         )

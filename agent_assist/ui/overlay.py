@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
+    QGuiApplication,
     QKeySequence,
     QLinearGradient,
     QMouseEvent,
@@ -407,9 +408,9 @@ class Overlay(QWidget):
             self._act(self.state.deck.cards[index].id, action)
 
     def _act(self, suggestion_id: str, action: str) -> None:
-        assert action in ("used", "dismissed")
-        if self.state.act(suggestion_id, action) is not None:  # type: ignore[arg-type]
-            self.feedback.emit(suggestion_id, action)
+        chosen: FeedbackAction = "used" if action == "used" else "dismissed"
+        if self.state.act(suggestion_id, chosen) is not None:
+            self.feedback.emit(suggestion_id, chosen)
             self._refresh({"cards"})
 
     def _refresh(self, parts: set[Part]) -> None:
@@ -417,6 +418,7 @@ class Overlay(QWidget):
             mood = self.state.customer
             self.meter.show_mood(mood)
             self.sparkline.show_mood(mood)
+            self.header.setText(_mood_header(mood))
             self.hint.setVisible(mood.uncertain)
             self.sparkline.setVisible(not self.ui.compact)
         if "captions" in parts:
@@ -432,6 +434,7 @@ class Overlay(QWidget):
     def _rebuild_cards(self) -> None:
         for card in self._cards:
             self.cards_box.removeWidget(card)
+            card.hide()
             card.deleteLater()
         limit = 1 if self.ui.compact else self.state.deck.max_visible
         self._cards = []
@@ -498,8 +501,6 @@ class Overlay(QWidget):
 
     def restore_position(self, positions: dict[str, list[int]]) -> None:
         """Go where the agent last put the overlay, on a screen that still exists."""
-        from PySide6.QtGui import QGuiApplication
-
         self.adjustSize()
         size = (self.width(), self.height())
         screens = [(s.name(), _rect(s.availableGeometry())) for s in QGuiApplication.screens()]
@@ -511,6 +512,12 @@ class Overlay(QWidget):
         if primary is not None:
             x, y = default_position(_rect(primary.availableGeometry()), size)
             self.move(x, y)
+
+
+def _mood_header(mood: MoodState) -> str:
+    if mood.score is None:
+        return "Customer mood"
+    return f"Customer mood · {mood.label}, {mood.trend}"
 
 
 def _rect(r: object) -> tuple[int, int, int, int]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from agent_assist.events import (
     SPEAKERS,
@@ -82,13 +83,14 @@ class MoodState:
     def number(self) -> str:
         return "–" if self.score is None else mood_number(self.score)
 
-    def sparkline(self) -> list[tuple[float, float]]:
-        """Points (x in [0, 1] over the window, score) oldest first."""
+    def sparkline(self, min_span_s: float = 30.0) -> list[tuple[float, float]]:
+        """Points (x in [0, 1], score) oldest first; the newest is at x = 1. The x span is
+        the window, or the call so far (at least ``min_span_s``) while the call is young."""
         if not self.history:
             return []
         end = self.history[-1][0]
-        start = end - self.window_s
-        return [((t - start) / self.window_s, s) for t, s in self.history]
+        span = max(end - self.history[0][0], min_span_s)
+        return [(1.0 - (end - t) / span, s) for t, s in self.history]
 
 
 @dataclass
@@ -241,10 +243,13 @@ class CallRecord:
     summary: CallSummary | None = None
     events: list[Event] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)
+    name: str = "call"
+    started_at: datetime | None = None
+    history_id: int | None = None
 
     @classmethod
-    def from_events(cls, events: list[Event]) -> CallRecord:
-        record = cls()
+    def from_events(cls, events: list[Event], **fields: Any) -> CallRecord:
+        record = cls(**fields)
         for event in events:
             record.add(event)
         return record

@@ -93,9 +93,7 @@ class Segmenter:
         )
         self._pending = np.zeros(0, dtype=np.float32)
         self._position = 0
-        self._history: deque[tuple[int, np.ndarray]] = deque(
-            maxlen=self._pre_roll // FRAME + 2
-        )
+        self._history: deque[tuple[int, np.ndarray]] = deque(maxlen=self._pre_roll // FRAME + 2)
         self._emitted_until = 0
         self._speech: _Speech | None = None
 
@@ -193,7 +191,10 @@ class Segmenter:
         cut = self._split_point(speech)
         audio = speech.audio()
         utterance = Utterance(
-            self.speaker, self._seconds(speech.start), self._seconds(cut), audio[: cut - speech.start]
+            self.speaker,
+            self._seconds(speech.start),
+            self._seconds(cut),
+            audio[: cut - speech.start].copy(),
         )
         self._emitted_until = cut
         rest = _Speech(start=cut, speech_start=cut, continued=True)

@@ -1,0 +1,351 @@
+"""faster-whisper transcriber for segmented utterances, offline, with hallucination guards.
+
+The model is loaded once from a local directory (never a hub name). Each ``transcribe`` call
+decodes one utterance that the segmenter already cut, so faster-whisper's own VAD is off and
+no text is carried over from earlier utterances. Decoding uses temperature 0 only: the gates
+below then see every segment's real scores instead of silently re-sampled ones, and noise does
+not cost six extra decodes.
+
+Gates (thresholds from ``AsrConfig``):
+* silence: no-speech probability above ``no_speech_threshold`` while the average log
+  probability is below ``log_prob_threshold`` -> the segment's text is dropped (Whisper's rule);
+* known silence hallucinations ("you", "thank you.", "thanks for watching", ...) with a raised
+  no-speech probability or on near-silent audio -> dropped;
+* low log probability, a high compression ratio (repetition loops) or a low mean word
+  probability -> the text is kept and marked unreliable.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import ctranslate2
+import numpy as np
+
+from agent_assist import modelstore
+from agent_assist.config import AsrConfig
+from agent_assist.contracts import SAMPLE_RATE, Transcription
+from agent_assist.errors import ModelError
+from agent_assist.events import Word
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from faster_whisper import WhisperModel  # noqa: E402  (the offline switch must come first)
+
+log = logging.getLogger(__name__)
+
+PROFILE_MODELS = {"fast": "whisper-tiny.en", "accurate": "whisper-base"}
+PACK_SECONDS = 28.0
+"""transcribe_many fills Whisper's 30 s window up to this, leaving room for timestamp drift."""
+_GAP = SAMPLE_RATE // 5
+LOW_CONFIDENCE = 0.5
+"""Mean word probability below which a transcript is marked unreliable."""
+HALLUCINATION_NO_SPEECH = 0.2
+"""A known silence phrase is dropped when the no-speech probability is above this..."""
+HALLUCINATION_QUIET_DBFS = -45.0
+"""...or when the utterance's loudest 100 ms is quieter than this."""
+SILENCE_HALLUCINATIONS = frozenset(
+    {
+        "you",
+        "thank you",
+        "thank you so much",
+        "thank you very much",
+        "thanks",
+        "thanks for watching",
+        "thank you for watching",
+        "thanks for watching and see you next time",
+        "please subscribe",
+        "subscribe",
+        "bye",
+        "bye bye",
+        "so",
+        "the end",
+        "music",
+        "applause",
+        "silence",
+        "oh",
+        "hmm",
+    }
+)
+
+
+def select_device(requested: str) -> tuple[str, str, str]:
+    """(device, compute_type, message) for ``auto``/``cpu``/``cuda``, falling back to CPU."""
+    if requested == "cpu":
+        return "cpu", "int8", "CPU (int8)"
+    try:
+        gpus = ctranslate2.get_cuda_device_count()
+    except Exception as error:  # a broken CUDA install must not stop the app
+        log.debug("CUDA probe failed: %s", error)
+        gpus = 0
+    if gpus > 0:
+        return "cuda", "float16", f"CUDA GPU (float16, {gpus} device(s))"
+    if requested == "cuda":
+        return "cpu", "int8", "CUDA requested but no CUDA GPU is usable; falling back to CPU (int8)"
+    return "cpu", "int8", "no CUDA GPU found; using CPU (int8)"
+
+
+def model_dir(config: AsrConfig) -> Path:
+    """The local CTranslate2 directory for the configured profile."""
+    if config.profile == "custom":
+        return _custom_dir(config.model_path)
+    return modelstore.locate(modelstore.find_spec(PROFILE_MODELS[config.profile]))
+
+
+def _custom_dir(model_path: str) -> Path:
+    if not model_path.strip():
+        raise ModelError("asr.model_path: empty; set it to a local CTranslate2 Whisper directory")
+    folder = Path(model_path).expanduser()
+    if not folder.is_dir():
+        raise ModelError(f"{folder}: custom Whisper model directory not found")
+    for required in ("model.bin", "config.json", "tokenizer.json"):
+        if not (folder / required).is_file():
+            raise ModelError(f"{folder}: not a CTranslate2 Whisper model ({required} is missing)")
+    return folder
+
+
+@dataclass(frozen=True)
+class _Segment:
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...]
+    no_speech_prob: float
+    avg_logprob: float
+    compression_ratio: float
+    tokens: int
+
+
+class WhisperTranscriber:
+    """Satisfies ``agent_assist.contracts.Transcriber``."""
+
+    def __init__(
+        self, model: WhisperModel, config: AsrConfig, device: str, compute_type: str, name: str
+    ) -> None:
+        self._model = model
+        self._config = config
+        self.device = device
+        self.compute_type = compute_type
+        self.model_name = name
+        self._language = config.language if model.model.is_multilingual else "en"
+
+    @classmethod
+    def load(cls, config: AsrConfig) -> WhisperTranscriber:
+        folder = model_dir(config)
+        device, compute_type, message = select_device(config.device)
+        log.info("ASR device: %s", message)
+        try:
+            model = _open(folder, device, compute_type, config.cpu_threads)
+        except RuntimeError as error:
+            if device == "cpu":
+                raise ModelError(
+                    f"{folder / 'model.bin'}: cannot load Whisper model ({_one_line(error)})"
+                ) from None
+            log.warning("CUDA load failed (%s); falling back to CPU (int8)", _one_line(error))
+            device, compute_type = "cpu", "int8"
+            model = _open(folder, device, compute_type, config.cpu_threads)
+        name = PROFILE_MODELS.get(config.profile, folder.name)
+        return cls(model, config, device, compute_type, name)
+
+    def transcribe(self, audio: np.ndarray) -> Transcription:
+        samples = _mono(audio)
+        if len(samples) == 0:
+            return _empty(no_speech_prob=1.0)
+        segments = self._decode(samples)
+        kept = [s for s in segments if not self._is_silence(s, samples)]
+        return self._summarise(kept, segments)
+
+    def transcribe_many(self, utterances: Sequence[np.ndarray]) -> list[Transcription]:
+        """Transcribe several utterances of one speaker, in order, packed into 30 s windows.
+
+        Whisper encodes a full 30 s window whatever the input length, so consecutive short
+        utterances joined into one window cost one encoder pass instead of one each, and the
+        model hears more context. Words are given back to the utterance their middle falls in.
+        """
+        parts = [_mono(u) for u in utterances]
+        results: list[Transcription] = []
+        for group in _pack([len(p) for p in parts], int(PACK_SECONDS * SAMPLE_RATE), _GAP):
+            if len(group) == 1:
+                results.append(self.transcribe(parts[group[0]]))
+            else:
+                results.extend(self._transcribe_group([parts[i] for i in group]))
+        return results
+
+    def _transcribe_group(self, parts: list[np.ndarray]) -> list[Transcription]:
+        gap = np.zeros(_GAP, dtype=np.float32)
+        joined = np.concatenate([x for p in parts for x in (p, gap)][:-1])
+        segments = self._decode(joined)
+        kept = [s for s in segments if not self._is_silence(s, joined)]
+        results, offset = [], 0
+        for part in parts:
+            begin, end = offset / SAMPLE_RATE, (offset + len(part)) / SAMPLE_RATE
+            seen = [s for s in segments if s.start < end and s.end > begin]
+            mine = [c for c in (_clip(s, begin, end) for s in kept) if c is not None]
+            results.append(self._summarise(mine, seen))
+            offset += len(part) + _GAP
+        return results
+
+    def _decode(self, samples: np.ndarray) -> list[_Segment]:
+        raw, _info = self._model.transcribe(
+            samples,
+            language=self._language,
+            beam_size=self._config.beam_size,
+            temperature=0.0,
+            word_timestamps=True,
+            condition_on_previous_text=False,
+            vad_filter=False,
+            no_speech_threshold=None,
+            log_prob_threshold=None,
+            compression_ratio_threshold=None,
+        )
+        return [_segment(s) for s in raw]
+
+    def _summarise(self, kept: list[_Segment], seen: list[_Segment]) -> Transcription:
+        """One utterance's result from the segments kept after the silence gates."""
+        config = self._config
+        no_speech = max((s.no_speech_prob for s in seen), default=1.0)
+        if not kept:
+            ratio = max((s.compression_ratio for s in seen), default=0.0)
+            return _empty(no_speech, _mean_logprob(seen) if seen else 0.0, ratio)
+        words = tuple(w for s in kept for w in s.words)
+        confidence = float(np.mean([w.probability for w in words])) if words else 0.0
+        avg_logprob = _mean_logprob(kept)
+        ratio = max(s.compression_ratio for s in kept)
+        reliable = (
+            avg_logprob >= config.log_prob_threshold
+            and ratio <= config.compression_ratio_threshold
+            and confidence >= LOW_CONFIDENCE
+            and max(s.no_speech_prob for s in kept) <= config.no_speech_threshold
+        )
+        text = " ".join(s.text for s in kept if s.text)
+        return Transcription(text, words, confidence, no_speech, avg_logprob, ratio, reliable)
+
+    def _is_silence(self, segment: _Segment, audio: np.ndarray) -> bool:
+        config = self._config
+        if not normalise(segment.text):
+            return True  # only punctuation: Whisper's ". . ." on silence
+        if (
+            segment.no_speech_prob > config.no_speech_threshold
+            and segment.avg_logprob < config.log_prob_threshold
+        ):
+            return True
+        if normalise(segment.text) in SILENCE_HALLUCINATIONS:
+            return (
+                segment.no_speech_prob > HALLUCINATION_NO_SPEECH
+                or _peak_dbfs(_span(audio, segment.start, segment.end)) < HALLUCINATION_QUIET_DBFS
+            )
+        return False
+
+
+def _open(folder: Path, device: str, compute_type: str, threads: int) -> WhisperModel:
+    return WhisperModel(
+        str(folder),
+        device=device,
+        compute_type=compute_type,
+        cpu_threads=threads,
+        num_workers=1,
+        local_files_only=True,
+    )
+
+
+def _segment(segment: Any) -> _Segment:
+    words = tuple(
+        Word(float(w.start), float(w.end), w.word.strip(), float(w.probability))
+        for w in (segment.words or ())
+        if normalise(w.word)
+    )
+    return _Segment(
+        start=float(segment.start),
+        end=float(segment.end),
+        text=segment.text.strip(),
+        words=words,
+        no_speech_prob=float(segment.no_speech_prob),
+        avg_logprob=float(segment.avg_logprob),
+        compression_ratio=float(segment.compression_ratio),
+        tokens=max(1, len(segment.tokens)),
+    )
+
+
+def _clip(segment: _Segment, begin: float, end: float) -> _Segment | None:
+    """The part of a packed segment whose words lie in [begin, end), in that span's time."""
+    words = tuple(
+        Word(max(0.0, w.start - begin), max(0.0, w.end - begin), w.text, w.probability)
+        for w in segment.words
+        if begin <= (w.start + w.end) / 2 < end
+    )
+    if not words:
+        return None
+    inside = segment.start >= begin and segment.end <= end and len(words) == len(segment.words)
+    return replace(
+        segment,
+        start=max(0.0, segment.start - begin),
+        end=min(end, segment.end) - begin,
+        text=segment.text if inside else " ".join(w.text for w in words),
+        words=words,
+    )
+
+
+def _pack(lengths: Sequence[int], limit: int, gap: int) -> list[list[int]]:
+    """Consecutive indices grouped so that each group's total (with gaps) fits ``limit``."""
+    groups: list[list[int]] = []
+    total = 0
+    for index, length in enumerate(lengths):
+        if groups and total + gap + length <= limit:
+            groups[-1].append(index)
+            total += gap + length
+        else:
+            groups.append([index])
+            total = length
+    return groups
+
+
+def _mono(audio: np.ndarray) -> np.ndarray:
+    samples = np.ascontiguousarray(audio, dtype=np.float32)
+    if samples.ndim != 1:
+        raise ValueError(f"expected 1-D 16 kHz mono audio, got shape {samples.shape}")
+    return samples
+
+
+def _span(audio: np.ndarray, start: float, end: float) -> np.ndarray:
+    piece = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+    return piece if len(piece) else audio
+
+
+def _mean_logprob(segments: list[_Segment]) -> float:
+    total = sum(s.tokens for s in segments)
+    return sum(s.avg_logprob * s.tokens for s in segments) / total
+
+
+def _empty(
+    no_speech_prob: float, avg_logprob: float = 0.0, compression_ratio: float = 0.0
+) -> Transcription:
+    return Transcription("", (), 0.0, no_speech_prob, avg_logprob, compression_ratio, True)
+
+
+def _peak_dbfs(samples: np.ndarray) -> float:
+    """Loudness of the loudest 100 ms window, in dB relative to full scale."""
+    window = SAMPLE_RATE // 10
+    usable = len(samples) // window * window
+    if usable == 0:
+        energy = float(np.mean(np.square(samples, dtype=np.float64)))
+    else:
+        frames = samples[:usable].reshape(-1, window).astype(np.float64)
+        energy = float(np.max(np.mean(np.square(frames), axis=1)))
+    return 10.0 * float(np.log10(max(energy, 1e-12)))
+
+
+_PUNCTUATION = re.compile(r"[^\w\s']")
+
+
+def normalise(text: str) -> str:
+    """Lowercase, without punctuation or extra spaces: for matching known phrases."""
+    return " ".join(_PUNCTUATION.sub(" ", text.lower()).split())
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())[:200] or type(error).__name__

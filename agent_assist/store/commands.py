@@ -1,0 +1,175 @@
+"""``agent-assist history ...``: list, show, export, delete, purge and stats on the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from agent_assist import config
+from agent_assist.errors import AgentAssistError
+from agent_assist.events import Suggestion, TranscriptFinal
+from agent_assist.store.export import FORMATS, export_call, stats_csv, write_private
+from agent_assist.store.history import History, HistoryError, default_path
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "history",
+        help="past calls stored on this machine (redacted)",
+        description="Past calls stored on this machine, PII-redacted. History is off unless"
+        " privacy.history is turned on.",
+    )
+    parser.add_argument("--db", type=Path, help=f"history database (default: {default_path()})")
+    commands = parser.add_subparsers(dest="history_command", required=True, metavar="COMMAND")
+
+    commands.add_parser("list", help="list stored calls").set_defaults(func=_list)
+    show = commands.add_parser("show", help="print one call's transcript and summary")
+    show.add_argument("id", type=int)
+    show.set_defaults(func=_show)
+    export = commands.add_parser("export", help="export one call as json, csv or html")
+    export.add_argument("id", type=int)
+    export.add_argument("--format", choices=FORMATS, default="json")
+    export.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    export.set_defaults(func=_export)
+    delete = commands.add_parser("delete", help="delete one call")
+    delete.add_argument("id", type=int)
+    delete.set_defaults(func=_delete)
+    purge = commands.add_parser("purge", help="delete every stored call")
+    purge.add_argument("--yes", action="store_true", help="do not ask")
+    purge.set_defaults(func=_purge)
+    stats = commands.add_parser("stats", help="per-day or per-week aggregates (no transcript)")
+    stats.add_argument("--period", choices=("day", "week"), default="day")
+    stats.add_argument("--csv", type=Path, help="also write the rows to this CSV file")
+    stats.set_defaults(func=_stats)
+
+
+def _guarded(handler: Callable[[argparse.Namespace, History], int]) -> Handler:
+    def run(args: argparse.Namespace) -> int:
+        path: Path = args.db or default_path()
+        if not path.exists():
+            print(
+                f"history: no history database at {path} (turn on privacy.history)", file=sys.stderr
+            )
+            return 1
+        try:
+            retention = config.load().privacy.retention_days
+            with History.open(path, retention_days=retention) as history:
+                if not history.readable:
+                    raise HistoryError(history.problem or f"cannot open {path}")
+                return handler(args, history)
+        except AgentAssistError as error:
+            print(f"history: {error}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+def _do_list(args: argparse.Namespace, history: History) -> int:
+    calls = history.list_calls()
+    if not calls:
+        print("no stored calls")
+        return 0
+    print(f"{'ID':>5}  {'STARTED':16}  {'LENGTH':>7}  {'UTT':>4}  {'MOOD':>5}  NAME")
+    for c in calls:
+        mood = "" if c.mood_avg is None else f"{c.mood_avg:+.2f}"
+        started = c.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(
+            f"{c.id:>5}  {started:16}  {_clock(c.duration):>7}  {c.utterances:>4}"
+            f"  {mood:>5}  {c.name}"
+        )
+    return 0
+
+
+def _do_show(args: argparse.Namespace, history: History) -> int:
+    call = history.call(args.id)
+    print(f"call {call.id}: {call.name}")
+    print(
+        f"started {call.started_at.astimezone():%Y-%m-%d %H:%M}, {_clock(call.duration)},"
+        f" {call.utterances} utterances, {call.negative_seconds:.0f} s negative"
+    )
+    for e in history.events(args.id):
+        if isinstance(e, TranscriptFinal):
+            label = f" ({e.sentiment.label})" if e.sentiment else ""
+            print(f"[{_clock(e.start)}] {e.speaker}{label}: {e.text}")
+        elif isinstance(e, Suggestion):
+            print(f"[{_clock(e.time)}] >> suggestion {e.id}: {e.title}")
+    return 0
+
+
+def _do_export(args: argparse.Namespace, history: History) -> int:
+    text = export_call(history, args.id, args.format)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_private(args.out, text)
+    except OSError as error:
+        print(f"history: cannot write {args.out} ({error.strerror})", file=sys.stderr)
+        return 1
+    print(f"wrote call {args.id} as {args.format} to {args.out}")
+    return 0
+
+
+def _do_delete(args: argparse.Namespace, history: History) -> int:
+    history.call(args.id)
+    if not history.delete(args.id):
+        raise HistoryError(history.problem or f"could not delete call {args.id}")
+    print(f"deleted call {args.id}")
+    return 0
+
+
+def _do_purge(args: argparse.Namespace, history: History) -> int:
+    count = len(history.list_calls())
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("history: purge deletes every stored call; add --yes to confirm", file=sys.stderr)
+            return 1
+        answer = input(f"Delete all {count} stored calls? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing deleted")
+            return 1
+    deleted = history.purge()
+    if history.problem:
+        raise HistoryError(history.problem)
+    print(f"deleted {deleted} calls")
+    return 0
+
+
+def _do_stats(args: argparse.Namespace, history: History) -> int:
+    rows = history.stats(args.period)
+    print(
+        f"{args.period.upper():10}  {'CALLS':>5}  {'MOOD':>5}  {'NEG S':>6}  {'USED':>4}"
+        f"  {'DISM':>4}  TOP TRIGGERS"
+    )
+    for r in rows:
+        mood = "" if r.avg_mood is None else f"{r.avg_mood:+.2f}"
+        triggers = ", ".join(f"{name} ({count})" for name, count in r.top_triggers)
+        print(
+            f"{r.period:10}  {r.calls:>5}  {mood:>5}  {r.negative_s:>6.0f}  {r.used:>4}"
+            f"  {r.dismissed:>4}  {triggers}"
+        )
+    if args.csv:
+        try:
+            write_private(args.csv, stats_csv(rows))
+        except OSError as error:
+            print(f"history: cannot write {args.csv} ({error.strerror})", file=sys.stderr)
+            return 1
+        print(f"wrote {len(rows)} rows to {args.csv}")
+    return 0
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+_list = _guarded(_do_list)
+_show = _guarded(_do_show)
+_export = _guarded(_do_export)
+_delete = _guarded(_do_delete)
+_purge = _guarded(_do_purge)
+_stats = _guarded(_do_stats)

@@ -1,0 +1,347 @@
+"""The desktop app: wires the engine's runner, the bridge, overlay, tray, settings and review."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from agent_assist import config as config_io
+from agent_assist import paths
+from agent_assist.config import Config
+from agent_assist.events import CallSummary, Event, MoodUpdate, PipelineStatus
+from agent_assist.ui import theme as themes
+from agent_assist.ui.actions import AppActions
+from agent_assist.ui.bridge import EventBridge
+from agent_assist.ui.devices import DeviceProvider, query_devices
+from agent_assist.ui.export import export_record
+from agent_assist.ui.overlay import Overlay
+from agent_assist.ui.review import Exporter, ReviewWindow
+from agent_assist.ui.session import EventSink, RunnerFactory, RunnerHost, describe
+from agent_assist.ui.settings import SettingsDialog
+from agent_assist.ui.tray import Tray
+from agent_assist.ui.viewmodels import CallRecord, remember_position
+
+log = logging.getLogger(__name__)
+
+ENDED_STATES = {"stopped", "error", "no_device", "device_lost"}
+
+
+def demo_runner_factory(config: Config, devices: DeviceProvider = query_devices) -> RunnerFactory:
+    """Plays the bundled sample call through the real pipeline, in real time, audibly if it can."""
+
+    def make(on_event: EventSink) -> Any:
+        from agent_assist.pipeline import FileReplayRunner
+
+        audible = devices().has_output
+        return FileReplayRunner(
+            paths.sample_call(), config, on_event, realtime=True, audible=audible
+        )
+
+    return make
+
+
+def live_runner_factory(config: Config) -> RunnerFactory:
+    """Live capture of both sides of the call (``agent_assist.pipeline.LiveRunner``)."""
+
+    def make(on_event: EventSink) -> Any:
+        from agent_assist.pipeline import LiveRunner
+
+        return LiveRunner(config, on_event)
+
+    return make
+
+
+class AgentAssistApp(QObject):
+    """The app's controller; widgets only render what it forwards."""
+
+    def __init__(
+        self,
+        config: Config,
+        runner_factory: RunnerFactory,
+        *,
+        save_config: Callable[[Config], object] = config_io.save,
+        locked: frozenset[str] = frozenset(),
+        devices: DeviceProvider = query_devices,
+        exporter: Exporter | None = export_record,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.save_config = save_config
+        self.locked = locked
+        self.devices = devices
+        self.exporter = exporter
+        self.bridge = EventBridge(self)
+        self.host = RunnerHost(runner_factory, self.bridge.post)
+        self.actions = AppActions(self)
+        self.tray = Tray(self.actions.build_menu(), self)
+        self.overlay = Overlay(
+            config.ui, config.guidance.max_visible, tray_available=self.tray.available
+        )
+        self.overlay.context_menu = self.actions.build_menu(self.overlay)
+        self.record = CallRecord()
+        self.last_record: CallRecord | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self.review_window: ReviewWindow | None = None
+        self._history: Any = None
+        self._history_failed = False
+        self._redactor: Any = None
+        self._connect()
+
+    # wiring -------------------------------------------------------------------------------
+    def _connect(self) -> None:
+        self.bridge.received.connect(self.on_event)
+        a = self.actions
+        a.listen.toggled.connect(lambda on: self.start() if on else self.stop())
+        a.pause.toggled.connect(self.set_paused)
+        a.show_overlay.toggled.connect(self.set_overlay_visible)
+        a.compact.toggled.connect(self._set_compact)
+        a.click_through.toggled.connect(self._set_click_through)
+        a.keyboard.triggered.connect(lambda: self.overlay.set_keyboard_mode(True))
+        a.settings.triggered.connect(self.open_settings)
+        a.review.triggered.connect(self.open_review)
+        a.quit.triggered.connect(self.quit)
+        self.tray.activated.connect(lambda: a.show_overlay.toggle())
+        self.overlay.feedback.connect(self.on_feedback)
+        self.overlay.moved.connect(self.on_moved)
+        for action, value in (
+            (a.compact, self.config.ui.compact),
+            (a.click_through, self.config.ui.click_through),
+        ):
+            action.setChecked(value)
+        a.click_through.setEnabled(self.tray.available)
+        if not self.tray.available:
+            a.show_overlay.setEnabled(False)
+
+    def show(self) -> None:
+        self.overlay.restore_position(self.config.ui.positions)
+        self.set_overlay_visible(True)
+        if not self.tray.available:
+            self.bridge.post(
+                PipelineStatus(state="info", message="no system tray: right-click the overlay")
+            )
+
+    # pipeline -----------------------------------------------------------------------------
+    def start(self) -> None:
+        self.record = CallRecord(started_at=datetime.now(UTC))
+        self.overlay.reset()
+        self.host.start()
+        self.actions.set_running(True, False)
+
+    def stop(self) -> None:
+        self.host.stop()
+        self.actions.set_running(False, False)
+
+    def set_paused(self, paused: bool) -> None:
+        self.host.set_paused(paused)
+
+    def on_event(self, event: Event) -> None:
+        """Every engine event, on the GUI thread."""
+        shown = self._redact(event)
+        self.overlay.show_event(shown)
+        self.record.add(event)
+        if isinstance(event, MoodUpdate) and event.speaker == "customer":
+            self.tray.show_mood(event.score, event.uncertain)
+        elif isinstance(event, PipelineStatus):
+            self._on_status(event)
+        elif isinstance(event, CallSummary):
+            self._on_summary(event)
+
+    def _on_status(self, event: PipelineStatus) -> None:
+        self.tray.show_status(self.overlay.state.status)
+        if event.state in ENDED_STATES:
+            self.host.finished()
+            self.actions.set_running(False, False)
+        elif event.state == "paused":
+            self.actions.set_running(True, True)
+        elif event.state in ("listening", "behind"):
+            self.actions.set_running(True, False)
+
+    def _on_summary(self, summary: CallSummary) -> None:
+        self.last_record = self.record
+        history = self.history()
+        if history is not None:
+            started = self.record.started_at or datetime.now(UTC)
+            self.record.history_id = history.save_call(summary.call, started, self.record.events)
+            if self.record.history_id is None and history.problem:
+                self.bridge.post(
+                    PipelineStatus(state="info", message=f"history off: {history.problem}")
+                )
+        if self.review_window is not None and self.review_window.isVisible():
+            self.review_window.show_session_record(self.record)
+
+    def _redact(self, event: Event) -> Event:
+        if not self.config.privacy.redact_overlay:
+            return event
+        from agent_assist.redact import Redactor, redact_event
+
+        self._redactor = self._redactor or Redactor()
+        return redact_event(event, self._redactor)
+
+    # feedback, history, position ----------------------------------------------------------
+    def on_feedback(self, suggestion_id: str, action: str) -> None:
+        feedback = self.overlay.state.deck.feedback
+        if feedback and feedback[-1].suggestion_id == suggestion_id:
+            self.record.feedback.append(feedback[-1])
+        history = self.history()
+        if history is not None:
+            history.record_feedback(None, suggestion_id, action, datetime.now(UTC))
+
+    def history(self) -> Any:
+        """The call history when the privacy setting allows it (opened once), else None."""
+        if not self.config.privacy.history or self._history_failed:
+            return None
+        if self._history is None:
+            try:
+                from agent_assist.store.history import History
+
+                self._history = History.open(retention_days=self.config.privacy.retention_days)
+            except Exception as error:  # noqa: BLE001 - history is optional; say why it is off
+                log.warning("history unavailable: %s", error)
+                self.bridge.post(
+                    PipelineStatus(state="info", message=f"history off: {describe(error)}")
+                )
+                self._history_failed = True
+                return None
+        return self._history
+
+    def on_moved(self, screen: str, x: int, y: int) -> None:
+        positions = remember_position(self.config.ui.positions, screen, x, y)
+        self.config.ui.positions = positions
+        self._save()
+
+    def _save(self) -> None:
+        try:
+            self.save_config(self.config)
+        except Exception as error:  # noqa: BLE001
+            log.warning("cannot save config: %s", error)
+            self.bridge.post(PipelineStatus(state="info", message=f"settings not saved: {error}"))
+
+    # views --------------------------------------------------------------------------------
+    def set_overlay_visible(self, visible: bool) -> None:
+        if not visible and not self.tray.available:
+            visible = True
+        self.overlay.setVisible(visible)
+        was = self.actions.show_overlay.blockSignals(True)
+        self.actions.show_overlay.setChecked(visible)
+        self.actions.show_overlay.blockSignals(was)
+
+    def _set_compact(self, on: bool) -> None:
+        self.overlay.set_compact(on)
+        self.config.ui.compact = on
+        self._save()
+
+    def _set_click_through(self, on: bool) -> None:
+        self.overlay.set_click_through(on)
+        self.config.ui.click_through = on
+        self._save()
+
+    def open_settings(self) -> SettingsDialog:
+        if self.settings_dialog is None:
+            dialog = SettingsDialog(
+                self.config, locked=self.locked, devices=self.devices, save=self.save_config
+            )
+            dialog.saved.connect(self.apply_config)
+            dialog.finished.connect(lambda _: setattr(self, "settings_dialog", None))
+            self.settings_dialog = dialog
+        self.settings_dialog.show()
+        self.settings_dialog.raise_()
+        self.settings_dialog.activateWindow()
+        return self.settings_dialog
+
+    def apply_config(self, config: Config) -> None:
+        """New settings: the look applies now; engine settings on the next start."""
+        engine_changed = any(
+            getattr(config, s) != getattr(self.config, s)
+            for s in ("asr", "audio", "vad", "sentiment", "mood", "guidance")
+        )
+        config.ui.positions = self.config.ui.positions
+        self.config = config
+        if not config.privacy.history and self._history is not None:
+            self._history.close()
+            self._history = None
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            themes.apply_app_theme(app, config.ui.theme, config.ui.scale)
+        self.overlay.state.deck.max_visible = config.guidance.max_visible
+        self.overlay.apply_ui(config.ui)
+        for action, value in (
+            (self.actions.compact, config.ui.compact),
+            (self.actions.click_through, config.ui.click_through),
+        ):
+            was = action.blockSignals(True)
+            action.setChecked(value)
+            action.blockSignals(was)
+        if engine_changed and self.host.active:
+            self.bridge.post(
+                PipelineStatus(state="info", message="new settings apply when listening restarts")
+            )
+
+    def open_review(self) -> ReviewWindow:
+        record = self.last_record or self.record
+        if self.review_window is None:
+            self.review_window = ReviewWindow(
+                record,
+                theme_name=self.config.ui.theme,
+                exporter=self.exporter,
+                history=self.history(),
+            )
+        else:
+            self.review_window.history = self.history()
+            self.review_window.show_session_record(record)
+        self.review_window.show()
+        self.review_window.raise_()
+        self.review_window.activateWindow()
+        return self.review_window
+
+    def quit(self) -> None:
+        self.shutdown()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def shutdown(self) -> None:
+        self.overlay.hide()
+        self.tray.hide()
+        for window in (self.settings_dialog, self.review_window):
+            if window is not None:
+                window.close()
+        self.host.shutdown()
+        if self._history is not None:
+            self._history.close()
+            self._history = None
+
+
+def run_app(
+    argv: list[str],
+    config: Config,
+    *,
+    demo: bool = False,
+    runner_factory: RunnerFactory | None = None,
+    locked: frozenset[str] = frozenset(),
+) -> int:
+    """Start the tray app (``agent-assist``) or the demo (``agent-assist --demo``); blocks.
+
+    ``locked``: config keys IT has locked (``config.load_layered(...).locked``), shown
+    disabled in the settings dialog.
+    """
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv)
+    app.setApplicationName("agent-assist")
+    app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "agent-assist.png")))
+    themes.apply_app_theme(app, config.ui.theme, config.ui.scale)
+    if runner_factory is None:
+        runner_factory = demo_runner_factory(config) if demo else live_runner_factory(config)
+    controller = AgentAssistApp(config, runner_factory, locked=locked)
+    controller.show()
+    QTimer.singleShot(0, controller.start)
+    try:
+        return app.exec()
+    finally:
+        controller.shutdown()

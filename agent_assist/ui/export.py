@@ -1,0 +1,41 @@
+"""Export the call shown in the review window with the history package's writers (no Qt)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from agent_assist.events import Event
+from agent_assist.ui.viewmodels import CallRecord
+
+
+def export_record(record: CallRecord, fmt: str, path: Path) -> Path:
+    """Write ``record`` as JSON, CSV or a standalone HTML report (redacted, user-only file)."""
+    from agent_assist.redact import Redactor, redact_event
+    from agent_assist.store import export
+    from agent_assist.store.history import CallRow
+
+    writers: dict[str, Callable[[CallRow, Sequence[Event]], str]] = {
+        "json": export.to_json,
+        "csv": export.to_csv,
+        "html": export.to_html,
+    }
+    if fmt not in writers:
+        raise ValueError(f"export format must be one of {', '.join(writers)}, not {fmt!r}")
+    moods = [m.score for m in record.moods["customer"]]
+    summary = record.summary
+    row = CallRow(
+        id=record.history_id or 0,
+        name=summary.call if summary else record.name,
+        started_at=record.started_at or datetime.now(UTC),
+        duration=record.duration,
+        utterances=len(record.transcripts),
+        mood_avg=sum(moods) / len(moods) if moods else None,
+        negative_seconds=summary.negative_seconds if summary else 0.0,
+        suggestions=len(record.suggestions),
+    )
+    redactor = Redactor()
+    events = [redact_event(e, redactor) for e in record.events]
+    export.write_private(path, writers[fmt](row, events))
+    return path

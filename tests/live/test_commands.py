@@ -1,0 +1,87 @@
+"""``devices`` and ``listen`` with fakes (no PortAudio needed)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import time
+
+import pytest
+
+from agent_assist import live_commands
+from agent_assist.errors import DeviceError
+from agent_assist.live import LiveRunner
+from tests.live.helpers import FakeSource, fake_models, speech_pattern
+from tests.live.test_capture import DEVICES, FakeSd
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config")
+    live_commands.register(parser.add_subparsers(dest="command"))
+    return parser.parse_args(argv)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+
+
+def test_devices_lists_inputs_with_hints_and_the_automatic_choice(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(live_commands, "import_sounddevice", lambda: FakeSd(DEVICES, 3))
+    out = io.StringIO()
+    assert live_commands.cmd_devices(parse("devices"), out) == 0
+    text = out.getvalue()
+    assert "Monitor of Built-in Audio Analog Stereo" in text and "loopback?" in text
+    assert "Speakers" not in text.split("customer:")[0]
+    assert "customer: 2 Monitor of Built-in Audio Analog Stereo (automatic)" in text
+    assert "agent: 3 USB Headset Mic (automatic)" in text
+    out = io.StringIO()
+    assert live_commands.cmd_devices(parse("devices", "--json"), out) == 0
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["loopback"] for r in records] == [False, True, False]
+    assert records[2]["hostapi"] == "JACK" and records[2]["default_rate"] == 16000.0
+
+
+def test_devices_without_portaudio_is_an_error_line(monkeypatch, capsys) -> None:  # noqa: ANN001
+    def missing() -> None:
+        raise DeviceError("PortAudio library not found; live capture unavailable")
+
+    monkeypatch.setattr(live_commands, "import_sounddevice", missing)
+    assert live_commands.cmd_devices(parse("devices"), io.StringIO()) == 1
+    assert "PortAudio library not found" in capsys.readouterr().err
+
+
+def test_listen_prints_json_lines_and_stops_after_the_given_time(monkeypatch) -> None:  # noqa: ANN001
+    source = FakeSource("customer")
+    source.on_open = lambda s: s.push(
+        speech_pattern(("-", 0.3), ("s", 1.2), ("-", 1.0)), time.monotonic()
+    )
+    made: list[LiveRunner] = []
+
+    def runner(config, on_event):  # noqa: ANN001, ANN202
+        assert config.audio.customer_device == "Monitor" and config.audio.agent_device == "none"
+        made.append(LiveRunner(config, on_event, models=fake_models(), sources=[source]))
+        return made[0]
+
+    monkeypatch.setattr(live_commands, "make_runner", runner)
+    out = io.StringIO()
+    args = parse("listen", "--customer", "Monitor", "--agent", "none", "--seconds", "3")
+    assert live_commands.cmd_listen(args, out) == 0
+    kinds = [json.loads(line)["type"] for line in out.getvalue().splitlines()]
+    assert "transcript" in kinds and "partial" in kinds and kinds[-1] == "status"
+    assert "summary" in kinds
+    assert not made[0].is_running()
+
+
+def test_listen_without_portaudio_exits_non_zero(monkeypatch, capsys) -> None:  # noqa: ANN001
+    def missing() -> None:
+        raise DeviceError("PortAudio library not found; live capture unavailable")
+
+    monkeypatch.setattr("agent_assist.live.import_sounddevice", missing)
+    out = io.StringIO()
+    assert live_commands.cmd_listen(parse("listen", "--seconds", "30"), out) == 1
+    assert "PortAudio library not found" in capsys.readouterr().err
+    assert '"state": "no_device"' in out.getvalue()

@@ -1,0 +1,128 @@
+"""End to end through a real audio server: paplay real speech → PulseAudio → sounddevice → events.
+
+Needs the pulseaudio binary (skipped with the reason otherwise) and the real models.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from agent_assist.config import Config
+from agent_assist.events import (
+    Latency,
+    MoodUpdate,
+    TranscriptFinal,
+    TranscriptPartial,
+)
+from agent_assist.live import LiveRunner
+from agent_assist.pipeline import Models
+from tests.live.conftest import Rig, padded_clip
+from tests.live.helpers import Collector
+
+pytestmark = pytest.mark.slow
+
+JFK = (
+    "and so my fellow americans ask not what your country can do for you"
+    " ask what you can do for your country"
+)
+ILL_DISPOSED = "he was not an ill disposed young man"
+
+
+def words(text: str) -> list[str]:
+    return re.sub(r"[^a-z' ]", " ", text.lower()).split()
+
+
+def recall(reference: str, heard: str) -> float:
+    """Share of the reference words that were heard (order-free, with multiplicity)."""
+    pool = words(heard)
+    found = 0
+    for word in words(reference):
+        if word in pool:
+            pool.remove(word)
+            found += 1
+    return found / len(words(reference))
+
+
+def said(events: Collector, role: str) -> str:
+    return " ".join(f.text for f in events.of(TranscriptFinal) if f.speaker == role)
+
+
+def config(customer: str, agent: str) -> Config:
+    config = Config()
+    config.audio.customer_device = customer
+    config.audio.agent_device = agent
+    config.audio.max_lag_s = 60.0  # the machine is shared: assert on words, not on keeping up
+    return config
+
+
+def listening(events: Collector, role: str, resumed: bool = False) -> bool:
+    return any(
+        s.role == role and (not resumed or "resumed" in s.message)
+        for s in events.statuses("listening")
+    )
+
+
+def test_real_speech_played_into_the_call_is_captioned_transcribed_and_scored(
+    rig: Rig, fast_models: Models, tmp_path: Path
+) -> None:
+    events = Collector()
+    runner = LiveRunner(config("call_monitor", "none"), events, models=fast_models)
+    runner.start()
+    try:
+        events.wait_for(lambda ev: listening(events, "customer"), timeout=90)
+        player = rig.customer.play(padded_clip("jfk.flac", tmp_path))
+        assert player.wait(40) == 0, player.stderr.read() if player.stderr else ""
+        events.wait_for(lambda ev: recall(JFK, said(events, "customer")) >= 0.8, timeout=90)
+    finally:
+        runner.stop()
+    finals = [f for f in events.of(TranscriptFinal) if f.speaker == "customer"]
+    assert all(f.sentiment is not None for f in finals)
+    assert len(events.of(MoodUpdate)) >= len(finals)
+    partials = events.of(TranscriptPartial)
+    assert partials and any(p.stable_text for p in partials)
+    assert recall(JFK, " ".join(p.text for p in partials)) > 0.5
+    latencies = events.of(Latency)
+    assert len(latencies) == len(finals)
+    assert all(0 < x.to_transcript <= x.to_mood <= x.to_guidance for x in latencies)
+    assert not [f for f in events.of(TranscriptFinal) if f.speaker == "agent"]
+    assert not events.statuses("error") and not events.statuses("device_lost")
+    assert events.statuses("stopped")
+
+
+def test_a_source_removed_mid_call_is_reported_the_other_side_continues_and_it_recovers(
+    rig: Rig, fast_models: Models, tmp_path: Path
+) -> None:
+    events = Collector()
+    runner = LiveRunner(config("call_monitor", "headset_mic"), events, models=fast_models)
+    runner.start()
+    agent_clip = padded_clip("librivox_ill_disposed.flac", tmp_path)
+    try:
+        events.wait_for(lambda ev: listening(events, "customer") and listening(events, "agent"), 60)
+        assert rig.agent.play(agent_clip).wait(30) == 0
+        events.wait_for(lambda ev: recall(ILL_DISPOSED, said(events, "agent")) >= 0.6, timeout=90)
+
+        rig.agent.remove_sink()
+        events.wait_for(lambda ev: events.statuses("device_lost", "agent"), timeout=15)
+        assert rig.customer.play(padded_clip("jfk.flac", tmp_path)).wait(40) == 0
+        events.wait_for(lambda ev: recall(JFK, said(events, "customer")) >= 0.8, timeout=90)
+        assert not listening(events, "agent", resumed=True)
+
+        rig.agent.restore_sink()
+        events.wait_for(lambda ev: listening(events, "agent", resumed=True), timeout=20)
+        before = len([f for f in events.of(TranscriptFinal) if f.speaker == "agent"])
+        assert rig.agent.play(agent_clip).wait(30) == 0
+        events.wait_for(
+            lambda ev: (
+                len([f for f in events.of(TranscriptFinal) if f.speaker == "agent"]) > before
+            ),
+            timeout=30,
+        )
+    finally:
+        runner.stop()
+    late = [f for f in events.of(TranscriptFinal) if f.speaker == "agent"][before:]
+    assert recall(ILL_DISPOSED, " ".join(f.text for f in late)) >= 0.6
+    assert not events.statuses("device_lost", "customer")
+    assert not events.statuses("error")

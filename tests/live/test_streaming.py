@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import numpy as np
+
+from agent_assist.asr.streaming import LocalAgreement, PartialCaptioner, word_key
+from agent_assist.contracts import SAMPLE_RATE, SpeechInProgress
+from agent_assist.events import Word
+from tests.live.helpers import GrowingTranscriber
+
+
+def words(text: str) -> list[Word]:
+    return [Word(i * 0.3, i * 0.3 + 0.25, w, 0.9) for i, w in enumerate(text.split())]
+
+
+def test_words_are_committed_when_two_hypotheses_agree() -> None:
+    agreement = LocalAgreement()
+    assert agreement.insert(words("I want")) == []
+    assert agreement.stable_text == ""
+    assert agreement.text == "I want"
+    committed = agreement.insert(words("I want to cancel"))
+    assert [w.text for w in committed] == ["I", "want"]
+    assert agreement.stable_text == "I want"
+    assert agreement.text == "I want to cancel"
+
+
+def test_disagreement_stops_the_commit_and_committed_words_never_change() -> None:
+    agreement = LocalAgreement()
+    agreement.insert(words("I want to cancel"))
+    agreement.insert(words("I want two cancel my"))
+    assert agreement.stable_text == "I want"
+    agreement.insert(words("I wanted to cancel my account"))
+    assert agreement.stable_text == "I want"
+    assert agreement.text == "I want to cancel my account"
+    agreement.insert(words("I wanted to cancel my account now"))
+    assert agreement.stable_text == "I want to cancel my account"
+
+
+def test_comparison_ignores_case_and_punctuation() -> None:
+    assert word_key("Hello,") == word_key("hello")
+    agreement = LocalAgreement()
+    agreement.insert(words("Hello, there"))
+    agreement.insert(words("hello there friend"))
+    assert agreement.stable_text == "hello there"
+
+
+def progress(start: float, seconds: float) -> SpeechInProgress:
+    audio = np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
+    return SpeechInProgress("customer", start, start + seconds, audio)
+
+
+def test_captioner_emits_growing_partials_and_resets_for_a_new_utterance() -> None:
+    captioner = PartialCaptioner(GrowingTranscriber("one two three four five six", 0.25))
+    first = captioner.update(progress(1.0, 0.5))
+    assert first is not None and first.text == "one two" and first.stable_text == ""
+    second = captioner.update(progress(1.0, 1.0))
+    assert second is not None
+    assert second.stable_text == "one two" and second.text == "one two three four"
+    assert (second.start, second.end) == (1.0, 2.0)
+    third = captioner.update(progress(5.0, 0.5))
+    assert third is not None and third.stable_text == ""
+
+
+def test_captioner_gives_nothing_for_silence() -> None:
+    captioner = PartialCaptioner(GrowingTranscriber("one two", 0.25))
+    assert captioner.update(progress(0.0, 0.1)) is None

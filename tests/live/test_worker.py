@@ -1,0 +1,165 @@
+"""The worker loop on a scripted real-time feed and a fake clock: deterministic, no threads."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agent_assist.audio.capture import Block
+from agent_assist.config import Config
+from agent_assist.contracts import SAMPLE_RATE
+from agent_assist.events import (
+    Latency,
+    MoodUpdate,
+    PipelineStatus,
+    Speaker,
+    TranscriptFinal,
+    TranscriptPartial,
+    VoiceCues,
+)
+from agent_assist.live import LagPolicy, PipelineWorker
+from tests.live.helpers import (
+    Collector,
+    GrowingTranscriber,
+    ManualClock,
+    fake_models,
+    fast_config,
+    speech_pattern,
+)
+
+
+class RealTimeFeed:
+    """Blocks arrive at their real-time moment on ``clock``; an idle worker waits for the next."""
+
+    measures_lag = True
+    drops_when_paused = True
+
+    def __init__(
+        self, tracks: dict[Speaker, np.ndarray], clock: ManualClock, block_s: float = 0.05
+    ):
+        self.clock = clock
+        self.pending: list[Block] = []
+        step = int(block_s * SAMPLE_RATE)
+        for role, audio in tracks.items():
+            for begin in range(0, len(audio), step):
+                end = min(begin + step, len(audio))
+                self.pending.append(Block(role, audio[begin:end], SAMPLE_RATE, end / SAMPLE_RATE))
+        self.pending.sort(key=lambda b: b.arrival)
+
+    def open(self, emit, origin):  # noqa: ANN001, ANN201
+        assert origin == 0.0
+        return sorted({b.role for b in self.pending})
+
+    def get(self, timeout: float) -> list[Block] | None:
+        if not self.pending:
+            return None
+        self.clock.at_least(self.pending[0].arrival)
+        now = self.clock()
+        due = [b for b in self.pending if b.arrival <= now]
+        self.pending = self.pending[len(due) :]
+        return due
+
+    def poll(self, now: float) -> list[Speaker]:
+        return []
+
+    def set_paused(self, paused: bool) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def run(
+    config: Config, tracks: dict[Speaker, np.ndarray], cost: float
+) -> tuple[PipelineWorker, Collector]:
+    clock = ManualClock()
+    transcriber = GrowingTranscriber(clock=clock, cost=cost)
+    events = Collector()
+    worker = PipelineWorker(config, events, fake_models(transcriber), "test", clock=clock)
+    worker.run(RealTimeFeed(tracks, clock))
+    return worker, events
+
+
+def call(n: int) -> np.ndarray:
+    return speech_pattern(
+        *[part for _ in range(n) for part in (("-", 1.0), ("s", 1.5))], ("-", 1.0)
+    )
+
+
+def test_a_fast_machine_keeps_up_with_captions_and_latency() -> None:
+    worker, events = run(fast_config(max_lag_s=3.0), {"customer": call(4)}, cost=0.05)
+    finals = events.of(TranscriptFinal)
+    assert len(finals) == 4
+    assert all(f.sentiment is not None for f in finals)
+    assert len(events.of(MoodUpdate)) == 4
+    partials = events.of(TranscriptPartial)
+    assert partials and all(p.text for p in partials)
+    assert any(p.stable_text for p in partials)
+    latencies = events.of(Latency)
+    assert len(latencies) == 4
+    for latency in latencies:
+        assert 0.0 < latency.to_transcript <= latency.to_mood <= latency.to_guidance < 1.0
+    assert not events.statuses("behind")
+    assert worker.stats.dropped_seconds == {}
+
+
+def test_a_slow_transcriber_stops_partials_then_drops_audio_and_stays_bounded() -> None:
+    config = fast_config(max_lag_s=3.0)
+    worker, events = run(config, {"customer": call(20)}, cost=2.5)
+    behind = events.statuses("behind")
+    assert behind and max(s.lag for s in behind) > config.audio.max_lag_s
+    assert any("captions paused" in s.message for s in behind)
+    assert any("dropped the oldest audio" in s.message for s in behind)
+    assert worker.stats.dropped_seconds["customer"] > 5.0
+    assert worker.processor is not None
+    assert worker.processor.stats.partials_skipped > 0
+    # bounded: the lag never exceeds the limit by more than one slow decode and one block
+    assert worker.stats.max_lag < config.audio.max_lag_s + 2 * 2.5 + 0.1
+    # still transcribing late in the call, not stuck in a backlog
+    finals = events.of(TranscriptFinal)
+    assert finals and finals[-1].start > 40.0
+
+
+def test_partials_go_first_and_come_back_when_the_lag_recovers() -> None:
+    policy = LagPolicy(max_lag_s=3.0)
+    policy.update(0.5)
+    assert not policy.partials_off and not policy.dropping
+    policy.update(1.5)
+    assert policy.partials_off and not policy.dropping
+    policy.update(3.5)
+    assert policy.partials_off and policy.dropping
+    policy.update(2.0)
+    assert policy.dropping
+    policy.update(1.0)
+    assert not policy.dropping and policy.partials_off
+    policy.update(0.4)
+    assert not policy.partials_off
+
+
+def test_voice_cues_follow_each_final_and_can_be_switched_off() -> None:
+    tracks = {"customer": call(3), "agent": np.roll(call(3), int(1.2 * SAMPLE_RATE))}
+    _, events = run(fast_config(max_lag_s=30.0), tracks, cost=0.0)
+    cues = events.of(VoiceCues)
+    assert {c.speaker for c in cues} == {"customer", "agent"}
+    assert any(c.talk_over_s > 0 for c in cues)
+    assert all(c.loudness_db is not None for c in cues)
+    config = fast_config(max_lag_s=30.0)
+    config.privacy.voice_cues = False
+    _, quiet = run(config, tracks, cost=0.0)
+    assert quiet.of(TranscriptFinal) and not quiet.of(VoiceCues)
+
+
+def test_without_lag_measurement_nothing_is_dropped_and_no_latency_is_reported() -> None:
+    class Offline(RealTimeFeed):
+        measures_lag = False
+
+    clock = ManualClock()
+    events = Collector()
+    worker = PipelineWorker(
+        fast_config(),
+        events,
+        fake_models(GrowingTranscriber(clock=clock, cost=5.0)),
+        "t",
+        clock=clock,
+    )
+    worker.run(Offline({"customer": call(3)}, clock))
+    assert len(events.of(TranscriptFinal)) == 3
+    assert not events.of(Latency) and not events.statuses("behind")
+    assert isinstance(events.events[-1], PipelineStatus) and events.events[-1].state == "stopped"

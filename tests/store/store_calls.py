@@ -1,0 +1,95 @@
+"""Hand-made call events for the store tests."""
+
+from datetime import UTC, datetime
+
+from agent_assist.events import (
+    CallSummary,
+    Event,
+    Evidence,
+    Latency,
+    MoodUpdate,
+    Sentiment,
+    Suggestion,
+    TranscriptFinal,
+    TranscriptPartial,
+    Word,
+)
+
+CARD = "4111 1111 1111 1111"
+PHONE = "555-123-4567"
+EMAIL = "jane.doe@example.com"
+PII = (CARD, PHONE, EMAIL, "4111", "555-123", "jane.doe")
+
+
+def words(text: str, start: float) -> tuple[Word, ...]:
+    return tuple(
+        Word(start=start + i * 0.4, end=start + i * 0.4 + 0.3, text=f" {t}", probability=0.9)
+        for i, t in enumerate(text.split())
+    )
+
+
+def final(speaker: str, start: float, text: str, label: str) -> TranscriptFinal:
+    scores = {"negative": 0.1, "neutral": 0.1, "positive": 0.1, label: 0.8}
+    return TranscriptFinal(
+        speaker=speaker,  # type: ignore[arg-type]
+        start=start,
+        end=start + 3.0,
+        text=text,
+        confidence=0.91,
+        sentiment=Sentiment(label=label, scores=scores, emotion="anger"),
+        words=words(text, start),
+    )
+
+
+def sample_call(triggers: tuple[str, ...] = ("calm_down", "verify_identity")) -> list[Event]:
+    """A hand-made call: PII in the customer's words, moods for both sides, suggestions."""
+    events: list[Event] = [
+        TranscriptPartial(speaker="customer", start=0.0, end=1.0, text=f"my card {CARD}"),
+        final("customer", 0.0, f"my card is {CARD} and it was charged twice", "negative"),
+        MoodUpdate(
+            speaker="customer",
+            time=3.0,
+            score=-0.6,
+            trend="falling",
+            uncertain=False,
+            label="negative",
+        ),
+        final("agent", 4.0, "I'm sorry to hear that, let me check", "neutral"),
+        MoodUpdate(speaker="agent", time=7.0, score=0.1, trend="steady", uncertain=False),
+        final("customer", 8.0, f"call me back on {PHONE} or mail {EMAIL}", "neutral"),
+        MoodUpdate(speaker="customer", time=11.0, score=-0.2, trend="rising", uncertain=False),
+        Latency(
+            speaker="customer", utterance_end=11.0, to_transcript=0.4, to_mood=0.5, to_guidance=0.5
+        ),
+    ]
+    for i, trigger in enumerate(triggers):
+        events.append(
+            Suggestion(
+                id=trigger,
+                title=trigger.replace("_", " ").title(),
+                prompt="Say so.",
+                priority=1,
+                time=3.5 + i,
+                evidence=(
+                    Evidence(kind="phrase", detail=f"card {CARD}", time=1.0, speaker="customer"),
+                ),
+            )
+        )
+    events.append(
+        CallSummary(
+            call="sample.wav",
+            duration=12.0,
+            talk_share={"customer": 0.6, "agent": 0.4},
+            mood_start=-0.6,
+            mood_end=-0.2,
+            mood_min=-0.6,
+            negative_seconds=5.0,
+            sentiment_counts={"negative": 1, "neutral": 2, "positive": 0},
+            suggestions=triggers,
+            utterances=3,
+        )
+    )
+    return events
+
+
+NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

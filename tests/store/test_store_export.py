@@ -1,0 +1,144 @@
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from store_calls import NOON, PII, sample_call
+
+from agent_assist.store.export import (
+    STATS_COLUMNS,
+    TRANSCRIPT_COLUMNS,
+    export_call,
+    stats_csv,
+    write_private,
+)
+from agent_assist.store.history import History
+
+SVG = "{http://www.w3.org/2000/svg}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+@pytest.fixture
+def stored(tmp_path: Path) -> Iterator[tuple[History, int]]:
+    history = History.open(tmp_path / "h.sqlite3", retention_days=3650)
+    call_id = history.save_call("sample <call> & co", NOON, sample_call())
+    assert call_id is not None
+    yield history, call_id
+    history.close()
+
+
+def assert_no_pii(text: str) -> None:
+    for secret in PII:
+        assert secret not in text, secret
+
+
+def test_json_export(stored: tuple[History, int]) -> None:
+    history, call_id = stored
+    text = export_call(history, call_id, "json")
+    body = json.loads(text)
+    assert body["call"]["id"] == call_id and body["call"]["name"] == "sample <call> & co"
+    assert body["summary"]["negative_seconds"] == 5.0
+    assert [e["type"] for e in body["events"]][:3] == ["transcript", "mood", "transcript"]
+    assert body["events"][0]["text"] == "my card is [CARD] and it was charged twice"
+    assert_no_pii(text)
+
+
+def test_csv_export_is_a_flat_transcript(stored: tuple[History, int]) -> None:
+    history, call_id = stored
+    rows = list(csv.reader(io.StringIO(export_call(history, call_id, "csv"))))
+    assert tuple(rows[0]) == TRANSCRIPT_COLUMNS
+    assert [(r[3], r[5]) for r in rows[1:]] == [
+        ("customer", "negative"),
+        ("agent", "neutral"),
+        ("customer", "neutral"),
+    ]
+    assert rows[3][4] == "call me back on [PHONE] or mail [EMAIL]"
+    assert_no_pii("\n".join(",".join(r) for r in rows))
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.links += [v or "" for k, v in attrs if k in ("src", "href")]
+
+
+def test_html_report_is_standalone_and_redacted(stored: tuple[History, int]) -> None:
+    history, call_id = stored
+    text = export_call(history, call_id, "html")
+    root = ET.fromstring(text.split("\n", 1)[1])  # well-formed, so any browser parses it
+    parser = _Collector()
+    parser.feed(text)
+    assert {"html", "svg", "polyline", "table", "style"} <= set(parser.tags)
+    assert parser.links == [] and "url(" not in text and "<script" not in text
+    lines = {p.get("class"): p.get("points") for p in root.iter(f"{SVG}polyline")}
+    assert set(lines) == {"mood-customer", "mood-agent"}
+    assert len(str(lines["mood-customer"]).split()) == 2
+    assert len(list(root.iter(f"{SVG}g"))) == 2  # one marker per suggestion
+    rows = [tr for tr in root.iter(f"{XHTML}tr") if tr.get("class") == "negative"]
+    assert len(rows) == 1 and "[CARD]" in "".join(rows[0].itertext())
+    assert "sample &lt;call&gt; &amp; co" in text
+    assert_no_pii(text)
+
+
+def test_mood_points_follow_the_scores(stored: tuple[History, int]) -> None:
+    history, call_id = stored
+    root = ET.fromstring(export_call(history, call_id, "html").split("\n", 1)[1])
+    [customer] = [p for p in root.iter(f"{SVG}polyline") if p.get("class") == "mood-customer"]
+    points = [tuple(map(float, p.split(","))) for p in customer.get("points", "").split()]
+    (x1, y1), (x2, y2) = points
+    assert x1 < x2  # later in the call is further right
+    assert y1 > y2  # -0.6 is drawn lower than -0.2 (SVG y grows downwards)
+
+
+def test_export_redacts_again(stored: tuple[History, int]) -> None:
+    history, call_id = stored
+    # text that reached the store unredacted (an older build, a hand edit) is still redacted
+    history._db().execute(
+        "UPDATE events SET body = replace(body, '[PHONE]', '555-987-6543') WHERE call_id = ?",
+        (call_id,),
+    )
+    for fmt in ("json", "csv", "html"):
+        out = export_call(history, call_id, fmt)
+        assert "555-987-6543" not in out and "[PHONE]" in out
+
+
+def test_stats_csv(stored: tuple[History, int]) -> None:
+    history, _ = stored
+    history.record_feedback(None, "calm_down", "used", NOON)
+    rows = list(csv.reader(io.StringIO(stats_csv(history.stats("week")))))
+    assert tuple(rows[0]) == STATS_COLUMNS
+    assert rows[1] == [
+        "2026-W47",
+        "1",
+        "12.0",
+        "-0.400",
+        "5.0",
+        "calm_down:1;verify_identity:1",
+        "1",
+        "0",
+    ]
+
+
+def test_write_private(tmp_path: Path) -> None:
+    target = tmp_path / "out.html"
+    target.write_text("old")
+    target.chmod(0o644)
+    write_private(target, "new")
+    assert target.read_text() == "new"
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+
+
+def test_unknown_format(stored: tuple[History, int]) -> None:
+    history, call_id = stored
+    with pytest.raises(ValueError, match=re.escape("json, csv, html")):
+        export_call(history, call_id, "pdf")  # type: ignore[arg-type]

@@ -1,0 +1,182 @@
+"""Config layering: defaults ← system file ← user file, with keys IT can lock."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from agent_assist import config, config_commands, paths
+from agent_assist.errors import ConfigError
+
+
+@pytest.fixture
+def files(tmp_path, monkeypatch) -> tuple[Path, Path]:
+    system = tmp_path / "etc" / "config.toml"
+    system.parent.mkdir()
+    monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(system))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home-config"))
+    return system, paths.user_config_file()
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_no_files_give_defaults_from_default(files):
+    loaded = config.load_layered()
+    assert loaded.config == config.Config()
+    assert set(loaded.origins.values()) == {"default"}
+    assert set(loaded.origins) == set(config.all_keys()) and "ui.positions" in loaded.origins
+    assert loaded.locked == frozenset()
+
+
+def test_user_overrides_system_overrides_default(files):
+    system, user = files
+    write(system, "[asr]\nbeam_size = 3\nprofile = 'accurate'\n[ui]\ntheme = 'light'\n")
+    write(user, "[asr]\nbeam_size = 1\n[mood]\nsmoothing = 0.5\n")
+    loaded = config.load_layered()
+    cfg = loaded.config
+    assert (cfg.asr.beam_size, cfg.asr.profile) == (1, "accurate")
+    assert (cfg.ui.theme, cfg.mood.smoothing) == ("light", 0.5)
+    assert loaded.origins["asr.beam_size"] == f"user:{user}"
+    assert loaded.origins["asr.profile"] == f"system:{system}"
+    assert loaded.origins["ui.theme"] == f"system:{system}"
+    assert loaded.origins["asr.cpu_threads"] == "default"
+    assert config.load() == cfg
+
+
+def test_locked_keys_keep_the_system_value_and_warn(files, caplog):
+    system, user = files
+    write(system, "[privacy]\nhistory = false\n[locked]\nkeys = ['privacy.history', 'guidance']\n")
+    write(user, "[privacy]\nhistory = true\nretention_days = 7\n[guidance]\nenabled = false\n")
+    with caplog.at_level(logging.WARNING, logger="agent_assist.config"):
+        loaded = config.load_layered()
+    assert loaded.config.privacy.history is False
+    assert loaded.config.guidance.enabled is True  # the whole section is locked, at its default
+    assert loaded.config.privacy.retention_days == 7
+    assert loaded.origins["privacy.history"] == f"system:{system}"
+    assert loaded.origins["guidance.enabled"] == "default"
+    assert {"privacy.history", "guidance.enabled", "guidance.playbook"} <= loaded.locked
+    assert loaded.is_locked("guidance.max_visible")
+    assert not loaded.is_locked("privacy.retention_days")
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "privacy.history" in warned and "guidance.enabled" in warned
+    assert len(loaded.notes) == 2
+
+
+def test_locked_key_set_to_the_same_value_is_quiet(files, caplog):
+    system, user = files
+    write(system, "[asr]\nprofile = 'accurate'\n[locked]\nkeys = ['asr.profile']\n")
+    write(user, "[asr]\nprofile = 'accurate'\n")
+    with caplog.at_level(logging.WARNING):
+        loaded = config.load_layered()
+    assert loaded.config.asr.profile == "accurate" and not loaded.notes and not caplog.records
+
+
+def test_explicit_user_file_still_honours_locks(files, tmp_path):
+    system, _ = files
+    write(system, "[privacy]\nhistory = false\n[locked]\nkeys = ['privacy.history']\n")
+    other = write(tmp_path / "mine.toml", "[privacy]\nhistory = true\n")
+    assert config.load(other).privacy.history is False
+
+
+def test_save_writes_only_differences_and_never_locked_keys(files):
+    system, user = files
+    write(system, "[asr]\nbeam_size = 3\n[privacy]\nhistory = false\n"
+                  "[locked]\nkeys = ['privacy.history']\n")
+    cfg = config.load()
+    cfg.privacy.history = True
+    cfg.ui.scale = 1.5
+    cfg.asr.beam_size = 3
+    config.save(cfg)
+    assert tomllib.loads(user.read_text()) == {"ui": {"scale": 1.5}}
+    reloaded = config.load()
+    assert reloaded.ui.scale == 1.5 and reloaded.asr.beam_size == 3
+    assert reloaded.privacy.history is False
+
+
+def test_a_later_system_change_reaches_users_who_saved(files):
+    system, _ = files
+    write(system, "[asr]\nbeam_size = 3\n")
+    cfg = config.load()
+    cfg.ui.compact = True
+    config.save(cfg)
+    write(system, "[asr]\nbeam_size = 2\n")
+    assert config.load().asr.beam_size == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[asr]\nbeam_size = 0\n", ": asr.beam_size:"),
+        ("[locked]\nkeys = ['privacy.histroy']\n", "locked.keys: unknown key 'privacy.histroy'"),
+        ("[locked]\nkeys = 'privacy.history'\n", "locked.keys:"),
+        ("[locked]\nkey = ['privacy.history']\n", "locked:"),
+        ("[asr\n", "not valid TOML"),
+    ],
+)
+def test_bad_system_file_names_the_file_and_key(files, text, needle):
+    system, _ = files
+    write(system, text)
+    with pytest.raises(ConfigError) as info:
+        config.load_layered()
+    message = str(info.value)
+    assert message.startswith(str(system)) and needle in message and "\n" not in message
+
+
+def test_bad_user_file_names_the_user_file(files):
+    system, user = files
+    write(system, "[asr]\nbeam_size = 3\n")
+    write(user, "[ui]\nopacity = 7\n")
+    with pytest.raises(ConfigError, match=rf"^{user}: ui.opacity:"):
+        config.load()
+
+
+def test_locked_table_is_not_allowed_in_the_user_file(files):
+    _, user = files
+    write(user, "[locked]\nkeys = ['privacy.history']\n")
+    with pytest.raises(ConfigError, match="locked"):
+        config.load()
+
+
+def run_show(fmt: str, capsys) -> str:
+    args = argparse.Namespace(config=None, format=fmt)
+    assert config_commands.cmd_show(args) == 0
+    return capsys.readouterr().out
+
+
+def test_config_show_prints_valid_toml_with_origins(files, capsys):
+    system, user = files
+    write(system, "[asr]\nprofile = 'accurate'\n[locked]\nkeys = ['asr.profile']\n")
+    write(user, "[ui]\ntheme = 'light'\npositions = { overlay = [10, 20] }\n")
+    out = run_show("toml", capsys)
+    assert tomllib.loads(out) == config.load().model_dump(mode="json")
+    line = {ln.split("=")[0].strip(): ln for ln in out.splitlines() if "=" in ln}
+    assert line["profile"].endswith(f"# system:{system} (locked)")
+    assert line["theme"].endswith(f"# user:{user}")
+    assert line["beam_size"].endswith("# default")
+
+
+def test_config_show_json(files, capsys):
+    system, _ = files
+    write(system, "[locked]\nkeys = ['privacy']\n")
+    body = json.loads(run_show("json", capsys))
+    assert body["privacy.history"] == {"value": False, "origin": "default", "locked": True}
+    assert body["asr.beam_size"]["locked"] is False
+
+
+def test_config_subcommand_parses(files, capsys):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config")
+    config_commands.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["config", "path"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "not present" in out and str(files[0]) in out

