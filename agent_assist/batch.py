@@ -48,7 +48,9 @@ def collect_inputs(inputs: list[Path]) -> tuple[list[Path], list[str]]:
     return files, errors
 
 
-def analyze_one(path: Path, models: Models, config: Config, on_event: Callable[[Event], None] | None = None) -> CallResult:
+def analyze_one(
+    path: Path, models: Models, config: Config, on_event: Callable[[Event], None] | None = None
+) -> CallResult:
     result = CallResult(path)
 
     def keep(event: Event) -> None:

@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 from rich.console import Console
 from rich.progress import Progress
@@ -107,8 +107,8 @@ class CallWriter:
                 self._csv_header_done = True
             write_csv(console.file, TRANSCRIPT_COLUMNS, transcript_rows("", [event]), header=False)
         elif isinstance(event, CallSummary):
-            for line in summary_lines(event):
-                console.print(line, highlight=False)
+            for summary_line in summary_lines(event):
+                console.print(summary_line, highlight=False)
         elif (line := timeline_line(event)) is not None:
             console.print(line, highlight=False)
 
@@ -119,14 +119,18 @@ def _redactor(config: Config) -> Any:
     return Redactor(config.privacy.redact_keep)
 
 
-def write_csv(handle: TextIO, columns: list[str], rows: Iterable[dict[str, Any]], header: bool = True) -> None:
+def write_csv(
+    handle: IO[str], columns: list[str], rows: Iterable[dict[str, Any]], header: bool = True
+) -> None:
     writer = csv.DictWriter(handle, fieldnames=columns)
     if header:
         writer.writeheader()
     writer.writerows(rows)
 
 
-def call_results(files: list[Path], config: Config, workers: int, writer: CallWriter) -> Iterator[tuple[CallResult, bool]]:
+def call_results(
+    files: list[Path], config: Config, workers: int, writer: CallWriter
+) -> Iterator[tuple[CallResult, bool]]:
     """Yield each call's result, and whether its events were already streamed to the terminal."""
     if workers > 1 and len(files) > 1:
         for result in run_parallel(files, config, workers):
@@ -159,7 +163,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     console = Console(file=sys.stdout, soft_wrap=True)
     writer = CallWriter(args.format, out_dir, console, config, redact=not args.no_redact)
     summaries: list[dict[str, Any]] = []
-    with Progress(console=Console(file=sys.stderr), disable=len(files) < 2, transient=True) as progress:
+    with Progress(
+        console=Console(file=sys.stderr), disable=len(files) < 2, transient=True
+    ) as progress:
         task = progress.add_task("analysing calls", total=len(files))
         for result, streamed in call_results(files, config, args.workers, writer):
             progress.advance(task)
@@ -171,7 +177,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             writer.write_call(result.path.stem, result.events, streamed)
             summaries += [summary_row(e) for e in result.events if isinstance(e, CallSummary)]
     if len(files) > 1 or args.summary:
-        summary_path = Path(args.summary) if args.summary else (out_dir or Path.cwd()) / "summary.csv"
+        summary_path = (
+            Path(args.summary) if args.summary else (out_dir or Path.cwd()) / "summary.csv"
+        )
         with summary_path.open("w", encoding="utf-8", newline="") as handle:
             write_csv(handle, SUMMARY_COLUMNS, summaries)
         print(f"per-call summary: {summary_path}", file=sys.stderr)
@@ -219,8 +227,13 @@ def cmd_sentiment(args: argparse.Namespace) -> int:
     model = OnnxSentimentModel.load(model_dir, threads=config.sentiment.threads)
     for batch in batched(text_inputs(args), 32):
         for text, result in zip(batch, model.score(batch), strict=True):
-            record = {"text": text, "label": result.label, "scores": result.scores,
-                      "emotion": result.emotion, "emotion_scores": result.emotion_scores}
+            record = {
+                "text": text,
+                "label": result.label,
+                "scores": result.scores,
+                "emotion": result.emotion,
+                "emotion_scores": result.emotion_scores,
+            }
             print(json.dumps(record, ensure_ascii=False))
     return 0
 
@@ -237,10 +250,16 @@ def cmd_models(args: argparse.Namespace) -> int:
         report = modelstore.check(spec)
         state = "ok" if report.ok else "FAILED"
         bad += not report.ok
-        print(f"{spec.name:18} {spec.kind:10} {state:6} {report.size / 1e6:7.1f} MB  {spec.license}")
+        print(
+            f"{spec.name:18} {spec.kind:10} {state:6} {report.size / 1e6:7.1f} MB  {spec.license}"
+        )
         print(f"    source: {spec.source}")
         print(f"    where:  {report.location or report.problem}")
     return 1 if bad else 0
+
+
+def check_state(ok: bool, required: bool) -> str:
+    return "ok" if ok else "FAIL" if required else "warn"
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -248,7 +267,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     checks = doctor.run_checks(load_config(args))
     for check in checks:
-        print(f"[{'ok' if check.ok else 'FAIL' if check.required else 'warn'}] {check.name}: {check.detail}")
+        print(f"[{check_state(check.ok, check.required)}] {check.name}: {check.detail}")
     return 0 if all(c.ok or not c.required for c in checks) else 1
 
 
@@ -261,9 +280,14 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["text", "jsonl", "csv"], default="text")
     p.add_argument("--out", metavar="DIR", help="write one <call>.<format> per call into DIR")
     p.add_argument("--workers", type=int, default=1, help="worker processes for many calls")
-    p.add_argument("--summary", metavar="FILE", help="per-call summary CSV (default DIR/summary.csv)")
-    p.add_argument("--channels", choices=["agent,customer", "customer,agent"],
-                   help="stereo channel roles, left first (default agent,customer)")
+    p.add_argument(
+        "--summary", metavar="FILE", help="per-call summary CSV (default DIR/summary.csv)"
+    )
+    p.add_argument(
+        "--channels",
+        choices=["agent,customer", "customer,agent"],
+        help="stereo channel roles, left first (default agent,customer)",
+    )
     p.add_argument("--mono-role", choices=["customer", "agent"], help="role of mono recordings")
     p.add_argument("--profile", choices=["fast", "accurate", "custom"], help="speech model profile")
     p.add_argument("--no-redact", action="store_true", help="keep PII in the output text")
@@ -286,7 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_analyze(sub)
     add_sentiment(sub)
-    sub.add_parser("models", help="list models and verify their checksums").set_defaults(func=cmd_models)
+    sub.add_parser("models", help="list models and verify their checksums").set_defaults(
+        func=cmd_models
+    )
     sub.add_parser("doctor", help="check models, audio and hardware").set_defaults(func=cmd_doctor)
     for register in extra_commands():
         register(sub)
@@ -324,4 +350,3 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-

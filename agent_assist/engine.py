@@ -8,7 +8,7 @@ segmenters and forward the events it returns.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from agent_assist.config import Config
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 class CallStats:
     """What the call summary needs, accumulated as events pass."""
 
-    speech_seconds: Counter[str] = field(default_factory=Counter)
+    speech_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     sentiment_counts: Counter[str] = field(default_factory=Counter)
     customer_moods: list[MoodUpdate] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
@@ -54,8 +54,8 @@ class CallStats:
     def negative_seconds(self, duration: float, negative_below: float) -> float:
         total = 0.0
         moods = self.customer_moods
-        for mood, following in zip(moods, [*moods[1:], None], strict=True):
-            until = following.time if following else duration
+        ends = [m.time for m in moods[1:]] + [duration]
+        for mood, until in zip(moods, ends, strict=False):
             if mood.score < negative_below:
                 total += max(0.0, until - mood.time)
         return total
@@ -71,8 +71,9 @@ class CallStats:
             mood_end=scores[-1] if scores else None,
             mood_min=min(scores) if scores else None,
             negative_seconds=self.negative_seconds(duration, negative_below),
-            sentiment_counts={label: self.sentiment_counts[label] for label in
-                              ("negative", "neutral", "positive")},
+            sentiment_counts={
+                label: self.sentiment_counts[label] for label in ("negative", "neutral", "positive")
+            },
             suggestions=tuple(self.suggestions),
             utterances=self.utterances,
         )

@@ -6,7 +6,8 @@ and per-utterance ``Latency``. ``PipelineWorker`` runs it on one thread over a `
 devices (``LiveFeed``: the audio callback only copies into a bounded queue) or a call file paced
 in real time (``FileFeed``, the GUI's demo). The worker measures how far behind real time it
 is: past a third of ``audio.max_lag_s`` it stops partial decoding, past ``max_lag_s`` it drops
-the oldest audio, and it says so with a ``PipelineStatus("behind", lag=...)``.
+the oldest audio, and it says so with a ``PipelineStatus("behind", lag=...)``. Even before
+that, partial decodes are spaced so that they take at most ``PARTIAL_SHARE`` of its time.
 
 ``LiveRunner`` (``contracts.Runner``) captures the configured devices; a device that goes away
 is reported (``device_lost``), the other role keeps running, and it is reopened when it returns.
@@ -14,7 +15,6 @@ is reported (``device_lost``), the other role keeps running, and it is reopened 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -33,7 +33,6 @@ from agent_assist.audio.capture import (
     DeviceSource,
     RoleAudio,
     import_sounddevice,
-    reinitialize_portaudio,
 )
 from agent_assist.config import Config
 from agent_assist.contracts import SAMPLE_RATE, SpeechInProgress, Utterance
@@ -56,6 +55,8 @@ HEALTH_S = 0.25
 TICK_S = 0.5
 STATUS_EVERY_S = 1.0
 WAIT_S = 0.1
+PARTIAL_SHARE = 0.5
+"""At most this share of the worker's time goes to partial captions (live, with a clock)."""
 
 
 @dataclass
@@ -106,6 +107,7 @@ class CallProcessor:
         self.stats = ProcessorStats()
         self._roles: dict[Speaker, _Role] = {s: _Role() for s in SPEAKERS}
         self._partial_transcriber = models.partial_transcriber or models.transcriber
+        self._partials_at = float("-inf")
 
     # -- feeding ------------------------------------------------------------------------
 
@@ -199,11 +201,14 @@ class CallProcessor:
         if self.cues:
             self.cues.note_speech(role, progress.start, progress.now)
         captioner = self._roles[role].captioner
-        if not self.partials_enabled or captioner is None:
+        if not self.partials_enabled or captioner is None or self._now() < self._partials_at:
             self.stats.partials_skipped += 1
             return
+        started = self._now()
         partial = captioner.update(progress)
         self.stats.partial_decodes += 1
+        cost = self._now() - started
+        self._partials_at = self._now() + cost * (1 / PARTIAL_SHARE - 1)
         if partial is None:
             return
         if self.engine.guidance is not None:
@@ -211,6 +216,9 @@ class CallProcessor:
         self.emit(partial)
 
     def _utterance(self, utterance: Utterance) -> None:
+        """Transcript, mood, cues, suggestions; then ``Latency`` from the utterance's end to
+        the final transcript (with its sentiment), to the mood update, and to all of its
+        events delivered (suggestions included)."""
         self.stats.utterances += 1
         final = self.engine.transcript(utterance)
         at_transcript = self._now()
@@ -340,8 +348,9 @@ class LiveFeed:
                 )
                 gaps.append(role)
             elif not self._open.get(role) and now >= self._retry_at.get(role, 0.0):
-                if not any(self._open.values()):
-                    reinitialize_portaudio_quietly()
+                rescan = getattr(source, "rescan", None)
+                if rescan is not None and not any(self._open.values()):
+                    rescan()
                 if self._try_open(source):
                     gaps.append(role)
                 else:
@@ -367,11 +376,6 @@ class LiveFeed:
     def close(self) -> None:
         for source in self.sources:
             source.close()
-
-
-def reinitialize_portaudio_quietly() -> None:
-    with contextlib.suppress(DeviceError):
-        reinitialize_portaudio()
 
 
 class FileFeed:

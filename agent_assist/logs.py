@@ -38,13 +38,15 @@ class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
 
 
 def setup(level: str = "INFO", *, to_file: bool = True, stderr_level: str = "WARNING") -> None:
+    """Log ``level`` and above to the file; stderr shows ``stderr_level`` and above (never
+    less than ``level``)."""
     root = logging.getLogger()
     root.setLevel(level)
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
     console = logging.StreamHandler(sys.stderr)
-    console.setLevel(min(logging.getLevelName(stderr_level), logging.getLevelName(level)))
+    console.setLevel(max(logging.getLevelName(stderr_level), logging.getLevelName(level)))
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root.addHandler(console)
     if to_file:

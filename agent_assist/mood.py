@@ -32,7 +32,9 @@ def mood_label(score: float, negative_below: float) -> str:
     return "neutral"
 
 
-def trend_of(history: deque[tuple[float, float]], now: float, score: float, config: MoodConfig) -> Trend:
+def trend_of(
+    history: deque[tuple[float, float]], now: float, score: float, config: MoodConfig
+) -> Trend:
     past = [s for t, s in history if t >= now - config.trend_window_s]
     if not past:
         return "steady"
@@ -52,7 +54,7 @@ class SpeakerMood:
 
 
 class MoodTracker:
-    """Keeps one smoothed mood per speaker; ``update`` turns a final transcript into a MoodUpdate."""
+    """One smoothed mood per speaker; ``update`` turns a final transcript into a MoodUpdate."""
 
     def __init__(self, config: MoodConfig, min_confidence: float = 0.45) -> None:
         self.config = config

@@ -78,19 +78,13 @@ def load_models(config: Config, on_status: EventSink | None = None) -> Models:
 
 
 def greedy(transcriber: Any) -> Transcriber | None:
-    """A beam-1 twin of a ``WhisperTranscriber`` sharing its model (for partial captions)."""
-    model = getattr(transcriber, "_model", None)
-    config = getattr(transcriber, "_config", None)
-    if model is None or config is None or config.beam_size == 1:
+    """A cheap draft decoder sharing a ``WhisperTranscriber``'s model (for partial captions)."""
+    from agent_assist.asr.streaming import DraftTranscriber
+
+    model = getattr(transcriber, "model", None)
+    if model is None:
         return None
-    twin = type(transcriber)(
-        model,
-        config.model_copy(update={"beam_size": 1}),
-        transcriber.device,
-        transcriber.compute_type,
-        transcriber.model_name,
-    )
-    return twin
+    return DraftTranscriber(model, getattr(transcriber, "language", "en"))
 
 
 def new_engine(models: Models, config: Config, call_name: str) -> CallEngine:

@@ -74,7 +74,8 @@ def summary_lines(summary: CallSummary) -> list[str]:
     fired = ", ".join(summary.suggestions) or "none"
     return [
         f"[bold]Summary of {escape(summary.call)}[/bold]",
-        f"  duration {clock(summary.duration)}, {summary.utterances} utterances, talk share: {share}",
+        f"  duration {clock(summary.duration)}, {summary.utterances} utterances, "
+        f"talk share: {share}",
         f"  customer mood: start {fmt(summary.mood_start)}, end {fmt(summary.mood_end)}, "
         f"min {fmt(summary.mood_min)}, negative for {summary.negative_seconds:.0f} s",
         f"  customer sentiment: {counts}",

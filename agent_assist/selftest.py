@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from agent_assist import __version__, modelstore, paths
@@ -162,18 +163,26 @@ def run_steps(config: Config) -> list[Step]:
     return steps
 
 
-def run_self_test(config: Config | None = None, echo: Callable[[str], None] = print) -> int:
-    """Run every step, print a short report; 0 when all passed, 1 otherwise."""
+def run_self_test(
+    config: Config | None = None,
+    echo: Callable[[str], None] = print,
+    user_file: Path | None = None,
+) -> int:
+    """Run every step, print a short report; 0 when all passed, 1 otherwise.
+
+    Without ``config`` the layered config is loaded (system file, then ``user_file`` or the
+    user's file) and reported as the first step.
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.perf_counter()
     echo(f"agent-assist {__version__} self-test ({paths.layout()} layout, {paths.app_root()})")
     if config is None:
-        step = timed("config", lambda: _describe_config())
+        step = timed("config", partial(_describe_config, user_file))
         echo(step.line())
         if not step.ok:
             echo("self-test FAILED: the configuration does not load")
             return 1
-        config = config_module.load()
+        config = config_module.load(user_file)
     steps = run_steps(config)
     for step in steps:
         echo(step.line())
@@ -187,7 +196,7 @@ def run_self_test(config: Config | None = None, echo: Callable[[str], None] = pr
     return 0
 
 
-def _describe_config() -> str:
-    loaded = config_module.load_layered()
+def _describe_config(user_file: Path | None) -> str:
+    loaded = config_module.load_layered(user_file)
     system = loaded.system_file if loaded.system_file.is_file() else "no system file"
     return f"{system}; {len(loaded.locked)} locked key(s)"

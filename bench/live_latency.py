@@ -128,10 +128,11 @@ def run_profile(profile: str, call: Path, sink_env: dict[str, str]) -> dict[str,
     latencies = [e for _, e in received if isinstance(e, Latency)]
     first_words: dict[float, float] = {}
     for at, event in received:
-        if isinstance(event, TranscriptPartial | TranscriptFinal) and event.text:
-            if event.start not in first_words:
-                onset = processor.wall_time(event.speaker, event.start + pre_roll)
-                first_words[event.start] = at - onset
+        if not isinstance(event, TranscriptPartial | TranscriptFinal) or not event.text:
+            continue
+        if event.start not in first_words:
+            onset = processor.wall_time(event.speaker, event.start + pre_roll)
+            first_words[event.start] = at - onset
     finals = [e for _, e in received if isinstance(e, TranscriptFinal)]
     behind = [e for _, e in received if isinstance(e, PipelineStatus) and e.state == "behind"]
     cpu = (after.ru_utime + after.ru_stime) - (usage.ru_utime + usage.ru_stime)
@@ -139,6 +140,7 @@ def run_profile(profile: str, call: Path, sink_env: dict[str, str]) -> dict[str,
         "profile": profile,
         "model": getattr(models.transcriber, "model_name", "?"),
         "load_s": load_s,
+        "beam": config.asr.beam_size,
         "utterances": len(finals),
         "text": " ".join(f.text for f in finals),
         "to_transcript": quantiles([x.to_transcript for x in latencies]),
@@ -162,8 +164,9 @@ def run_profile(profile: str, call: Path, sink_env: dict[str, str]) -> dict[str,
 
 def report(result: dict[str, Any], audio_s: float) -> None:
     print(
-        f"\nprofile {result['profile']} ({result['model']}, beam 5 finals, beam 1 partials):"
-        f" {result['utterances']} utterances in {audio_s:.0f} s of audio, model load {result['load_s']:.2f} s"
+        f"\nprofile {result['profile']} ({result['model']}, finals beam {result['beam']},"
+        f" captions greedy): {result['utterances']} utterances in {audio_s:.0f} s of audio,"
+        f" model load {result['load_s']:.2f} s"
     )
     print(f"  {'stage (s)':34} {'p50':>6} {'p95':>6} {'max':>6} {'n':>4}")
     rows = [
@@ -227,9 +230,7 @@ def main() -> int:
                 "ALSA_CONFIG_PATH": f"{pulse.SYSTEM_ALSA_CONF}:{root / 'asoundrc'}",
             }
             env["HOME"] = os.environ.get("HOME", "/root")
-            print(
-                f"live latency bench: {audio_s:.0f} s of real speech per profile, cores {os.cpu_count()}"
-            )
+            print(f"live latency bench: {audio_s:.0f} s of real speech per profile")
             for profile in args.profiles.split(","):
                 child = subprocess.run(
                     [

@@ -40,6 +40,11 @@ from agent_assist.vad.silero import SileroVad  # noqa: E402
 
 DATA = ROOT / "data-cache" / "speech"
 PROFILES = ("fast", "accurate")
+MODES = {
+    "utterance": "VAD segmenter + one transcribe() per utterance",
+    "packed": "VAD segmenter + transcribe_many() (utterances packed into 30 s windows)",
+    "bare": "plain faster-whisper transcribe(vad_filter=True), no guards (reference)",
+}
 CONDITIONS = {"native": "native rate", "telephone": "8 kHz telephone band (300-3400 Hz)"}
 
 
@@ -134,38 +139,47 @@ def _telephone_file(clip: Clip, folder: Path) -> Path:
     return target
 
 
-def pipeline_text(
-    path: Path, vad: SileroVad, asr: WhisperTranscriber, vad_config: VadConfig
-) -> tuple[str, float]:
-    """Transcript of one mono file through load -> VAD segmenter -> ASR; (text, audio s)."""
-    audio = load_call(path)["customer"]
+Runner = Callable[[Path], tuple[str, float]]
+
+
+def _segments(audio: np.ndarray, vad: SileroVad, vad_config: VadConfig) -> list[Utterance]:
     vad.reset()
     segmenter = Segmenter("customer", vad, vad_config)
     found: list[Utterance] = []
     for begin in range(0, len(audio), 8_000):
-        found += [
-            u for u in segmenter.accept(audio[begin : begin + 8_000]) if isinstance(u, Utterance)
-        ]
-    found += segmenter.finish()
-    return " ".join(t for t in (asr.transcribe(u.audio).text for u in found) if t), len(
-        audio
-    ) / SAMPLE_RATE
+        chunk = audio[begin : begin + 8_000]
+        found += [u for u in segmenter.accept(chunk) if isinstance(u, Utterance)]
+    return found + segmenter.finish()
 
 
-def score_set(
-    clips: list[Clip],
-    vad: SileroVad,
-    asr: WhisperTranscriber,
-    vad_config: VadConfig,
-    repeat: int,
-    show: bool,
-) -> Score:
+def runner(mode: str, vad: SileroVad, asr: WhisperTranscriber, vad_config: VadConfig) -> Runner:
+    """(text, audio s) of one mono file: load -> VAD segmenter -> ASR, or bare faster-whisper."""
+
+    def run(path: Path) -> tuple[str, float]:
+        audio = load_call(path)["customer"]
+        seconds = len(audio) / SAMPLE_RATE
+        if mode == "bare":
+            segments, _ = asr.model.transcribe(
+                audio, language="en", beam_size=asr.config.beam_size, vad_filter=True
+            )
+            return " ".join(s.text.strip() for s in segments), seconds
+        found = _segments(audio, vad, vad_config)
+        if mode == "packed":
+            results = asr.transcribe_many([u.audio for u in found])
+        else:
+            results = [asr.transcribe(u.audio) for u in found]
+        return " ".join(r.text for r in results if r.text), seconds
+
+    return run
+
+
+def score_set(clips: list[Clip], run: Runner, repeat: int, show: bool) -> Score:
     score = Score()
     for clip in clips:
         times, cpu = [], []
         for _ in range(repeat):
             started, cpu_started = time.perf_counter(), time.process_time()
-            text, seconds = pipeline_text(clip.path, vad, asr, vad_config)
+            text, seconds = run(clip.path)
             times.append(time.perf_counter() - started)
             cpu.append(time.process_time() - cpu_started)
         errors, words = word_errors(clip.reference, text)
@@ -217,17 +231,13 @@ def through_pipeline(
     vad: SileroVad, asr: WhisperTranscriber, vad_config: VadConfig
 ) -> Callable[[np.ndarray], str]:
     def run(audio: np.ndarray) -> str:
-        vad.reset()
-        segmenter = Segmenter("customer", vad, vad_config)
-        found = [u for u in segmenter.accept(audio) if isinstance(u, Utterance)]
-        found += segmenter.finish()
-        return " ".join(asr.transcribe(u.audio).text for u in found)
+        return " ".join(asr.transcribe(u.audio).text for u in _segments(audio, vad, vad_config))
 
     return run
 
 
 def unguarded(asr: WhisperTranscriber, beam: int) -> Callable[[np.ndarray], str]:
-    model = asr._model  # the same loaded model, called with faster-whisper's defaults
+    model = asr.model  # the same loaded model, called with faster-whisper's defaults
 
     def run(audio: np.ndarray) -> str:
         segments, _ = model.transcribe(audio, language="en", beam_size=beam)
@@ -253,6 +263,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=AsrConfig().cpu_threads)
     parser.add_argument("--vad-threshold", type=float, default=VadConfig().threshold)
     parser.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=CONDITIONS)
+    parser.add_argument("--modes", nargs="+", default=["utterance", "packed"], choices=MODES)
     parser.add_argument("--repeat", type=int, default=1, help="runs per clip; median time")
     parser.add_argument("--sets", nargs="*", help="only these sets")
     parser.add_argument("--show", action="store_true", help="print every hypothesis")
@@ -284,22 +295,24 @@ def main() -> int:
             for condition, chosen in (("native", sets), ("telephone", phone)):
                 if condition not in args.conditions:
                     continue
-                print(f"\n{CONDITIONS[condition]}\n\n{header}\n{rule}")
-                total = Score()
-                for name, clips in chosen.items():
-                    score = score_set(clips, vad, asr, vad_config, args.repeat, args.show)
-                    total.add(score)
-                    print(_row(name, score), flush=True)
-                print(_row("**all**", total))
+                for mode in args.modes:
+                    print(f"\n{CONDITIONS[condition]}, {MODES[mode]}\n\n{header}\n{rule}")
+                    run = runner(mode, vad, asr, vad_config)
+                    total = Score()
+                    for name, clips in chosen.items():
+                        score = score_set(clips, run, args.repeat, args.show)
+                        total.add(score)
+                        print(_row(name, score), flush=True)
+                    print(_row("**all**", total))
             if not args.no_noise:
                 quiet = noise_clips()
                 print(f"\nhallucinations on {len(quiet)} clips without speech (5 s each):")
-                for label, run in (
+                for label, transcribe in (
                     ("pipeline (VAD + guarded ASR)", through_pipeline(vad, asr, vad_config)),
                     ("guarded ASR alone", asr_text(asr)),
                     ("plain faster-whisper defaults", unguarded(asr, args.beam)),
                 ):
-                    count, texts = count_hallucinations(quiet, run)
+                    count, texts = count_hallucinations(quiet, transcribe)
                     print(f"  {label}: {count}/{len(quiet)} with text  {'; '.join(texts)}")
     return 0
 

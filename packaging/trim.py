@@ -42,19 +42,17 @@ METADATA = [
 _DROP = [
     r"(^|/)tests?/",
     r"(^|/)__pycache__/",
-    r"PySide6/Qt/translations/",
-    r"PySide6/Qt/qml/",
-    r"PySide6/Qt/plugins/(qmltooling|sqldrivers|designer|tls|networkinformation|"
+    r"PySide6/(Qt/)?translations/",
+    r"PySide6/(Qt/)?qml/",
+    r"PySide6/(Qt/)?plugins/(qmltooling|sqldrivers|designer|tls|networkinformation|"
     r"qmllint|scenegraph|position|multimedia|sensors|texttospeech|canbus|webview|"
     r"wayland-[^/]*|egldeviceintegrations|geometryloaders|generic|"
     r"renderers|sceneparsers|printsupport)/",
-    r"PySide6/Qt/plugins/platformthemes/libqgtk3",
-    r"PySide6/Qt/plugins/imageformats/(?!libqico|libqsvg|libqjpeg|qico|qsvg|qjpeg)",
+    r"PySide6/(Qt/)?plugins/platformthemes/libqgtk3",
+    r"PySide6/(Qt/)?plugins/imageformats/(?!libqico|libqsvg|libqjpeg|qico|qsvg|qjpeg)",
     # No Wayland platform: an always-on-top, positioned overlay needs X11 (XWayland) there.
-    r"PySide6/Qt/plugins/platforms/(?!libqxcb|libqoffscreen|libqminimal\.|"
+    r"PySide6/(Qt/)?plugins/platforms/(?!libqxcb|libqoffscreen|libqminimal\.|"
     r"qwindows|qoffscreen|qminimal\.|libqcocoa)",
-    r"(^|/)(lib)?Qt6(Quick|Qml|Pdf|Designer|Network|OpenGL|Sql|Test|VirtualKeyboard|Labs|"
-    r"WaylandClient|WlShell|EglFS)",
 ]
 _DROP_RE = re.compile("|".join(_DROP))
 

@@ -17,16 +17,28 @@ import soxr
 RATE = 16_000
 VOICES = {"agent": ("en-us+m3", 165), "customer": ("en-us+f4", 170)}
 SCRIPT = [
-    ("agent", "Thank you for calling Northwind Internet, my name is Sam. How can I help you today?"),
+    (
+        "agent",
+        "Thank you for calling Northwind Internet, my name is Sam. How can I help you today?",
+    ),
     ("customer", "Hi. My internet has been dropping out every evening for two weeks now."),
     ("agent", "I'm sorry to hear that. Can I have your account number please?"),
-    ("customer", "It's on the email you sent me. Look, this is the third time I'm calling about this."),
+    (
+        "customer",
+        "It's on the email you sent me. Look, this is the third time I'm calling about this.",
+    ),
     ("customer", "Every time someone tells me it's fixed, and it's not. This is unacceptable."),
     ("agent", "I understand. Let me check the line from here."),
-    ("customer", "I work from home. I lost a client meeting yesterday because of this. I'm really angry."),
+    (
+        "customer",
+        "I work from home. I lost a client meeting yesterday because of this. I'm really angry.",
+    ),
     ("customer", "If you can't fix it today I want to cancel my account and speak to a manager."),
-    ("agent", "I hear you, and I'm sorry. I can see errors on your line every evening. "
-              "I am booking a technician for tomorrow morning, and I'm adding a credit to your bill."),
+    (
+        "agent",
+        "I hear you, and I'm sorry. I can see errors on your line every evening. "
+        "I am booking a technician for tomorrow morning, and I'm adding a credit to your bill.",
+    ),
     ("customer", "Okay. Tomorrow morning works. Thank you, that actually helps."),
     ("agent", "You'll get a text confirming the time. Is there anything else I can help with?"),
     ("customer", "No, that's all. Thanks Sam, I appreciate it. Have a great day."),
@@ -37,7 +49,9 @@ GAP_S = 0.7
 def speak(text: str, voice: str, speed: int) -> np.ndarray:
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "line.wav"
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wav), text], check=True)
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wav), text], check=True
+        )
         audio, rate = sf.read(wav, dtype="float32")
     return soxr.resample(audio, rate, RATE).astype(np.float32)
 

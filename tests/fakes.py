@@ -13,7 +13,9 @@ from agent_assist.events import Event, Sentiment, Suggestion, Word
 class ScriptedTranscriber:
     """Returns the queued texts in order, one per call."""
 
-    def __init__(self, texts: Sequence[str], confidence: float = 0.9, reliable: bool = True) -> None:
+    def __init__(
+        self, texts: Sequence[str], confidence: float = 0.9, reliable: bool = True
+    ) -> None:
         self.texts = list(texts)
         self.confidence = confidence
         self.reliable = reliable
@@ -25,7 +27,9 @@ class ScriptedTranscriber:
         words = tuple(
             Word(0.3 * i, 0.3 * i + 0.25, w, self.confidence) for i, w in enumerate(text.split())
         )
-        return Transcription(text, words, self.confidence if words else 0.0, 0.01, -0.2, 1.2, self.reliable)
+        return Transcription(
+            text, words, self.confidence if words else 0.0, 0.01, -0.2, 1.2, self.reliable
+        )
 
 
 class KeywordSentiment:
@@ -37,7 +41,9 @@ class KeywordSentiment:
     def __init__(self) -> None:
         self.contexts: list[str | None] = []
 
-    def score(self, texts: Sequence[str], contexts: Sequence[str | None] | None = None) -> list[Sentiment]:
+    def score(
+        self, texts: Sequence[str], contexts: Sequence[str | None] | None = None
+    ) -> list[Sentiment]:
         self.contexts += list(contexts or [None] * len(texts))
         return [self._one(t.lower()) for t in texts]
 
@@ -62,7 +68,11 @@ class RecordingGuidance:
         self.seen.append(event)
         sentiment = getattr(event, "sentiment", None)
         if sentiment is not None and sentiment.label == "negative":
-            return [Suggestion("acknowledge", "Acknowledge", "I hear you.", 1, getattr(event, "end", 0.0))]
+            return [
+                Suggestion(
+                    "acknowledge", "Acknowledge", "I hear you.", 1, getattr(event, "end", 0.0)
+                )
+            ]
         return []
 
     def tick(self, now: float) -> list[Suggestion]:

@@ -24,13 +24,35 @@ def scripted_call(path, models, config, on_event):
     if path.read_bytes().startswith(b"BAD"):
         raise AudioError(f"{path}: not an audio file")
     events = [
-        TranscriptFinal("customer", 1.0, 3.0, "this is the third time I'm calling, card 4111 1111 1111 1111",
-                        0.9, NEG),
+        TranscriptFinal(
+            "customer",
+            1.0,
+            3.0,
+            "this is the third time I'm calling, card 4111 1111 1111 1111",
+            0.9,
+            NEG,
+        ),
         MoodUpdate("customer", 3.0, -0.5, "falling", False, "negative"),
-        Suggestion("repeat-contact", "Acknowledge the repeat call", "I'm sorry you've had to call again.",
-                   1, 3.0, (Evidence("phrase", "third time I'm calling", 2.0, "customer"),)),
-        CallSummary(path.stem, 10.0, {"customer": 1.0, "agent": 0.0}, -0.5, -0.5, -0.5, 7.0,
-                    {"negative": 1, "neutral": 0, "positive": 0}, ("repeat-contact",), 1),
+        Suggestion(
+            "repeat-contact",
+            "Acknowledge the repeat call",
+            "I'm sorry you've had to call again.",
+            1,
+            3.0,
+            (Evidence("phrase", "third time I'm calling", 2.0, "customer"),),
+        ),
+        CallSummary(
+            path.stem,
+            10.0,
+            {"customer": 1.0, "agent": 0.0},
+            -0.5,
+            -0.5,
+            -0.5,
+            7.0,
+            {"negative": 1, "neutral": 0, "positive": 0},
+            ("repeat-contact",),
+            1,
+        ),
     ]
     for event in events:
         on_event(event)
@@ -40,7 +62,9 @@ def scripted_call(path, models, config, on_event):
 @pytest.fixture
 def stub(monkeypatch, tmp_path):
     monkeypatch.setattr(batch, "analyze_call", scripted_call)
-    monkeypatch.setattr("agent_assist.pipeline.load_models", lambda config, on_status=None: object())
+    monkeypatch.setattr(
+        "agent_assist.pipeline.load_models", lambda config, on_status=None: object()
+    )
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     calls = tmp_path / "calls"
@@ -119,5 +143,7 @@ def test_invalid_config_is_one_line_and_exit_2(stub, tmp_path, capsys):
 def test_cli_module_does_not_import_qt():
     import subprocess
 
-    code = "import agent_assist.cli, sys; assert not any(m.startswith('PySide6') for m in sys.modules)"
+    code = (
+        "import agent_assist.cli, sys; assert not any(m.startswith('PySide6') for m in sys.modules)"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

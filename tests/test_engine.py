@@ -64,7 +64,9 @@ def test_summary_figures():
 
 
 def test_unreliable_transcripts_are_marked():
-    events, _, _ = run(["I am angry"], ["customer"], ScriptedTranscriber(["I am angry"], reliable=False))
+    events, _, _ = run(
+        ["I am angry"], ["customer"], ScriptedTranscriber(["I am angry"], reliable=False)
+    )
     final = next(e for e in events if isinstance(e, TranscriptFinal))
     mood = next(e for e in events if isinstance(e, MoodUpdate))
     assert not final.reliable and mood.uncertain
@@ -78,3 +80,10 @@ def test_partials_reach_guidance_as_speech_activity():
     partial = TranscriptPartial("customer", 1.0, 2.0, "I have been", "I have")
     assert engine.on_partial(partial) == [partial]
     assert guidance.seen == [partial]
+
+
+def test_summary_of_a_call_with_no_customer_speech():
+    events, _, _ = run(["hello", "anyone there"], ["agent", "agent"])
+    summary = events[-1]
+    assert summary.mood_start is None and summary.negative_seconds == 0.0
+    assert summary.talk_share["agent"] == 1.0

@@ -17,14 +17,37 @@ from agent_assist.events import (
 
 SENTIMENT = Sentiment("negative", {"negative": 0.7, "neutral": 0.2, "positive": 0.1}, "anger")
 EXAMPLES = [
-    TranscriptFinal("customer", 1.0, 2.5, "this is unacceptable", 0.8, SENTIMENT,
-                    words=(Word(1.0, 1.2, "this", 0.9),)),
+    TranscriptFinal(
+        "customer",
+        1.0,
+        2.5,
+        "this is unacceptable",
+        0.8,
+        SENTIMENT,
+        words=(Word(1.0, 1.2, "this", 0.9),),
+    ),
     MoodUpdate("customer", 2.5, -0.4, "falling", False, "negative"),
-    Suggestion("acknowledge", "Acknowledge", "I hear you", 2, 2.5,
-               (Evidence("phrase", "unacceptable", 2.0, "customer"),)),
+    Suggestion(
+        "acknowledge",
+        "Acknowledge",
+        "I hear you",
+        2,
+        2.5,
+        (Evidence("phrase", "unacceptable", 2.0, "customer"),),
+    ),
     PipelineStatus("behind", "falling behind", 3.0, lag=2.0),
-    CallSummary("c", 60.0, {"customer": 0.5, "agent": 0.5}, 0.0, 0.2, -0.5, 10.0,
-                {"negative": 1, "neutral": 2, "positive": 1}, ("acknowledge",), 4),
+    CallSummary(
+        "c",
+        60.0,
+        {"customer": 0.5, "agent": 0.5},
+        0.0,
+        0.2,
+        -0.5,
+        10.0,
+        {"negative": 1, "neutral": 2, "positive": 1},
+        ("acknowledge",),
+        4,
+    ),
 ]
 
 

@@ -96,3 +96,15 @@ def test_unwritable_log_dir_is_a_warning_not_a_crash(tmp_path, monkeypatch, caps
     logs.setup("INFO")
     assert "cannot write log file" in capsys.readouterr().err
     logs.setup("WARNING", to_file=False)
+
+
+def test_stderr_shows_warnings_while_the_file_keeps_info(log_dir, capsys):
+    logs.setup("INFO", stderr_level="WARNING")
+    logging.getLogger("agent_assist.test").info("quiet detail")
+    logging.getLogger("agent_assist.test").warning("loud problem")
+    err = capsys.readouterr().err
+    assert "loud problem" in err and "quiet detail" not in err
+    assert "quiet detail" in logs.log_file().read_text()
+    logs.setup("DEBUG", stderr_level="DEBUG")
+    logging.getLogger("agent_assist.test").debug("debug detail")
+    assert "debug detail" in capsys.readouterr().err

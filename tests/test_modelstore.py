@@ -27,11 +27,11 @@ license = "MIT"
 source = "test"
 [[model.files]]
 path = "model.bin"
-sha256 = "{sha(b'hello world')}"
+sha256 = "{sha(b"hello world")}"
 parts = ["repo:parts/a", "repo:parts/b"]
 [[model.files]]
 path = "cfg.json"
-sha256 = "{sha(b'{}')}"
+sha256 = "{sha(b"{}")}"
 parts = ["repo:parts/cfg.json"]
 """)
     monkeypatch.setattr(modelstore.paths, "models_dir", lambda: models)

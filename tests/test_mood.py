@@ -57,6 +57,8 @@ def test_no_sentiment_gives_no_update():
     assert MoodTracker(MoodConfig()).update(final(0, None)) is None
 
 
-@pytest.mark.parametrize(("score", "label"), [(-0.6, "negative"), (0.0, "neutral"), (0.5, "positive")])
+@pytest.mark.parametrize(
+    ("score", "label"), [(-0.6, "negative"), (0.0, "neutral"), (0.5, "positive")]
+)
 def test_labels(score, label):
     assert mood_label(score, -0.25) == label

@@ -79,3 +79,11 @@ def test_real_self_test_passes_and_falls_back_to_cpu(isolated):
         assert any(line.startswith("[ok  ] " + name) for line in lines), name
     assert "on cpu" in report
     assert "both speakers" not in report and "shown (" in report
+
+
+def test_an_explicit_user_file_is_used(isolated):
+    user = isolated / "mine.toml"
+    user.write_text("[asr]\nbeam_size = 42\n")
+    lines: list[str] = []
+    assert selftest.run_self_test(echo=lines.append, user_file=user) == 1
+    assert any(f"{user}: asr.beam_size:" in line for line in lines)

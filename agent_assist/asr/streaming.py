@@ -2,16 +2,23 @@
 
 LocalAgreement-2 (as in whisper_streaming): each new hypothesis of the utterance so far is
 compared with the previous one; the words both agree on, after those already committed, become
-stable and never change again. The rest of the newest hypothesis is provisional. Pure Python,
-no threads: the live worker calls ``PartialCaptioner.update`` with each ``SpeechInProgress``.
+stable and never change again. The rest of the newest hypothesis is provisional. No threads:
+the live worker calls ``PartialCaptioner.update`` with each ``SpeechInProgress``.
+
+``DraftTranscriber`` is the cheap decoder for these hypotheses: the same faster-whisper model
+as the final transcript, greedy, without timestamps or word alignment (the final transcript of
+the utterance, decoded with the full settings, replaces the captions anyway).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
-from agent_assist.contracts import SpeechInProgress, Transcriber
+import numpy as np
+
+from agent_assist.contracts import SAMPLE_RATE, SpeechInProgress, Transcriber, Transcription
 from agent_assist.events import TranscriptPartial, Word
 
 _PUNCTUATION = re.compile(r"[^\w']")
@@ -89,3 +96,47 @@ class PartialCaptioner:
     def reset(self) -> None:
         self.agreement.reset()
         self._start = None
+
+
+NO_SPEECH = 0.6
+LOW_LOGPROB = -1.0
+
+
+class DraftTranscriber:
+    """Greedy, timestamp-free decoding with a faster-whisper ``WhisperModel`` (for captions).
+
+    Word times are spread evenly over the audio: captions need the words, not their times.
+    Segments Whisper itself calls silence (high no-speech probability with a low log
+    probability) are left out.
+    """
+
+    def __init__(self, model: Any, language: str | None = "en") -> None:
+        self.model = model
+        self.language = language
+
+    def transcribe(self, audio: np.ndarray) -> Transcription:
+        samples = np.ascontiguousarray(audio, dtype=np.float32)
+        if len(samples) == 0:
+            return Transcription("", (), 0.0, 1.0, 0.0, 0.0, True)
+        segments, _ = self.model.transcribe(
+            samples,
+            language=self.language,
+            beam_size=1,
+            temperature=0.0,
+            word_timestamps=False,
+            without_timestamps=True,
+            condition_on_previous_text=False,
+            vad_filter=False,
+        )
+        kept = [
+            s
+            for s in segments
+            if s.text.strip() and not (s.no_speech_prob > NO_SPEECH and s.avg_logprob < LOW_LOGPROB)
+        ]
+        text = " ".join(s.text.strip() for s in kept)
+        tokens = text.split()
+        step = len(samples) / SAMPLE_RATE / max(len(tokens), 1)
+        words = tuple(Word(i * step, (i + 1) * step, w, 1.0) for i, w in enumerate(tokens))
+        logprob = float(np.mean([s.avg_logprob for s in kept])) if kept else 0.0
+        no_speech = max((s.no_speech_prob for s in kept), default=1.0)
+        return Transcription(text, words, 1.0 if words else 0.0, no_speech, logprob, 0.0, True)

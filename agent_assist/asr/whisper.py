@@ -2,22 +2,25 @@
 
 The model is loaded once from a local directory (never a hub name). Each ``transcribe`` call
 decodes one utterance that the segmenter already cut, so faster-whisper's own VAD is off and
-no text is carried over from earlier utterances. Decoding uses temperature 0 only: the gates
-below then see every segment's real scores instead of silently re-sampled ones, and noise does
-not cost six extra decodes.
+no text is carried over from earlier utterances.
 
 Gates (thresholds from ``AsrConfig``):
+* repetition loops: a decode whose compression ratio is above ``compression_ratio_threshold``
+  is redone at rising temperatures (Whisper's fallback, only for this case); a loop that
+  survives is cut back to its first occurrence and the text marked unreliable;
 * silence: no-speech probability above ``no_speech_threshold`` while the average log
-  probability is below ``log_prob_threshold`` -> the segment's text is dropped (Whisper's rule);
+  probability is below ``log_prob_threshold`` (Whisper's rule, applied here rather than inside
+  faster-whisper so the scores stay visible) or while the text is a loop -> text dropped;
+* the decoding budget grows with the audio length, so a loop cannot run to 448 tokens;
 * known silence hallucinations ("you", "thank you.", "thanks for watching", ...) with a raised
   no-speech probability or on near-silent audio -> dropped;
-* low log probability, a high compression ratio (repetition loops) or a low mean word
-  probability -> the text is kept and marked unreliable.
+* low log probability or a low mean word probability -> the text is kept, marked unreliable.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -43,12 +46,18 @@ PROFILE_MODELS = {"fast": "whisper-tiny.en", "accurate": "whisper-base"}
 PACK_SECONDS = 28.0
 """transcribe_many fills Whisper's 30 s window up to this, leaving room for timestamp drift."""
 _GAP = SAMPLE_RATE // 5
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6)
+"""Temperatures tried in turn while a decode is a repetition loop."""
+LOOP_REPEATS = 4
+"""A phrase repeated back to back more often than this, in a loop-like segment, is cut."""
+TOKENS_PER_SECOND = 10
+"""Decoding budget per second of audio: fast speech needs about 6; loops stop early."""
 LOW_CONFIDENCE = 0.5
 """Mean word probability below which a transcript is marked unreliable."""
 HALLUCINATION_NO_SPEECH = 0.2
 """A known silence phrase is dropped when the no-speech probability is above this..."""
 HALLUCINATION_QUIET_DBFS = -45.0
-"""...or when the utterance's loudest 100 ms is quieter than this."""
+"""...or when the loudest 100 ms of the audio under the phrase is quieter than this."""
 SILENCE_HALLUCINATIONS = frozenset(
     {
         "you",
@@ -125,14 +134,35 @@ class WhisperTranscriber:
     """Satisfies ``agent_assist.contracts.Transcriber``."""
 
     def __init__(
-        self, model: WhisperModel, config: AsrConfig, device: str, compute_type: str, name: str
+        self,
+        model: WhisperModel,
+        config: AsrConfig,
+        device: str,
+        compute_type: str,
+        name: str,
+        device_message: str = "",
     ) -> None:
         self._model = model
         self._config = config
         self.device = device
         self.compute_type = compute_type
         self.model_name = name
+        self.device_message = device_message or f"{device} ({compute_type})"
+        """How the device was chosen, for status lines (mentions a CPU fallback)."""
         self._language = config.language if model.model.is_multilingual else "en"
+
+    @property
+    def model(self) -> WhisperModel:
+        """The loaded faster-whisper model (shared with the draft decoder for captions)."""
+        return self._model
+
+    @property
+    def language(self) -> str:
+        return self._language
+
+    @property
+    def config(self) -> AsrConfig:
+        return self._config
 
     @classmethod
     def load(cls, config: AsrConfig) -> WhisperTranscriber:
@@ -146,19 +176,27 @@ class WhisperTranscriber:
                 raise ModelError(
                     f"{folder / 'model.bin'}: cannot load Whisper model ({_one_line(error)})"
                 ) from None
-            log.warning("CUDA load failed (%s); falling back to CPU (int8)", _one_line(error))
+            message = (
+                f"CUDA failed to load the model ({_one_line(error)}); falling back to CPU (int8)"
+            )
+            log.warning("%s", message)
             device, compute_type = "cpu", "int8"
             model = _open(folder, device, compute_type, config.cpu_threads)
         name = PROFILE_MODELS.get(config.profile, folder.name)
-        return cls(model, config, device, compute_type, name)
+        return cls(model, config, device, compute_type, name, message)
 
     def transcribe(self, audio: np.ndarray) -> Transcription:
         samples = _mono(audio)
         if len(samples) == 0:
             return _empty(no_speech_prob=1.0)
         segments = self._decode(samples)
-        kept = [s for s in segments if not self._is_silence(s, samples)]
-        return self._summarise(kept, segments)
+        everywhere, duration = (-math.inf, math.inf), len(samples) / SAMPLE_RATE
+        kept = [
+            _clip(s, everywhere, 0.0, duration)
+            for s in segments
+            if not self._is_silence(s, samples)
+        ]
+        return self._summarise([s for s in kept if s is not None], segments)
 
     def transcribe_many(self, utterances: Sequence[np.ndarray]) -> list[Transcription]:
         """Transcribe several utterances of one speaker, in order, packed into 30 s windows.
@@ -181,11 +219,16 @@ class WhisperTranscriber:
         joined = np.concatenate([x for p in parts for x in (p, gap)][:-1])
         segments = self._decode(joined)
         kept = [s for s in segments if not self._is_silence(s, joined)]
-        results, offset = [], 0
-        for part in parts:
+        results, offset, half_gap = [], 0, _GAP / 2 / SAMPLE_RATE
+        for index, part in enumerate(parts):
             begin, end = offset / SAMPLE_RATE, (offset + len(part)) / SAMPLE_RATE
-            seen = [s for s in segments if s.start < end and s.end > begin]
-            mine = [c for c in (_clip(s, begin, end) for s in kept) if c is not None]
+            # Each utterance owns its audio and half of the gaps around it.
+            owns = (
+                begin - half_gap if index else -math.inf,
+                end + half_gap if index < len(parts) - 1 else math.inf,
+            )
+            seen = [s for s in segments if s.start < owns[1] and s.end > owns[0]]
+            mine = [c for c in (_clip(s, owns, begin, end) for s in kept) if c is not None]
             results.append(self._summarise(mine, seen))
             offset += len(part) + _GAP
         return results
@@ -195,15 +238,17 @@ class WhisperTranscriber:
             samples,
             language=self._language,
             beam_size=self._config.beam_size,
-            temperature=0.0,
+            temperature=list(FALLBACK_TEMPERATURES),
             word_timestamps=True,
             condition_on_previous_text=False,
             vad_filter=False,
             no_speech_threshold=None,
             log_prob_threshold=None,
-            compression_ratio_threshold=None,
+            compression_ratio_threshold=self._config.compression_ratio_threshold,
+            max_new_tokens=_token_budget(len(samples) / SAMPLE_RATE),
         )
-        return [_segment(s) for s in raw]
+        threshold = self._config.compression_ratio_threshold
+        return [_unloop(_segment(s), threshold) for s in raw]
 
     def _summarise(self, kept: list[_Segment], seen: list[_Segment]) -> Transcription:
         """One utterance's result from the segments kept after the silence gates."""
@@ -229,11 +274,11 @@ class WhisperTranscriber:
         config = self._config
         if not normalise(segment.text):
             return True  # only punctuation: Whisper's ". . ." on silence
-        if (
-            segment.no_speech_prob > config.no_speech_threshold
-            and segment.avg_logprob < config.log_prob_threshold
+        if segment.no_speech_prob > config.no_speech_threshold and (
+            segment.avg_logprob < config.log_prob_threshold
+            or segment.compression_ratio > config.compression_ratio_threshold
         ):
-            return True
+            return True  # Whisper's no-speech rule, and loops on what it calls no speech
         if normalise(segment.text) in SILENCE_HALLUCINATIONS:
             return (
                 segment.no_speech_prob > HALLUCINATION_NO_SPEECH
@@ -271,21 +316,57 @@ def _segment(segment: Any) -> _Segment:
     )
 
 
-def _clip(segment: _Segment, begin: float, end: float) -> _Segment | None:
-    """The part of a packed segment whose words lie in [begin, end), in that span's time."""
+def _token_budget(seconds: float) -> int:
+    return min(int(TOKENS_PER_SECOND * min(seconds, 30.0)) + 32, 400)
+
+
+def _unloop(segment: _Segment, threshold: float) -> _Segment:
+    """Cut runs of a phrase (up to 15 words) repeated more than LOOP_REPEATS times to one copy."""
+    if segment.compression_ratio <= threshold or not segment.words:
+        return segment
+    words = list(segment.words)
+    keys = [normalise(w.text) for w in words]
+    index = 0
+    while index < len(words):
+        for size in range(1, 16):
+            phrase = keys[index : index + size]
+            repeats = 1
+            while keys[index + repeats * size : index + (repeats + 1) * size] == phrase:
+                repeats += 1
+            if repeats > LOOP_REPEATS:
+                del words[index + size : index + repeats * size]
+                del keys[index + size : index + repeats * size]
+                break
+        index += 1
+    if len(words) == len(segment.words):
+        return segment
+    log.debug("cut a repetition loop: %d of %d words left", len(words), len(segment.words))
+    return replace(segment, text=" ".join(w.text for w in words), words=tuple(words))
+
+
+def _clip(
+    segment: _Segment, owns: tuple[float, float], begin: float, end: float
+) -> _Segment | None:
+    """The words of a packed segment whose middle lies in ``owns``, in the time of the
+    utterance that spans [begin, end) of the window."""
+    duration = end - begin
+
+    def local(t: float) -> float:
+        return min(max(0.0, t - begin), duration)
+
     words = tuple(
-        Word(max(0.0, w.start - begin), max(0.0, w.end - begin), w.text, w.probability)
+        Word(local(w.start), local(w.end), w.text, w.probability)
         for w in segment.words
-        if begin <= (w.start + w.end) / 2 < end
+        if owns[0] <= (w.start + w.end) / 2 < owns[1]
     )
     if not words:
         return None
-    inside = segment.start >= begin and segment.end <= end and len(words) == len(segment.words)
+    whole = len(words) == len(segment.words)
     return replace(
         segment,
-        start=max(0.0, segment.start - begin),
-        end=min(end, segment.end) - begin,
-        text=segment.text if inside else " ".join(w.text for w in words),
+        start=local(segment.start),
+        end=local(segment.end),
+        text=segment.text if whole else " ".join(w.text for w in words),
         words=words,
     )
 

@@ -328,6 +328,13 @@ class DeviceSource:
             return now - self._opened_at < STARTUP_SECONDS
         return now - self._last_frames < STALL_SECONDS
 
+    def rescan(self) -> None:
+        """Make PortAudio list devices again (a replugged headset); only with no stream open."""
+        try:
+            reinitialize_portaudio(self._sd)
+        except DeviceError as error:
+            log.debug("cannot rescan devices: %s", error)
+
     def close(self) -> None:
         stream, self._stream = self._stream, None
         if stream is None:

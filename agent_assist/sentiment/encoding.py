@@ -1,4 +1,4 @@
-"""Turn texts (and optional previous turns) into padded BERT inputs; shared by training and runtime."""
+"""Texts (and optional previous turns) to padded BERT inputs; shared by training and runtime."""
 
 from __future__ import annotations
 

@@ -28,9 +28,10 @@ def _read_config(path: Path) -> dict[str, Any]:
         config = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ModelError(f"{path}: cannot read model config ({error})") from None
-    if tuple(config.get("sentiments", ())) != SENTIMENTS or tuple(
-        config.get("emotions", ())
-    ) != EMOTIONS:
+    if (
+        tuple(config.get("sentiments", ())) != SENTIMENTS
+        or tuple(config.get("emotions", ())) != EMOTIONS
+    ):
         raise ModelError(f"{path}: label order does not match this version of agent-assist")
     return dict(config)
 
@@ -73,7 +74,9 @@ class OnnxSentimentModel:
         try:
             session = ort.InferenceSession(str(path), options, providers=_providers(use_gpu))
         except Exception as error:  # onnxruntime raises its own untyped exceptions
-            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            first = (
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            )
             raise ModelError(f"{path}: cannot load ONNX model ({first})") from None
         log.info("loaded %s (%s, %d thread(s))", path, session.get_providers()[0], threads)
         return cls(session, encoder, bool(config.get("use_context", False)))

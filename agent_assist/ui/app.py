@@ -29,7 +29,9 @@ from agent_assist.ui.viewmodels import CallRecord, remember_position
 
 log = logging.getLogger(__name__)
 
-ENDED_STATES = {"stopped", "error", "no_device", "device_lost"}
+ENDED_STATES = {"stopped", "error"}
+DEVICE_STATES = {"no_device", "device_lost"}
+"""A device state ends the run only without a role: a lost side alone is retried by the runner."""
 
 
 def demo_runner_factory(config: Config, devices: DeviceProvider = query_devices) -> RunnerFactory:
@@ -154,7 +156,7 @@ class AgentAssistApp(QObject):
 
     def _on_status(self, event: PipelineStatus) -> None:
         self.tray.show_status(self.overlay.state.status)
-        if event.state in ENDED_STATES:
+        if event.state in ENDED_STATES or (event.state in DEVICE_STATES and event.role is None):
             self.host.finished()
             self.actions.set_running(False, False)
         elif event.state == "paused":

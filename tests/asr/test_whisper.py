@@ -57,6 +57,25 @@ def test_no_gpu_falls_back_to_cpu_with_a_clear_message(monkeypatch: pytest.Monke
     assert select_device("auto")[:2] == ("cpu", "int8")
 
 
+def test_a_gpu_that_fails_to_load_the_model_falls_back_to_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(whisper, "select_device", lambda requested: ("cuda", "float16", "GPU"))
+    opened = []
+
+    def fake_open(folder: Path, device: str, compute_type: str, threads: int) -> FakeModel:
+        opened.append((device, compute_type, threads))
+        if device == "cuda":
+            raise RuntimeError("CUDA failed with error: no CUDA-capable device is detected")
+        return FakeModel()
+
+    monkeypatch.setattr(whisper, "_open", fake_open)
+    transcriber = WhisperTranscriber.load(AsrConfig(device="cuda", cpu_threads=3))
+    assert opened == [("cuda", "float16", 3), ("cpu", "int8", 3)]
+    assert (transcriber.device, transcriber.compute_type) == ("cpu", "int8")
+    assert "falling back to CPU" in transcriber.device_message
+
+
 # --- hallucination gates (a fake model returns scripted segments) ---------------------------
 
 
@@ -117,6 +136,12 @@ def test_decoding_options_guard_against_hallucination() -> None:
     assert model.options["vad_filter"] is False
     assert model.options["word_timestamps"] is True
     assert model.options["language"] == "en"
+    # Temperature fallback only for repetition loops; silence is judged on the scores here.
+    assert model.options["temperature"][0] == 0.0 and len(model.options["temperature"]) > 1
+    assert model.options["compression_ratio_threshold"] == AsrConfig().compression_ratio_threshold
+    assert model.options["no_speech_threshold"] is None
+    assert model.options["log_prob_threshold"] is None
+    assert model.options["max_new_tokens"] < 100  # 1 s of audio: a loop stops early
 
 
 def test_clean_speech_is_reliable_with_mean_word_confidence() -> None:
@@ -136,6 +161,7 @@ def test_clean_speech_is_reliable_with_mean_word_confidence() -> None:
         (_segment("Thanks for watching!", no_speech=0.3), LOUD),
         (_segment("I'm not sure", no_speech=0.8, logprob=-1.5), LOUD),
         (_segment(". . . .", no_speech=0.9), QUIET),
+        (_segment("I'm sorry, " * 10, no_speech=0.8, logprob=-0.3, ratio=5.0), LOUD),
     ],
 )
 def test_silence_and_known_silence_phrases_are_dropped(
@@ -164,6 +190,23 @@ def test_gates_mark_doubtful_text_unreliable(segment: SimpleNamespace) -> None:
     transcriber, _ = _fake(segment)
     result = transcriber.transcribe(LOUD)
     assert result.text and not result.reliable
+
+
+def test_a_surviving_repetition_loop_is_cut_back_and_unreliable() -> None:
+    loop = "and here's more words " + "I'm sorry " * 30 + "and that should be all"
+    transcriber, _ = _fake(_segment(loop, ratio=6.5))
+    result = transcriber.transcribe(LOUD)
+    assert result.text == "and here's more words I'm sorry and that should be all"
+    assert len(result.words) == 11
+    assert not result.reliable
+
+
+def test_short_real_repetitions_are_left_alone() -> None:
+    text = "here's some more words words words words"
+    transcriber, _ = _fake(_segment(text, ratio=2.6))
+    assert transcriber.transcribe(LOUD).text == text
+    transcriber, _ = _fake(_segment("no " * 8 + "never", ratio=2.0))
+    assert transcriber.transcribe(LOUD).text == ("no " * 8 + "never").strip()
 
 
 def test_packing_groups_consecutive_utterances_within_the_window() -> None:

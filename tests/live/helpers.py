@@ -153,7 +153,7 @@ class Collector:
             self.events.append(event)
             self._cond.notify_all()
 
-    def wait_for(self, predicate: Callable[[list[Event]], bool], timeout: float = 20.0) -> None:
+    def wait_for(self, predicate: Callable[[list[Event]], object], timeout: float = 20.0) -> None:
         with self._cond:
             ok = self._cond.wait_for(lambda: predicate(self.events), timeout)
         assert ok, f"timed out; events: {[e.to_dict() for e in self.events][-15:]}"

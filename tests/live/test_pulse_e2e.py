@@ -5,15 +5,23 @@ Needs the pulseaudio binary (skipped with the reason otherwise) and the real mod
 
 from __future__ import annotations
 
+import argparse
+import io
+import json
 import re
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from agent_assist import live_commands
 from agent_assist.config import Config
 from agent_assist.events import (
+    Event,
     Latency,
     MoodUpdate,
+    PipelineStatus,
     TranscriptFinal,
     TranscriptPartial,
 )
@@ -82,8 +90,11 @@ def test_real_speech_played_into_the_call_is_captioned_transcribed_and_scored(
     assert all(f.sentiment is not None for f in finals)
     assert len(events.of(MoodUpdate)) >= len(finals)
     partials = events.of(TranscriptPartial)
-    assert partials and any(p.stable_text for p in partials)
-    assert recall(JFK, " ".join(p.text for p in partials)) > 0.5
+    order = events.events
+    first_final = {f.start: order.index(f) for f in reversed(finals)}
+    assert any(order.index(p) < first_final.get(p.start, -1) for p in partials)
+    provisional = " ".join(p.text for p in partials)
+    assert recall(provisional, JFK) >= 0.5  # mostly words that were said (drafts may be off)
     latencies = events.of(Latency)
     assert len(latencies) == len(finals)
     assert all(0 < x.to_transcript <= x.to_mood <= x.to_guidance for x in latencies)
@@ -126,3 +137,53 @@ def test_a_source_removed_mid_call_is_reported_the_other_side_continues_and_it_r
     assert recall(ILL_DISPOSED, " ".join(f.text for f in late)) >= 0.6
     assert not events.statuses("device_lost", "customer")
     assert not events.statuses("error")
+
+
+def cli_args(tmp_path: Path, *argv: str) -> argparse.Namespace:
+    config_file = tmp_path / "config.toml"
+    config_file.write_text("[audio]\nmax_lag_s = 60.0\n")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config")
+    live_commands.register(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["--config", str(config_file), *argv])
+
+
+def test_devices_lists_the_virtual_inputs_with_the_loopback_hint(rig: Rig, tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert live_commands.cmd_devices(cli_args(tmp_path, "devices"), out) == 0
+    lines = out.getvalue().splitlines()
+    monitor = next(line for line in lines if "call_monitor" in line)
+    headset = next(line for line in lines if "headset_mic" in line)
+    assert "ALSA" in monitor and "loopback?" in monitor and "loopback?" not in headset
+    assert any(
+        line.startswith("customer: ") and "call_monitor (automatic)" in line for line in lines
+    )
+
+
+def test_listen_prints_the_live_call_as_json_lines(
+    rig: Rig, fast_models: Models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = padded_clip("jfk.flac", tmp_path, lead_s=2.5, tail_s=1.0)
+    players: list[subprocess.Popen[bytes]] = []
+
+    def runner(config: Config, on_event: Callable[[Event], None]) -> LiveRunner:
+        def tap(event: Event) -> None:
+            on_event(event)
+            started = isinstance(event, PipelineStatus) and event.state == "listening"
+            if started and not players:
+                players.append(rig.customer.play(clip))
+
+        return LiveRunner(config, tap, models=fast_models)
+
+    monkeypatch.setattr(live_commands, "make_runner", runner)
+    out = io.StringIO()
+    args = cli_args(
+        tmp_path, "listen", "--customer", "call_monitor", "--agent", "none", "--seconds", "45"
+    )
+    assert live_commands.cmd_listen(args, out) == 0
+    assert players and players[0].wait(10) == 0
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    text = " ".join(r["text"] for r in records if r["type"] == "transcript")
+    assert recall(JFK, text) >= 0.8
+    assert {"partial", "transcript", "mood", "latency", "summary"} <= {r["type"] for r in records}
+    assert records[-1]["type"] == "status" and records[-1]["state"] == "stopped"

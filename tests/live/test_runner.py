@@ -23,13 +23,8 @@ def start(sources: list[FakeSource], **audio: object) -> tuple[LiveRunner, Colle
     events = Collector()
     runner = LiveRunner(fast_config(**audio), events, models=fake_models(), sources=sources)
     runner.start()
-    for source in sources:
-        events.wait_for(
-            lambda ev, s=source: any(
-                getattr(e, "role", None) == s.role and e.state == "listening"
-                for e in events.statuses("listening")
-            )
-        )
+    roles = {source.role for source in sources}
+    events.wait_for(lambda ev: roles <= {s.role for s in events.statuses("listening")})
     return runner, events
 
 

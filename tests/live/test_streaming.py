@@ -1,11 +1,17 @@
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from agent_assist.asr.streaming import LocalAgreement, PartialCaptioner, word_key
+import numpy as np
+import pytest
+import soundfile as sf
+
+from agent_assist.asr.streaming import DraftTranscriber, LocalAgreement, PartialCaptioner, word_key
 from agent_assist.contracts import SAMPLE_RATE, SpeechInProgress
 from agent_assist.events import Word
 from tests.live.helpers import GrowingTranscriber
+
+DATA = Path(__file__).parent.parent / "data"
 
 
 def words(text: str) -> list[Word]:
@@ -63,3 +69,24 @@ def test_captioner_emits_growing_partials_and_resets_for_a_new_utterance() -> No
 def test_captioner_gives_nothing_for_silence() -> None:
     captioner = PartialCaptioner(GrowingTranscriber("one two", 0.25))
     assert captioner.update(progress(0.0, 0.1)) is None
+
+
+@pytest.mark.slow
+def test_the_draft_decoder_and_agreement_on_real_speech(fast_models) -> None:  # noqa: ANN001
+    audio, _ = sf.read(DATA / "jfk.flac", dtype="float32")
+    draft = fast_models.partial_transcriber
+    assert isinstance(draft, DraftTranscriber)
+    captioner = PartialCaptioner(draft)
+    partials = [
+        captioner.update(SpeechInProgress("customer", 0.0, end, audio[: int(end * SAMPLE_RATE)]))
+        for end in (1.5, 2.0, 2.5, 3.0, 3.5)
+    ]
+    last = partials[-1]
+    assert last is not None
+    assert "fellow americans" in last.text.lower().replace(",", "")
+    assert "fellow" in last.stable_text.lower()
+    stable = [p.stable_text for p in partials if p is not None]
+    assert all(
+        later.startswith(earlier) for earlier, later in zip(stable, stable[1:], strict=False)
+    )
+    assert draft.transcribe(np.zeros(SAMPLE_RATE, np.float32)).text == ""

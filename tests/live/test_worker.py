@@ -134,7 +134,10 @@ def test_partials_go_first_and_come_back_when_the_lag_recovers() -> None:
 
 
 def test_voice_cues_follow_each_final_and_can_be_switched_off() -> None:
-    tracks = {"customer": call(3), "agent": np.roll(call(3), int(1.2 * SAMPLE_RATE))}
+    tracks: dict[Speaker, np.ndarray] = {
+        "customer": call(3),
+        "agent": np.roll(call(3), int(1.2 * SAMPLE_RATE)),
+    }
     _, events = run(fast_config(max_lag_s=30.0), tracks, cost=0.0)
     cues = events.of(VoiceCues)
     assert {c.speaker for c in cues} == {"customer", "agent"}

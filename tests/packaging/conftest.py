@@ -18,7 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = ("agent_assist", "packaging", "resources", "models", "pyproject.toml")
-EXE = "agent-assist.exe" if sys.platform == "win32" else "agent-assist"
+EXE = "agent-assist-cli.exe" if sys.platform == "win32" else "agent-assist"
 
 
 def newest_source() -> float:

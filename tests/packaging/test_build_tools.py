@@ -38,12 +38,14 @@ build = load("build")
         ("PySide6/Qt/plugins/platforms/libqeglfs.so", True),
         ("PySide6/Qt/plugins/platforms/libqxcb.so", False),
         ("PySide6/Qt/plugins/platforms/libqoffscreen.so", False),
-        ("PySide6\\Qt\\plugins\\platforms\\qwindows.dll", False),
+        ("PySide6\\plugins\\platforms\\qwindows.dll", False),
+        ("PySide6\\plugins\\platforms\\qdirect2d.dll", True),
+        ("PySide6\\translations\\qtbase_de.qm", True),
+        ("PySide6\\Qt6Widgets.dll", False),
         ("PySide6/Qt/plugins/platforms/libqcocoa.dylib", False),
         ("PySide6/Qt/plugins/imageformats/libqsvg.so", False),
         ("PySide6/Qt/plugins/imageformats/libqtiff.so", True),
         ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", True),
-        ("PySide6/Qt/lib/libQt6Quick.so.6", True),
         ("PySide6/Qt/lib/libQt6Widgets.so.6", False),
         ("numpy/_core/tests/test_api.py", True),
         ("onnxruntime/capi/onnxruntime_pybind11_state.so", False),
@@ -163,3 +165,25 @@ def test_size_report_groups_parts(tmp_path):
     lines = build.size_report(app)
     assert lines[1].startswith("total: 4 MiB (4 MB) in 3 files")
     assert "models/whisper-base" in lines[4] and "numpy" in lines[5]
+
+
+def test_whisper_weights_are_requantized_and_the_manifest_follows(fake_repo, tmp_path):
+    import numpy as np
+
+    quantize = load("quantize")
+    model = quantize.Model("WhisperSpec", 3, [
+        quantize.Variable("decoder/embeddings/weight", np.full((3, 4), 0.5, dtype=np.float16)),
+    ], [])
+    source = tmp_path / "float16.bin"
+    quantize.write_model(model, source)
+    data = source.read_bytes()
+    staging = fake_repo([data[:10], data[10:]])
+    build.stage_models(staging, {"accurate"}, int8=True)
+    staged = staging / "models" / "whisper-x" / "model.bin"
+    variables = {v.name: v.value for v in quantize.read_model(staged).variables}
+    assert variables["decoder/embeddings/weight"].dtype == np.int8
+    entry = tomllib.loads((staging / "models" / "manifest.toml").read_text())["model"][0]
+    assert entry["files"][0]["sha256"] == hashlib.sha256(staged.read_bytes()).hexdigest()
+    assert hashlib.sha256(data).hexdigest() in entry["source"]
+    build.stage_models(staging, {"accurate"}, int8=False)  # a float16 build restores the original
+    assert staged.read_bytes() == data

@@ -1,0 +1,132 @@
+"""Integration: the committed int8 ONNX model, loaded offline through the model manifest."""
+
+import csv
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent_assist import modelstore
+from agent_assist.errors import ModelError
+from agent_assist.sentiment.labels import EMOTIONS, SENTIMENTS
+from agent_assist.sentiment.model import MODEL_NAME, OnnxSentimentModel
+
+REPO = Path(__file__).resolve().parents[2]
+MODEL_DIR = REPO / "models" / MODEL_NAME
+EXAMPLES = REPO / "tests" / "data" / "sentiment_examples.csv"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="module")
+def model() -> OnnxSentimentModel:
+    return OnnxSentimentModel.load()  # the manifest's entry, checksum verified
+
+
+def test_manifest_entry_verifies_and_points_at_the_committed_folder() -> None:
+    spec = modelstore.find_spec(MODEL_NAME)
+    assert spec.kind == "sentiment"
+    assert modelstore.locate(spec) == MODEL_DIR
+    assert modelstore.check(spec).ok
+
+
+def test_scores_are_probabilities_over_the_fixed_labels(model: OnnxSentimentModel) -> None:
+    [result] = model.score(["I've been on hold for an hour and nobody can help me"])
+    assert tuple(result.scores) == SENTIMENTS
+    assert tuple(result.emotion_scores) == EMOTIONS
+    assert sum(result.scores.values()) == pytest.approx(1.0, abs=1e-4)
+    assert sum(result.emotion_scores.values()) == pytest.approx(1.0, abs=1e-4)
+    assert result.label == max(result.scores, key=result.scores.__getitem__)
+    assert result.emotion == max(result.emotion_scores, key=result.emotion_scores.__getitem__)
+
+
+def test_batches_keep_input_order(model: OnnxSentimentModel) -> None:
+    texts = [row["text"] for row in _examples()] * 3  # 72 texts: more than one batch of 32
+    together = model.score(texts)
+    assert len(together) == len(texts)
+    for i in (0, 13, 40, 71):
+        [alone] = model.score([texts[i]])
+        assert alone.label == together[i].label
+        assert alone.scores["negative"] == pytest.approx(together[i].scores["negative"], abs=1e-3)
+
+
+def test_edge_case_texts_never_crash(model: OnnxSentimentModel) -> None:
+    texts = [
+        "",
+        "   ",
+        "x" * 5000,
+        "this is not ok " * 400,
+        "😡😡😡",
+        "c'est vraiment nul",
+        "um uh",
+    ]
+    results = model.score(texts)
+    assert [r.label in SENTIMENTS for r in results] == [True] * len(texts)
+    assert model.score([]) == []
+
+
+def test_contexts_are_accepted(model: OnnxSentimentModel) -> None:
+    results = model.score(["no.", "fine."], ["can you hold for a moment", None])
+    assert len(results) == 2
+
+
+def test_ranks_real_angry_customers_below_happy_ones(model: OnnxSentimentModel) -> None:
+    rows = _examples()
+    valence = np.array([r.valence for r in model.score([row["text"] for row in rows])])
+    negative = np.array([row["label"] == "negative" for row in rows])
+    assert negative.sum() >= 10 and (~negative).sum() >= 10
+    pairs = valence[negative][:, None] < valence[~negative][None, :]
+    assert pairs.mean() >= 0.9  # ranking AUC
+    labels = [r.label for r in model.score([row["text"] for row in rows])]
+    hits = [lab == row["label"] for lab, row in zip(labels, rows, strict=True)]
+    assert np.mean(hits) >= 0.75
+
+
+def test_missing_file_is_a_one_line_model_error(tmp_path: Path) -> None:
+    copy = tmp_path / MODEL_NAME
+    shutil.copytree(MODEL_DIR, copy)
+    (copy / "tokenizer.json").unlink()
+    with pytest.raises(ModelError, match="tokenizer.json") as error:
+        OnnxSentimentModel.load(copy)
+    assert "\n" not in str(error.value)
+
+
+def test_corrupt_onnx_file_is_a_one_line_model_error(tmp_path: Path) -> None:
+    copy = tmp_path / MODEL_NAME
+    shutil.copytree(MODEL_DIR, copy)
+    onnx = copy / "model.onnx"
+    onnx.write_bytes(onnx.read_bytes()[:50_000])
+    with pytest.raises(ModelError, match="model.onnx") as error:
+        OnnxSentimentModel.load(copy)
+    assert "\n" not in str(error.value)
+
+
+def test_corrupt_copy_fails_the_manifest_checksum(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "app"
+    (root / "resources").mkdir(parents=True)
+    (root / "models").mkdir()
+    shutil.copyfile(REPO / "models" / "manifest.toml", root / "models" / "manifest.toml")
+    shutil.copytree(MODEL_DIR, root / "models" / MODEL_NAME)
+    onnx = root / "models" / MODEL_NAME / "model.onnx"
+    data = bytearray(onnx.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    onnx.write_bytes(bytes(data))
+    monkeypatch.setenv("AGENT_ASSIST_HOME", str(root))
+    with pytest.raises(ModelError, match="checksum mismatch") as error:
+        OnnxSentimentModel.load()
+    assert "\n" not in str(error.value)
+
+
+def _examples() -> list[dict[str, str]]:
+    with EXAMPLES.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
