@@ -168,8 +168,10 @@ PipelineState = Literal[
     "device_lost",
     "no_device",
     "error",
+    "recovering",
     "info",
 ]
+"""``recovering``: a stage failed on one utterance; it was logged and the pipeline carries on."""
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ class ProcessorStats:
     crosstalk_gated: int = 0
     utterances: int = 0
     restarts: int = 0
+    stage_faults: int = 0
     latencies: list[Latency] = field(default_factory=list)
 
 
@@ -183,6 +184,23 @@ class CallProcessor:
         return segmenter
 
     def _handle(self, role: Speaker, item: Utterance | SpeechInProgress) -> None:
+        """Process one segmenter item; a stage that raises costs that item, not the call."""
+        try:
+            self._handle_item(role, item)
+        except Exception as error:  # noqa: BLE001 - one bad utterance must not end the call
+            self.stats.stage_faults += 1
+            log.exception("stage failed on %s audio at %.1f s", role, item.start)
+            captioner = self._roles[role].captioner
+            if captioner:
+                captioner.reset()
+            message = (
+                f"a processing stage failed and was restarted ({type(error).__name__}: {error})"
+            )
+            self.emit(
+                PipelineStatus(state="recovering", message=message, time=item.start, role=role)
+            )
+
+    def _handle_item(self, role: Speaker, item: Utterance | SpeechInProgress) -> None:
         if isinstance(item, SpeechInProgress):
             self._progress(role, item)
             return

@@ -186,6 +186,7 @@ _STATE_TEXT: dict[str, tuple[str, StatusTone]] = {
     "device_lost": ("Input device lost", "error"),
     "no_device": ("No input device", "error"),
     "error": ("Error", "error"),
+    "recovering": ("Recovered from an error", "warn"),
 }
 
 

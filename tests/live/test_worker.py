@@ -6,7 +6,7 @@ import numpy as np
 
 from agent_assist.audio.capture import Block
 from agent_assist.config import Config
-from agent_assist.contracts import SAMPLE_RATE
+from agent_assist.contracts import SAMPLE_RATE, Transcription
 from agent_assist.events import (
     Latency,
     MoodUpdate,
@@ -166,3 +166,29 @@ def test_without_lag_measurement_nothing_is_dropped_and_no_latency_is_reported()
     assert len(events.of(TranscriptFinal)) == 3
     assert not events.of(Latency) and not events.statuses("behind")
     assert isinstance(events.events[-1], PipelineStatus) and events.events[-1].state == "stopped"
+
+
+class FlakyTranscriber(GrowingTranscriber):
+    """Raises on its second call, like a stage hitting a bad input."""
+
+    def transcribe(self, audio: np.ndarray) -> Transcription:
+        result = super().transcribe(audio)
+        if self.calls == 2:
+            raise RuntimeError("decoder blew up")
+        return result
+
+
+def test_a_stage_that_raises_costs_one_utterance_not_the_call() -> None:
+    clock = ManualClock()
+    events = Collector()
+    config = fast_config()
+    config.asr.partial_interval_s = 5.0  # no captions: every call is a final
+    transcriber = FlakyTranscriber(clock=clock, cost=0.05)
+    worker = PipelineWorker(config, events, fake_models(transcriber), "test", clock=clock)
+    worker.run(RealTimeFeed({"customer": call(4)}, clock))
+    recovering = events.statuses("recovering")
+    assert len(recovering) == 1 and "decoder blew up" in recovering[0].message
+    assert "\n" not in recovering[0].message
+    assert len(events.of(TranscriptFinal)) == 3
+    assert events.statuses("stopped") and not events.statuses("error")
+    assert worker.processor is not None and worker.processor.stats.stage_faults == 1
