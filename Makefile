@@ -1,6 +1,6 @@
 # make demo  - set up, then analyse the bundled sample call
 # make test  - set up, then run the whole test suite (what CI runs)
-.PHONY: setup demo test lint gui
+.PHONY: setup demo test lint gui build
 
 setup:
 	./scripts/setup.sh
@@ -17,3 +17,6 @@ test: setup
 lint: setup
 	.venv/bin/ruff check agent_assist tests bench scripts training
 	.venv/bin/mypy agent_assist
+
+build: setup
+	./packaging/build.sh

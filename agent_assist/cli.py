@@ -12,14 +12,13 @@ import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import Progress
 
 from agent_assist import __version__, logs
 from agent_assist import config as config_module
-from agent_assist.batch import CallResult, analyze_one, collect_inputs, run_parallel
 from agent_assist.config import Config
 from agent_assist.errors import AgentAssistError
 from agent_assist.events import CallSummary, Event
@@ -32,6 +31,9 @@ from agent_assist.report import (
     timeline_line,
     transcript_rows,
 )
+
+if TYPE_CHECKING:
+    from agent_assist.batch import CallResult
 
 log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace], int]
@@ -132,6 +134,8 @@ def call_results(
     files: list[Path], config: Config, workers: int, writer: CallWriter
 ) -> Iterator[tuple[CallResult, bool]]:
     """Yield each call's result, and whether its events were already streamed to the terminal."""
+    from agent_assist.batch import analyze_one, run_parallel
+
     if workers > 1 and len(files) > 1:
         for result in run_parallel(files, config, workers):
             yield result, False
@@ -152,6 +156,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         config.audio.mono_role = args.mono_role
     if args.profile:
         config.asr.profile = args.profile
+    from agent_assist.batch import collect_inputs
+
     files, failures = collect_inputs([Path(p) for p in args.inputs])
     for message in failures:
         error_line(message)
@@ -258,17 +264,10 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-def check_state(ok: bool, required: bool) -> str:
-    return "ok" if ok else "FAIL" if required else "warn"
-
-
 def cmd_doctor(args: argparse.Namespace) -> int:
     from agent_assist import doctor
 
-    checks = doctor.run_checks(load_config(args))
-    for check in checks:
-        print(f"[{check_state(check.ok, check.required)}] {check.name}: {check.detail}")
-    return 0 if all(c.ok or not c.required for c in checks) else 1
+    return doctor.run(args)
 
 
 # ---------------------------------------------------------------- parser and entry
@@ -302,18 +301,28 @@ def add_sentiment(sub: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from agent_assist.doctor import add_report_argument
+
     parser = argparse.ArgumentParser(prog="agent-assist", description=__doc__)
     parser.add_argument("--version", action="version", version=f"agent-assist {__version__}")
     parser.add_argument("--config", metavar="FILE", help="use this config file")
     parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     parser.add_argument("--demo", action="store_true", help="GUI: play the bundled sample call")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="verify and load every model, analyse the sample call, open the overlay offscreen, "
+        "then exit (0 = all passed)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_analyze(sub)
     add_sentiment(sub)
     sub.add_parser("models", help="list models and verify their checksums").set_defaults(
         func=cmd_models
     )
-    sub.add_parser("doctor", help="check models, audio and hardware").set_defaults(func=cmd_doctor)
+    doctor_parser = sub.add_parser("doctor", help="check models, audio and hardware")
+    add_report_argument(doctor_parser)
+    doctor_parser.set_defaults(func=cmd_doctor)
     for register in extra_commands():
         register(sub)
     return parser
@@ -339,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         level = args.log_level or "INFO"
         logs.setup(level, stderr_level=args.log_level or "WARNING")
+        if args.self_test:
+            from agent_assist.selftest import run_self_test
+
+            return run_self_test(user_file=Path(args.config) if args.config else None)
         if args.command is None:
             return run_gui(args)
         handler: Handler = args.func

@@ -46,7 +46,8 @@ class AsrConfig(_Section):
 
 
 class VadConfig(_Section):
-    threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    threshold: float = Field(default=0.35, gt=0.0, lt=1.0)
+    """Below 0.5: Silero's speech probability drops on 8 kHz telephone audio (models/README.md)."""
     min_speech_ms: int = Field(default=250, ge=0)
     hangover_ms: int = Field(default=500, ge=0)
     pre_roll_ms: int = Field(default=300, ge=0)

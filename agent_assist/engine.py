@@ -12,7 +12,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from agent_assist.config import Config
-from agent_assist.contracts import Guidance, SentimentModel, Transcriber, Utterance
+from agent_assist.contracts import (
+    Guidance,
+    SentimentModel,
+    Transcriber,
+    Transcription,
+    Utterance,
+)
 from agent_assist.events import (
     SPEAKERS,
     CallSummary,
@@ -106,7 +112,10 @@ class CallEngine:
 
     def transcript(self, utterance: Utterance) -> TranscriptFinal | None:
         """Transcribe and score one utterance; None when nothing was said."""
-        result = self.transcriber.transcribe(utterance.audio)
+        return self.finalize(utterance, self.transcriber.transcribe(utterance.audio))
+
+    def finalize(self, utterance: Utterance, result: Transcription) -> TranscriptFinal | None:
+        """Score an utterance already transcribed; None when nothing was said."""
         text = result.text.strip()
         if not text:
             return None

@@ -21,12 +21,18 @@ import numpy as np
 
 from agent_assist import paths
 from agent_assist.config import Config
-from agent_assist.contracts import SAMPLE_RATE, SentimentModel, Transcriber, Utterance
+from agent_assist.contracts import (
+    SAMPLE_RATE,
+    SentimentModel,
+    Transcriber,
+    Transcription,
+    Utterance,
+)
 from agent_assist.crosstalk import CrosstalkGate
 from agent_assist.cues import VoiceCueTracker
 from agent_assist.engine import CallEngine
 from agent_assist.errors import AgentAssistError
-from agent_assist.events import CallSummary, Event, PipelineStatus, Speaker
+from agent_assist.events import SPEAKERS, CallSummary, Event, PipelineStatus, Speaker
 from agent_assist.vad.segmenter import Segmenter
 
 log = logging.getLogger(__name__)
@@ -72,8 +78,14 @@ def load_models(config: Config, on_status: EventSink | None = None) -> Models:
     sentiment = OnnxSentimentModel.load(model_dir, threads=config.sentiment.threads)
     vad = SileroVad.load()
     playbook = load_playbook(playbook_path(config)) if config.guidance.enabled else None
+    status(transcriber.device_message)
     return Models(
-        transcriber, sentiment, vad.fresh, playbook, transcriber.device, greedy(transcriber)
+        transcriber,
+        sentiment,
+        vad.fresh,
+        playbook,
+        transcriber.device_message,
+        greedy(transcriber),
     )
 
 
@@ -84,7 +96,7 @@ def greedy(transcriber: Any) -> Transcriber | None:
     model = getattr(transcriber, "model", None)
     if model is None:
         return None
-    return DraftTranscriber(model, getattr(transcriber, "language", "en"))
+    return DraftTranscriber(model, transcriber.language)
 
 
 def new_engine(models: Models, config: Config, call_name: str) -> CallEngine:
@@ -153,17 +165,14 @@ def analyze_call(path: Path, models: Models, config: Config, on_event: EventSink
         key=lambda u: u.start,
     )
     gate, cues = _two_channel_stages(tracks, config)
-    for utterance in utterances:
-        if gate is not None and gate.check(utterance.speaker, utterance.start, utterance.end):
-            log.debug(
-                "%s: %s %.1f-%.1f gated as crosstalk",
-                path.name,
-                utterance.speaker,
-                utterance.start,
-                utterance.end,
-            )
-            continue
-        for event in [*engine.tick(utterance.start), *_utterance_events(engine, utterance, cues)]:
+    if gate is not None:
+        kept = [u for u in utterances if not gate.check(u.speaker, u.start, u.end)]
+        log.debug("%s: %d utterance(s) gated as crosstalk", path.name, len(utterances) - len(kept))
+        utterances = kept
+    results = transcribe_all(models.transcriber, utterances)
+    for utterance, result in zip(utterances, results, strict=True):
+        events = _utterance_events(engine, utterance, result, cues)
+        for event in [*engine.tick(utterance.start), *events]:
             on_event(event)
     for event in engine.tick(duration):
         on_event(event)
@@ -184,12 +193,31 @@ def _two_channel_stages(
     return gate, (VoiceCueTracker() if config.privacy.voice_cues else None)
 
 
+def transcribe_all(transcriber: Transcriber, utterances: list[Utterance]) -> list[Transcription]:
+    """Transcribe a whole call's utterances, in order.
+
+    A transcriber with ``transcribe_many`` (Whisper) decodes each speaker's utterances packed
+    into 30 s windows: one encoder pass for several short turns, and more context.
+    """
+    many = getattr(transcriber, "transcribe_many", None)
+    results: dict[int, Transcription] = {}
+    for speaker in SPEAKERS:
+        indexes = [i for i, u in enumerate(utterances) if u.speaker == speaker]
+        audio = [utterances[i].audio for i in indexes]
+        texts = many(audio) if many else [transcriber.transcribe(a) for a in audio]
+        results.update(zip(indexes, texts, strict=True))
+    return [results[i] for i in range(len(utterances))]
+
+
 def _utterance_events(
-    engine: CallEngine, utterance: Utterance, cues: VoiceCueTracker | None
+    engine: CallEngine,
+    utterance: Utterance,
+    result: Transcription,
+    cues: VoiceCueTracker | None,
 ) -> list[Event]:
     if cues is not None:
         cues.note_speech(utterance.speaker, utterance.start, utterance.end)
-    final = engine.transcript(utterance)
+    final = engine.finalize(utterance, result)
     if final is None:
         return []
     events = engine.on_transcript(final)
@@ -275,7 +303,7 @@ class FileReplayRunner:
             worker.paused.set()
         feed = FileFeed(tracks, self.realtime, time.monotonic, self._stop)
         self.worker, self._feed = worker, feed
-        message = f"replaying {self.path.name} on {models.device}"
+        message = f"replaying {self.path.name} ({models.device})"
         self.on_event(PipelineStatus(state="listening", message=message))
         player = self._start_playback(tracks) if self.audible and self.realtime else None
         try:

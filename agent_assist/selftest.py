@@ -90,7 +90,7 @@ class SampleRun:
         self.models = load_models(self.config)
         playbook = self.models.playbook
         rules = f", playbook {len(playbook.rules)} rules" if playbook is not None else ""
-        return f"speech, sentiment and VAD loaded on {self.models.device}{rules}"
+        return f"speech, sentiment and VAD loaded ({self.models.device}){rules}"
 
     def analyze(self) -> str:
         from agent_assist.pipeline import analyze_call

@@ -447,7 +447,8 @@ def run(args: argparse.Namespace) -> int:
             time.sleep(0.05)
     except Interrupted as stop:
         print(f"interrupted ({stop}) after {soak.audio_s / 60:.1f} min of audio", flush=True)
-    soak.report()
+    if not soak.samples or soak.samples[-1].audio_min < soak.audio_s / 60:
+        soak.report()
     soak.close_session()
     gc.collect()
     time.sleep(0.5)

@@ -2,9 +2,9 @@
 
 On the CPU agent-assist runs Whisper with ``compute_type="int8"``, so CTranslate2 quantizes
 the float16 weights to int8 every time it loads them. Doing that once at build time halves the
-model files (Whisper base 148 -> 78 MB) without changing what runs on the CPU; a GPU then runs
-``int8_float16``. ``build.py --int8-whisper`` uses this and checks the result by transcribing
-the same audio with both files.
+model files (Whisper base 145 -> 74 MB) and what runs on the CPU stays int8; on a GPU
+CTranslate2 expands the weights to float16 at load. ``build.py`` uses this unless
+``--float16-whisper`` is given; ``check_int8.py`` compares the word error rates of both files.
 
 The file layout (CTranslate2 binary version 6): u32 version, string spec name, u32 revision,
 u32 variable count, then per variable: string name, u8 rank, u32 dims, u8 dtype id, u32 byte

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import tomllib
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def files(tmp_path, monkeypatch) -> tuple[Path, Path]:
     system = tmp_path / "etc" / "config.toml"
     system.parent.mkdir()
     monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(system))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home-config"))
+    monkeypatch.setattr(paths, "user_config_dir", lambda: tmp_path / "home-config")
     return system, paths.user_config_file()
 
 
@@ -135,7 +136,7 @@ def test_bad_user_file_names_the_user_file(files):
     system, user = files
     write(system, "[asr]\nbeam_size = 3\n")
     write(user, "[ui]\nopacity = 7\n")
-    with pytest.raises(ConfigError, match=rf"^{user}: ui.opacity:"):
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(user))}: ui.opacity:"):
         config.load()
 
 

@@ -98,6 +98,7 @@ def test_system_config_env_override(monkeypatch, tmp_path):
     assert paths.system_config_file() == tmp_path / "x.toml"
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG dirs are Linux only")
 def test_user_dirs_follow_xdg(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "c"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "s"))

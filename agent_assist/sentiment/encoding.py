@@ -31,9 +31,10 @@ class Encoder:
         self.max_length = max_length
         self.max_context = max_context
         ids = [tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]")]
-        if any(i is None for i in ids):
+        cls_id, sep_id, pad_id = ids
+        if cls_id is None or sep_id is None or pad_id is None:
             raise ModelError("tokenizer.json: missing [CLS]/[SEP]/[PAD] tokens")
-        self._cls, self._sep, self._pad = (int(i) for i in ids)
+        self._cls, self._sep, self._pad = cls_id, sep_id, pad_id
 
     @classmethod
     def from_file(cls, path: Path, max_length: int = 64, max_context: int = 24) -> Encoder:
