@@ -127,7 +127,7 @@ class Config(_Section):
 def _describe(error: ValidationError, source: str) -> str:
     first = error.errors()[0]
     key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    return f"{source}: {key}: {first['msg']}"
+    return " ".join(f"{source}: {key}: {first['msg']}".split())
 
 
 def from_dict(data: dict[str, Any], source: str = "config") -> Config:
@@ -145,6 +145,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read ({error.strerror})") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML (not UTF-8 text)") from None
 
 
 Layer = dict[str, dict[str, Any]]

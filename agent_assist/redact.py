@@ -67,10 +67,12 @@ _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?\d{1,3})?\b")
 _PROTECTED = re.compile(
     r"[$€£¥]\s?\d[\d,]*(?:\.\d+)?"  # money
     r"|\b\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|dollars\b|euros?\b|pounds\b|bucks\b|cents\b)"
-    r"|\b\d{4}[./-]\d{1,2}[./-]\d{1,2}\b"  # ISO-like dates
-    r"|\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b"  # day/month/year
     r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"  # times
-    r"|\b(?:19|20)\d{2}\s?[-–]\s?(?:19|20)?\d{2}\b",  # year ranges
+    # dates and year ranges, unless they are only a piece of a longer digit chain (a card)
+    r"|(?<!\d[./ -])(?<!\d\s[-–])(?<!\d[-–]\s)(?<!\d\s[-–]\s)"
+    r"(?:\b\d{4}[./-]\d{1,2}[./-]\d{1,2}\b"  # ISO-like dates
+    r"|\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b"  # day/month/year
+    r"|\b(?:19|20)\d{2}\s?[-–]\s?(?:19|20)?\d{2}\b)(?!\s?[./–-]?\s?\d)",  # year ranges
     re.IGNORECASE,
 )
 _SSN_SHAPE = re.compile(r"\d{3}[- ]\d{2}[- ]\d{4}")

@@ -13,9 +13,9 @@ sentiment -> mood -> guidance), with a virtual clock in audio seconds:
 * ``--speed N``: blocks arrive at N x real time whatever the pipeline does; if it cannot keep
   up, its lag policy pauses captions and drops the oldest audio (shown as lag and drops).
 
-It prints, every ``--report-every-min`` minutes of audio: RSS, the queue depth (audio waiting),
-worst lag and per-utterance latency (audio seconds), drops, throughput, threads and open file
-descriptors. At the end: threads and descriptors before/after (leaks), and RSS growth after
+It prints, every ``--report-every-min`` minutes of audio: RSS (the interval's floor and peak),
+the queue depth (audio waiting), worst lag and per-utterance latency (audio seconds), drops,
+throughput, threads and open file descriptors. At the end: threads and descriptors before/after (leaks), and RSS growth after
 warm-up, both end-to-end and as a least-squares slope (target: <= 5 %).
 
 ``--session shift`` (default) keeps one runner listening for the whole shift (an agent who
@@ -246,6 +246,9 @@ class Sample:
     audio_min: float
     wall_s: float
     rss: float
+    """The interval's lowest RSS (sampled every second of audio): the floor a leak raises,
+    free of the transient buffers of the decode that happens to be running."""
+    rss_peak: float
     queue_s: float
     lag_max: float
     latency_p50: float
@@ -273,6 +276,7 @@ class Soak:
         self.audio_s = 0.0
         self.dropped_before = 0.0
         self.sessions = 0
+        self.rss_seen: list[float] = []
         self.warm: tuple[list[str], list[str]] | None = None
         """Python thread names and open fds once warmed up (lazy pools and caches exist)."""
         self.started = time.monotonic()
@@ -327,6 +331,8 @@ class Soak:
                     block = audio[begin : begin + BLOCK].copy()
                     sink(Block(role, block, SAMPLE_RATE, self.clock()))  # type: ignore[arg-type]
             self.audio_s = end_s
+            if begin % (20 * BLOCK) == 0:
+                self.rss_seen.append(rss_mb())
             self.maybe_report()
 
     def wait_turn(self, end_s: float) -> None:
@@ -347,10 +353,12 @@ class Soak:
     def report(self) -> None:
         worker = self.runner.worker if self.runner else None
         latencies = self.tally.take_latencies()
+        seen, self.rss_seen = self.rss_seen or [rss_mb()], []
         sample = Sample(
             audio_min=self.audio_s / 60,
             wall_s=time.monotonic() - self.started,
-            rss=rss_mb(),
+            rss=min(seen),
+            rss_peak=max(seen),
             queue_s=self.queue_s(),
             lag_max=worker.stats.max_lag if worker else 0.0,
             latency_p50=percentile(latencies, 50),
@@ -366,7 +374,8 @@ class Soak:
         span = sample.audio_min * 60 - (previous.audio_min * 60 if previous else 0.0)
         wall = sample.wall_s - (previous.wall_s if previous else 0.0)
         print(
-            f"{sample.audio_min:7.1f} {sample.wall_s:8.0f} {sample.rss:8.1f} {sample.queue_s:7.2f}"
+            f"{sample.audio_min:7.1f} {sample.wall_s:8.0f} {sample.rss:8.1f} {sample.rss_peak:8.1f}"
+            f" {sample.queue_s:7.2f}"
             f" {sample.lag_max:7.2f} {sample.latency_p50:7.2f} {sample.latency_max:7.2f}"
             f" {sample.dropped_s:8.1f} {span / max(wall, 1e-9):6.2f}x {sample.threads:5d}"
             f" {sample.fds:4d}  {os.getloadavg()[0]:4.1f}",
@@ -375,13 +384,14 @@ class Soak:
 
 
 HEADER = (
-    "  audio    wall s   RSS MB queue s  lag max lat p50 lat max  dropped  speed threads fds"
+    "  audio    wall s  RSS min RSS peak queue s lag max lat p50 lat max  dropped  speed threads"
+    " fds"
     "  load"
 )
 
 
 def growth(samples: list[Sample], warmup_min: float) -> tuple[float, float, float] | None:
-    """(RSS at warm-up, end-to-end growth %, least-squares growth % over the same span)."""
+    """(RSS floor at warm-up, end-to-end growth %, least-squares growth % over the same span)."""
     after = [s for s in samples if s.audio_min >= warmup_min]
     if len(after) < 2:
         return None
@@ -499,7 +509,7 @@ def summarize(
         base, end_to_end, fitted = result
         verdict = "OK" if max(end_to_end, fitted) <= 5.0 else "ABOVE TARGET"
         print(
-            f"RSS growth after {args.warmup_min} min warm-up: {base:.1f} MB -> end-to-end"
+            f"RSS floor growth after {args.warmup_min} min warm-up: {base:.1f} MB -> end-to-end"
             f" {end_to_end:+.2f} %, least-squares {fitted:+.2f} % (target <= 5 %: {verdict})"
         )
         ok = ok and verdict == "OK"

@@ -31,6 +31,9 @@ _UNKNOWN_SIZES = frozenset({0, 0xFFFFFFFF, 0x7FFFFFFF})
 # Channels this close to each other are one signal saved twice (a mono call in a stereo file).
 _SAME_CHANNELS = 1e-3
 
+MIN_RATE = 1000
+"""Lower rates are damaged headers, not recordings (telephone audio is 8 kHz)."""
+
 
 def other_role(role: Speaker) -> Speaker:
     return "customer" if role == "agent" else "agent"
@@ -147,8 +150,8 @@ def _packed(frame: object) -> np.ndarray:
 def _resample_blocks(
     path: Path, blocks: Iterator[np.ndarray], rate: int, channels: int
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    if rate <= 0:
-        raise AudioError(f"{path}: invalid sample rate {rate}")
+    if rate < MIN_RATE:
+        raise AudioError(f"{path}: invalid sample rate {rate} Hz (damaged header?)")
     if channels > 2:
         log.warning("%s: %d channels; using the first two as left/right", path, channels)
     used = min(channels, 2)

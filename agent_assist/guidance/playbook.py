@@ -240,7 +240,7 @@ def _describe(error: ValidationError) -> str:
 
 def _rule_name(raw: Any, index: int) -> str:
     if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]:
-        return f"rule '{raw['id']}'"
+        return f"rule '{' '.join(raw['id'].split())}'"
     return f"rule #{index + 1}"
 
 

@@ -55,7 +55,8 @@ def test_batches_keep_input_order(model: OnnxSentimentModel) -> None:
     for i in (0, 13, 40, 71):
         [alone] = model.score([texts[i]])
         assert alone.label == together[i].label
-        assert alone.scores["negative"] == pytest.approx(together[i].scores["negative"], abs=1e-3)
+        # dynamic int8 quantisation scales activations per batch: scores move (<0.1) with batching
+        assert alone.scores["negative"] == pytest.approx(together[i].scores["negative"], abs=0.1)
 
 
 def test_edge_case_texts_never_crash(model: OnnxSentimentModel) -> None:

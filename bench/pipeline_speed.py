@@ -1,0 +1,108 @@
+"""Whole `analyze` pipeline vs faster-whisper's plain `transcribe(vad_filter=True)`, same audio.
+
+For each speech profile, in a fresh process (so peak RSS is that profile's alone): load the
+models once, then per recording take the median of ``--repeat`` runs of
+  * pipeline: load the file → streaming VAD segmenter → packed transcription with the guards →
+    sentiment → mood → guidance → summary (``agent_assist.pipeline.analyze_call``);
+  * bare: ``WhisperModel.transcribe(audio, vad_filter=True)`` on the same 16 kHz audio, with the
+    same model object, beam size and threads (segments consumed, nothing else).
+Prints seconds, the pipeline / bare ratio (target ≤ 1.2), the real-time factor as "× faster
+than real time" (target with base: ≥ 8× on the spontaneous recordings) and peak RSS (target
+≤ 600 MB with base). Never asserts.
+
+    .venv/bin/python bench/fetch_data.py          # once: DATA.md recordings into data-cache/
+    .venv/bin/python bench/pipeline_speed.py [--profiles fast accurate] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPONTANEOUS = ROOT / "data-cache" / "speech" / "mfa" / "wav"
+RECORDINGS = ["acoustic_corpus.wav", "cold_corpus.wav", "cold_corpus3.wav"]
+
+
+def median_time(run, repeat: int) -> float:  # noqa: ANN001
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def measure(profile: str, repeat: int) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    sys.path.insert(0, str(ROOT))
+    from agent_assist.audio.files import load_call
+    from agent_assist.config import Config
+    from agent_assist.pipeline import analyze_call, load_models
+
+    config = Config()
+    config.asr.profile = profile  # type: ignore[assignment]
+    config.audio.mono_role = "customer"
+    models = load_models(config)
+    whisper = models.transcriber.model  # type: ignore[attr-defined]
+    total_audio = total_pipeline = total_bare = 0.0
+    for name in RECORDINGS:
+        path = SPONTANEOUS / name
+        audio = load_call(path)["customer"]
+        seconds = len(audio) / 16_000
+
+        def pipeline(path: Path = path) -> None:
+            analyze_call(path, models, config, lambda event: None)
+
+        def bare(audio=audio) -> None:  # noqa: ANN001
+            segments, _ = whisper.transcribe(
+                audio, language="en", beam_size=config.asr.beam_size, vad_filter=True
+            )
+            list(segments)
+
+        pipeline()  # warm-up
+        piped, plain = median_time(pipeline, repeat), median_time(bare, repeat)
+        total_audio += seconds
+        total_pipeline += piped
+        total_bare += plain
+        print(
+            f"  {name:22} {seconds:6.1f} s audio  pipeline {piped:6.2f} s  bare {plain:6.2f} s"
+            f"  ratio {piped / plain:4.2f}  pipeline {seconds / piped:5.1f}x real time"
+        )
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"  TOTAL {profile}: {total_audio:.1f} s audio, pipeline {total_pipeline:.2f} s, "
+        f"bare {total_bare:.2f} s, ratio {total_pipeline / total_bare:.2f} (target <= 1.2), "
+        f"pipeline {total_audio / total_pipeline:.1f}x real time, peak RSS {peak_mb:.0f} MB"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profiles", nargs="+", default=["fast", "accurate"])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        measure(args.one, args.repeat)
+        return 0
+    if not SPONTANEOUS.is_dir():
+        print("run bench/fetch_data.py first", file=sys.stderr)
+        return 1
+    print(f"int8, beam 5, cpu_threads 2, {os.cpu_count()} cores; median of {args.repeat} runs")
+    for profile in args.profiles:
+        print(f"profile {profile}:", flush=True)
+        subprocess.run(
+            [sys.executable, __file__, "--one", profile, "--repeat", str(args.repeat)], check=True
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
