@@ -6,6 +6,9 @@ from __future__ import annotations
 class AgentAssistError(Exception):
     """Base: ``str(error)`` is a single line that names the file, key or device at fault."""
 
+    def __str__(self) -> str:
+        return " ".join(super().__str__().split())
+
 
 class AudioError(AgentAssistError):
     """An audio file cannot be read or decoded."""

@@ -538,6 +538,7 @@ class PipelineWorker:
             clock=self.clock if feed.measures_lag else None,
             origin=origin,
         )
+        processor.partials_enabled = feed.measures_lag  # as fast as it can: nobody sees captions
         self.processor = processor
         feed.open(self.on_event, origin)
         next_tick = TICK_S

@@ -15,8 +15,9 @@ sentiment -> mood -> guidance), with a virtual clock in audio seconds:
 
 It prints, every ``--report-every-min`` minutes of audio: RSS (the interval's floor and peak),
 the queue depth (audio waiting), worst lag and per-utterance latency (audio seconds), drops,
-throughput, threads and open file descriptors. At the end: threads and descriptors before/after (leaks), and RSS growth after
-warm-up, both end-to-end and as a least-squares slope (target: <= 5 %).
+throughput, threads and open file descriptors. At the end: threads and descriptors before/after
+(leaks), and RSS growth after warm-up, both end-to-end and as a least-squares slope (target:
+<= 5 %).
 
 ``--session shift`` (default) keeps one runner listening for the whole shift (an agent who
 never stops listening); ``--session per-call`` starts and stops a runner for every call, with
