@@ -3,6 +3,7 @@
 import csv
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +148,50 @@ def test_cli_module_does_not_import_qt():
         "import agent_assist.cli, sys; assert not any(m.startswith('PySide6') for m in sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_many_calls_on_worker_processes(stub, tmp_path):
+    out = tmp_path / "out"
+    args = ["analyze", str(stub), "--format", "jsonl", "--out", str(out), "--workers", "2"]
+    assert cli.main(args) == 0
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert sorted(r["call"] for r in rows) == ["a", "b"]
+    first = json.loads((out / "a.jsonl").read_text().splitlines()[0])
+    assert first["type"] == "transcript" and "4111" not in first["text"]
+
+
+EXAMPLES = Path(__file__).parent / "data" / "sentiment_examples.csv"  # real, human-rated
+
+
+def real_examples(label: str, n: int) -> list[str]:
+    rows = csv.DictReader(EXAMPLES.open(encoding="utf-8"))
+    return [r["text"] for r in rows if r["label"] == label][:n]
+
+
+def test_sentiment_command_one_line_out_per_line_in(tmp_path, capsys):
+    """Real model: each input line (an empty one too) gives one JSON line, in order."""
+    lines = [*real_examples("negative", 2), "", *real_examples("positive", 2)]
+    source = tmp_path / "chat.txt"
+    source.write_text("\n".join(lines) + "\n")
+    assert cli.main(["sentiment", str(source)]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o["text"] for o in out] == lines
+    valence = [o["scores"]["positive"] - o["scores"]["negative"] for o in out]
+    assert max(valence[:2]) < min(valence[3:])
+    assert set(out[0]["scores"]) == {"negative", "neutral", "positive"} and out[0]["emotion"]
+
+
+def test_sentiment_command_csv_column(tmp_path, capsys):
+    assert cli.main(["sentiment", str(EXAMPLES), "--column", "text"]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o["text"] for o in out] == [r["text"] for r in csv.DictReader(EXAMPLES.open())]
+    assert cli.main(["sentiment", str(EXAMPLES), "--column", "nope"]) == 2
+    assert "no column named 'nope'" in capsys.readouterr().err
+
+
+def test_models_command_verifies_every_model(capsys):
+    assert cli.main(["models"]) == 0
+    out = capsys.readouterr().out
+    for name in ("whisper-tiny.en", "whisper-base", "silero-vad-v6", "sentiment-minilm"):
+        assert f"{name}" in out
+    assert "FAILED" not in out
