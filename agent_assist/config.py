@@ -22,7 +22,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent_assist import paths
-from agent_assist.errors import ConfigError
+from agent_assist.errors import AgentAssistError, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -137,16 +137,17 @@ def from_dict(data: dict[str, Any], source: str = "config") -> Config:
         raise ConfigError(_describe(error, source)) from None
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, error_type: type[AgentAssistError] = ConfigError) -> dict[str, Any]:
+    """Parse a TOML file; any failure is ``error_type`` with one line naming the file."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read ({error.strerror})") from None
+        raise error_type(f"{path}: cannot read ({error.strerror or error})") from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+        raise error_type(f"{path}: not valid TOML ({error})") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not valid TOML (not UTF-8 text)") from None
+        raise error_type(f"{path}: not valid TOML (not UTF-8 text)") from None
 
 
 Layer = dict[str, dict[str, Any]]

@@ -76,8 +76,11 @@ def check_models() -> list[Check]:
     checks = []
     for spec in specs:
         report = modelstore.check(spec)
-        detail = (f"{report.location} ({report.size / 1e6:.0f} MB, sha256 verified)"
-                  if report.ok else report.problem)
+        detail = (
+            f"{report.location} ({report.size / 1e6:.0f} MB, sha256 verified)"
+            if report.ok
+            else report.problem
+        )
         checks.append(Check(f"model {spec.name}", report.ok, detail))
     return checks
 
@@ -98,16 +101,29 @@ def check_audio() -> list[Check]:
     try:
         import sounddevice as sd
     except OSError:
-        return [Check("PortAudio", False, "PortAudio library missing: live capture is unavailable "
-                      "(install libportaudio2); file analysis still works", required=False)]
+        return [
+            Check(
+                "PortAudio",
+                False,
+                "PortAudio library missing: live capture is unavailable "
+                "(install libportaudio2); file analysis still works",
+                required=False,
+            )
+        ]
     inputs = [d for d in sd.query_devices() if d["max_input_channels"] > 0]
     checks = [Check("PortAudio", True, sd.get_portaudio_version()[1])]
     if inputs:
         names = ", ".join(d["name"] for d in inputs[:6])
         checks.append(Check("audio inputs", True, f"{len(inputs)} found: {names}"))
     else:
-        checks.append(Check("audio inputs", False, "no input device found: live capture cannot "
-                            "start; file analysis still works", required=False))
+        checks.append(
+            Check(
+                "audio inputs",
+                False,
+                "no input device found: live capture cannot start; file analysis still works",
+                required=False,
+            )
+        )
     return checks
 
 
@@ -141,8 +157,13 @@ def check_compute(config: Config) -> list[Check]:
 
 def check_offline() -> Check:
     offline = os.environ.get("HF_HUB_OFFLINE") == "1"
-    return Check("offline mode", True, "HF_HUB_OFFLINE=1" if offline else
-                 "models load from local folders only (no hub access is attempted)")
+    return Check(
+        "offline mode",
+        True,
+        "HF_HUB_OFFLINE=1"
+        if offline
+        else "models load from local folders only (no hub access is attempted)",
+    )
 
 
 def check_layout() -> Check:
@@ -221,7 +242,8 @@ def write_report(
 
 def add_report_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--report", metavar="FILE",
+        "--report",
+        metavar="FILE",
         help="also write a support bundle (text, or zip if FILE ends in .zip) without call content",
     )
 
@@ -242,4 +264,3 @@ def run(args: argparse.Namespace) -> int:
         written = write_report(Path(args.report), checks, loaded)
         print(f"support bundle written to {written} (it holds no call content)")
     return 0 if all(c.ok or not c.required for c in checks) else 1
-

@@ -54,10 +54,12 @@ def timed(name: str, action: Callable[[], str]) -> Step:
 def verify_models() -> list[Step]:
     steps = []
     for spec in modelstore.load_manifest():
+
         def verify(spec: modelstore.ModelSpec = spec) -> str:
             folder = modelstore.locate(spec)
             size = sum((folder / f.path).stat().st_size for f in spec.files)
             return f"{size / 1e6:.0f} MB, sha256 verified"
+
         steps.append(timed(f"model {spec.name}", verify))
     return steps
 
@@ -101,11 +103,15 @@ class SampleRun:
         finals = [e for e in self.events if isinstance(e, TranscriptFinal)]
         speakers = {f.speaker for f in finals if f.text.strip()}
         suggestions = sum(isinstance(e, Suggestion) for e in self.events)
-        detail = (f"{summary.duration:.0f} s of audio: {len(finals)} transcripts, "
-                  f"{suggestions} suggestions, mood end {summary.mood_end or 0:+.2f}")
+        detail = (
+            f"{summary.duration:.0f} s of audio: {len(finals)} transcripts, "
+            f"{suggestions} suggestions, mood end {summary.mood_end or 0:+.2f}"
+        )
         if speakers != {"agent", "customer"}:
-            raise AgentAssistError(f"{paths.sample_call()}: expected both speakers, got "
-                                   f"{sorted(speakers) or 'no speech'} ({detail})")
+            raise AgentAssistError(
+                f"{paths.sample_call()}: expected both speakers, got "
+                f"{sorted(speakers) or 'no speech'} ({detail})"
+            )
         if self.config.guidance.enabled and suggestions == 0:
             raise AgentAssistError(f"{paths.sample_call()}: no suggestion fired ({detail})")
         return detail

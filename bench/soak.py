@@ -117,8 +117,9 @@ def pair(agent: np.ndarray | None, customer: np.ndarray | None, call: int) -> Pi
     return Piece(padded[0], padded[1], call)
 
 
-def shift(clips: list[Clip], total_s: float, call_s: float, gap_s: float, seed: int
-          ) -> Iterator[Piece]:
+def shift(
+    clips: list[Clip], total_s: float, call_s: float, gap_s: float, seed: int
+) -> Iterator[Piece]:
     """Calls of about ``call_s`` seconds separated by ``gap_s`` of silence, ``total_s`` long."""
     rng = random.Random(seed)
     done, call = 0.0, 0
@@ -481,8 +482,10 @@ def summarize(
         f" real time), {soak.sessions} session(s); events: "
         + ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
     )
-    print(f"'behind' reports {soak.tally.behind}, audio dropped {soak.samples[-1].dropped_s:.1f} s,"
-          f" worst queue depth {max(s.queue_s for s in soak.samples):.2f} s")
+    print(
+        f"'behind' reports {soak.tally.behind}, audio dropped {soak.samples[-1].dropped_s:.1f} s,"
+        f" worst queue depth {max(s.queue_s for s in soak.samples):.2f} s"
+    )
     if soak.tally.errors:
         print(f"ERRORS: {soak.tally.errors[:5]}")
     fds_after = open_fds()
@@ -521,16 +524,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=120.0, help="audio to replay (min)")
     parser.add_argument("--speed", default="auto", help="'auto' or a multiple of real time")
-    parser.add_argument("--ahead-s", type=float, default=0.2,
-                        help="auto speed: audio allowed to wait in the queue")
+    parser.add_argument(
+        "--ahead-s", type=float, default=0.2, help="auto speed: audio allowed to wait in the queue"
+    )
     parser.add_argument("--session", choices=["shift", "per-call"], default="shift")
     parser.add_argument("--call-min", type=float, default=4.0, help="length of one call (min)")
     parser.add_argument("--gap-s", type=float, default=20.0, help="silence between calls (s)")
     parser.add_argument("--warmup-min", type=float, default=10.0)
     parser.add_argument("--report-every-min", type=float, default=5.0)
     parser.add_argument("--profile", choices=["fast", "accurate", "custom"])
-    parser.add_argument("--partial-interval", type=float,
-                        help="asr.partial_interval_s (default: the config's)")
+    parser.add_argument(
+        "--partial-interval", type=float, help="asr.partial_interval_s (default: the config's)"
+    )
     parser.add_argument("--config", help="config file (default: the user's)")
     parser.add_argument("--data", default=str(DEFAULT_DATA))
     parser.add_argument("--seed", type=int, default=7)

@@ -51,7 +51,8 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
         display = f":{number}"
         server = subprocess.Popen(
             ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _ in range(100):
             if Path(f"/tmp/.X11-unix/X{number}").exists():
@@ -99,8 +100,12 @@ def one_run(command: list[str], display: str, timeout: float) -> Run:
         log = Path(home) / "state" / "agent-assist" / "log" / "agent-assist.log"
         started_wall = datetime.datetime.now()
         started = time.perf_counter()
-        process = subprocess.Popen([*command, "--demo", "--log-level", "INFO"], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [*command, "--demo", "--log-level", "INFO"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         overlay = ready = None
         try:
             while time.perf_counter() - started < timeout and process.poll() is None:
@@ -178,8 +183,10 @@ def main() -> int:
     print(f"build size: {build_size(Path(command[0]))}")
     print(f"--version: {fmt(list(versions), 's')}")
     nan = float("nan")
-    print(f"cold run: overlay shown {cold.overlay_s or nan:.2f} s, pipeline ready "
-          f"{cold.ready_s or nan:.2f} s, peak RSS {cold.peak_rss_mb or nan:.0f} MB")
+    print(
+        f"cold run: overlay shown {cold.overlay_s or nan:.2f} s, pipeline ready "
+        f"{cold.ready_s or nan:.2f} s, peak RSS {cold.peak_rss_mb or nan:.0f} MB"
+    )
     print(f"warm overlay shown:  {fmt([r.overlay_s for r in warm], 's')}")
     print(f"warm pipeline ready: {fmt([r.ready_s for r in warm], 's')}")
     print(f"warm peak RSS:       {fmt([r.peak_rss_mb for r in warm], 'MB')}")

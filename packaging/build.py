@@ -115,10 +115,25 @@ def stage_models(staging: Path, profiles: set[str], int8: bool = False) -> list[
 
 
 def run_pyinstaller(staging: Path, dist: Path, work: Path, ffmpeg: bool) -> None:
-    env = {**os.environ, "AGENT_ASSIST_STAGING": str(staging), "PYTHONNOUSERSITE": "1",
-           "AGENT_ASSIST_FFMPEG": "1" if ffmpeg else "0"}
-    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-               "--distpath", str(dist), "--workpath", str(work), str(SPEC)]
+    env = {
+        **os.environ,
+        "AGENT_ASSIST_STAGING": str(staging),
+        "PYTHONNOUSERSITE": "1",
+        "AGENT_ASSIST_FFMPEG": "1" if ffmpeg else "0",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(dist),
+        "--workpath",
+        str(work),
+        str(SPEC),
+    ]
     if subprocess.run(command, cwd=REPO, env=env).returncode != 0:
         raise BuildError("PyInstaller failed (see its output above)")
 
@@ -222,13 +237,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--profiles", default="fast,accurate",
-                        help="Whisper profiles to bundle, comma-separated (default fast,accurate)")
-    parser.add_argument("--with-ffmpeg", action="store_true",
-                        help="bundle PyAV/FFmpeg (+~100 MB): also read m4a/aac/wma/amr")
-    parser.add_argument("--float16-whisper", action="store_true",
-                        help="ship the Whisper weights as published (float16, about twice the "
-                        "size) instead of int8 (see quantize.py and check_int8.py)")
+    parser.add_argument(
+        "--profiles",
+        default="fast,accurate",
+        help="Whisper profiles to bundle, comma-separated (default fast,accurate)",
+    )
+    parser.add_argument(
+        "--with-ffmpeg",
+        action="store_true",
+        help="bundle PyAV/FFmpeg (+~100 MB): also read m4a/aac/wma/amr",
+    )
+    parser.add_argument(
+        "--float16-whisper",
+        action="store_true",
+        help="ship the Whisper weights as published (float16, about twice the "
+        "size) instead of int8 (see quantize.py and check_int8.py)",
+    )
     parser.add_argument("--dist", type=Path, default=REPO / "dist")
     parser.add_argument("--work", type=Path, default=REPO / "build")
     parser.add_argument("--size-only", action="store_true", help="only print the size report")

@@ -60,16 +60,20 @@ def main() -> int:
         for profile in args.profiles:
             spec = modelstore.find_spec(PROFILE_MODELS[profile])
             source = modelstore.locate(spec)
-            variants = {"float16 file": source,
-                        "int8 file": int8_copy(source, Path(tmp) / f"{spec.name}-int8")}
+            variants = {
+                "float16 file": source,
+                "int8 file": int8_copy(source, Path(tmp) / f"{spec.name}-int8"),
+            }
             for label, folder in variants.items():
                 size = (folder / "model.bin").stat().st_size / 1e6
                 for condition, score in evaluate(folder, sets, phone_dir).items():
                     wer = score.errors / max(score.words, 1)
-                    print(f"{spec.name:16} {label:12} {size:6.1f} MB  {condition:9} "
-                          f"WER {wer:.3f} ({score.errors}/{score.words} words, {score.clips} clips)"
-                          f"  {score.audio_s / max(score.process_s, 1e-9):5.1f}x real time",
-                          flush=True)
+                    print(
+                        f"{spec.name:16} {label:12} {size:6.1f} MB  {condition:9} "
+                        f"WER {wer:.3f} ({score.errors}/{score.words} words, {score.clips} clips)"
+                        f"  {score.audio_s / max(score.process_s, 1e-9):5.1f}x real time",
+                        flush=True,
+                    )
     return 0
 
 

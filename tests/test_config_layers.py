@@ -90,8 +90,10 @@ def test_explicit_user_file_still_honours_locks(files, tmp_path):
 
 def test_save_writes_only_differences_and_never_locked_keys(files):
     system, user = files
-    write(system, "[asr]\nbeam_size = 3\n[privacy]\nhistory = false\n"
-                  "[locked]\nkeys = ['privacy.history']\n")
+    write(
+        system,
+        "[asr]\nbeam_size = 3\n[privacy]\nhistory = false\n[locked]\nkeys = ['privacy.history']\n",
+    )
     cfg = config.load()
     cfg.privacy.history = True
     cfg.ui.scale = 1.5

@@ -47,8 +47,15 @@ def test_report_has_versions_config_origins_and_log_tail(home, capsys):
     out = capsys.readouterr().out
     assert f"support bundle written to {report}" in out
     text = report.read_text()
-    for name in ("agent-assist: 0.1.0", "python: 3.", "faster-whisper: 1.2.1", "ctranslate2: 4.8.5",
-                 "onnxruntime: ", "PySide6-Essentials: ", "os: "):
+    for name in (
+        "agent-assist: 0.1.0",
+        "python: 3.",
+        "faster-whisper: 1.2.1",
+        "ctranslate2: 4.8.5",
+        "onnxruntime: ",
+        "PySide6-Essentials: ",
+        "os: ",
+    ):
         assert name in text, name
     origin = re.escape(f"system:{system}")
     assert re.search(rf"^history = false +# {origin} \(locked\)$", text, re.M)

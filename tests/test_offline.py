@@ -236,7 +236,10 @@ def test_guard_refuses_and_records_a_connection(tmp_path: Path) -> None:
     script = tmp_path / "guard.py"
     script.write_text(GUARD.replace('if __name__ == "__main__":', "if False:") + probe)
     done = subprocess.run(
-        [sys.executable, str(script)], env=guarded_env(tmp_path), capture_output=True, text=True,
+        [sys.executable, str(script)],
+        env=guarded_env(tmp_path),
+        capture_output=True,
+        text=True,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
@@ -247,9 +250,7 @@ def test_guard_refuses_and_records_a_connection(tmp_path: Path) -> None:
 
 def test_cli_analyze_runs_the_sample_call_with_the_network_refused(tmp_path: Path) -> None:
     require_sentiment_model()
-    done = run_guarded(
-        tmp_path, "cli", "analyze", str(paths.sample_call()), "--format", "jsonl"
-    )
+    done = run_guarded(tmp_path, "cli", "analyze", str(paths.sample_call()), "--format", "jsonl")
     assert done.returncode == 0, done.stderr[-3000:]
     events = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     transcripts = [e for e in events if e["type"] == "transcript"]
@@ -288,10 +289,16 @@ def test_the_run_is_network_isolated_when_the_kernel_allows_it() -> None:
     if not prefix:
         pytest.skip("unshare -n not permitted here: only the audit hook guards these runs")
     probe = subprocess.run(
-        [*prefix, sys.executable, "-c",
-         "import socket; s = socket.socket(); s.settimeout(2)\n"
-         "try:\n    s.connect(('192.0.2.1', 80))\nexcept OSError as e:\n    print(e.errno)"],
-        capture_output=True, text=True, timeout=30,
+        [
+            *prefix,
+            sys.executable,
+            "-c",
+            "import socket; s = socket.socket(); s.settimeout(2)\n"
+            "try:\n    s.connect(('192.0.2.1', 80))\nexcept OSError as e:\n    print(e.errno)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() in {"101", "113"}  # ENETUNREACH / EHOSTUNREACH: no route out

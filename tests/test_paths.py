@@ -113,9 +113,21 @@ def test_user_dirs_follow_xdg(monkeypatch, tmp_path):
 def test_real_wheel_installs_resources_and_models(tmp_path):
     """Build the wheel, install it into a fresh venv, and resolve paths from outside the repo."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-         "-w", str(tmp_path / "dist"), str(REPO)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     wheel = next((tmp_path / "dist").glob("agent_assist-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -127,18 +139,36 @@ def test_real_wheel_installs_resources_and_models(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q",
-         "--no-deps", str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "-q",
+            "--no-deps",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     site = next(venv.glob("lib/python3*/site-packages"))
     deps = next(Path(p) for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
     (site / "deps.pth").write_text(f"{deps}\n")
-    code = ("from agent_assist import paths; "
-            "print(paths.layout(), paths.app_root(), paths.sample_call().is_file())")
+    code = (
+        "from agent_assist import paths; "
+        "print(paths.layout(), paths.app_root(), paths.sample_call().is_file())"
+    )
     env = {k: v for k, v in os.environ.items() if k != "AGENT_ASSIST_HOME"}
     out = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", code], cwd=tmp_path, env=env,
-        check=True, capture_output=True, text=True, timeout=120,
+        [str(venv / "bin" / "python"), "-c", code],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     ).stdout.split()
     assert out == ["installed", str(venv / "share" / "agent-assist"), "True"]

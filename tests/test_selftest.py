@@ -34,8 +34,14 @@ def test_a_failing_step_is_reported_not_raised():
 
 def test_any_failed_step_gives_a_nonzero_exit(monkeypatch):
     lines: list[str] = []
-    monkeypatch.setattr(selftest, "run_steps", lambda config: [
-        selftest.Step("a", True, "fine", 0.1), selftest.Step("b", False, "broken", 0.1)])
+    monkeypatch.setattr(
+        selftest,
+        "run_steps",
+        lambda config: [
+            selftest.Step("a", True, "fine", 0.1),
+            selftest.Step("b", False, "broken", 0.1),
+        ],
+    )
     assert selftest.run_self_test(Config(), lines.append) == 1
     assert lines[-1].startswith("self-test FAILED (1 of 2 steps: b)")
     passing = [selftest.Step("a", True, "fine", 0.1)]
@@ -73,9 +79,16 @@ def test_real_self_test_passes_and_falls_back_to_cpu(isolated):
     report = "\n".join(lines)
     assert code == 0, report
     assert str(paths.app_root()) in lines[0]
-    for name in ("model whisper-tiny.en", "model whisper-base", "model silero-vad-v6",
-                 "model sentiment-minilm", "pipeline (fast)", "speech model (accurate)",
-                 "sample call", "overlay"):
+    for name in (
+        "model whisper-tiny.en",
+        "model whisper-base",
+        "model silero-vad-v6",
+        "model sentiment-minilm",
+        "pipeline (fast)",
+        "speech model (accurate)",
+        "sample call",
+        "overlay",
+    ):
         assert any(line.startswith("[ok  ] " + name) for line in lines), name
     assert "on cpu" in report
     assert "both speakers" not in report and "shown (" in report

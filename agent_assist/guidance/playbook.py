@@ -9,7 +9,6 @@ non-empty list``.
 from __future__ import annotations
 
 import logging
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from agent_assist.config import read_toml
 from agent_assist.errors import PlaybookError
 from agent_assist.events import Speaker, Trend
 from agent_assist.guidance.text import Phrase, PhraseSyntaxError, compile_phrase
@@ -273,15 +273,7 @@ def parse_playbook(data: dict[str, Any], source: str = "playbook") -> Playbook:
 
 def load_playbook(path: Path) -> Playbook:
     """Read and validate a playbook TOML file."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as error:
-        raise PlaybookError(f"{path}: cannot read ({error.strerror or error})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise PlaybookError(f"{path}: not valid TOML ({error})") from None
-    except UnicodeDecodeError:
-        raise PlaybookError(f"{path}: not valid TOML (not UTF-8 text)") from None
+    data = read_toml(path, PlaybookError)
     playbook = parse_playbook(data, str(path))
     log.info("loaded playbook %s: %d rules", path, len(playbook.rules))
     return playbook

@@ -8,6 +8,7 @@ import types
 try:
     import av  # noqa: F401  (a build made with --with-ffmpeg)
 except ImportError:
+
     class FFmpegError(Exception):
         pass
 

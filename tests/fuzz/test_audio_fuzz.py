@@ -23,13 +23,29 @@ from tests.fuzz.support import FUZZ, result_or_clean_error
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SUFFIXES = [".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aiff", ".opus", ".bin"]
-MAGIC = [b"RIFF\x24\x08\x00\x00WAVEfmt ", b"fLaC\x00\x00\x00\x22", b"OggS\x00\x02", b"ID3\x03",
-         b"\xff\xfb\x90\x64", b"FORM\x00\x00\x00\x00AIFF", b"RIFF\xff\xff\xff\xffWAVE"]
+MAGIC = [
+    b"RIFF\x24\x08\x00\x00WAVEfmt ",
+    b"fLaC\x00\x00\x00\x22",
+    b"OggS\x00\x02",
+    b"ID3\x03",
+    b"\xff\xfb\x90\x64",
+    b"FORM\x00\x00\x00\x00AIFF",
+    b"RIFF\xff\xff\xff\xffWAVE",
+]
 RATE_OFFSET = 24
 MIN_RATE = 1000
 # Offsets of the canonical 44-byte WAV header: (offset, struct format).
-WAV_FIELDS = [(4, "<I"), (16, "<I"), (20, "<H"), (22, "<H"), (24, "<I"), (28, "<I"),
-              (32, "<H"), (34, "<H"), (40, "<I")]
+WAV_FIELDS = [
+    (4, "<I"),
+    (16, "<I"),
+    (20, "<H"),
+    (22, "<H"),
+    (24, "<I"),
+    (28, "<I"),
+    (32, "<H"),
+    (34, "<H"),
+    (40, "<I"),
+]
 
 
 def encoded(fmt: str, subtype: str, rate: int, channels: int, seconds: float = 0.1) -> bytes:
@@ -81,8 +97,9 @@ def test_random_bytes(tmp_path: Path, data: bytes, suffix: str) -> None:
 
 
 @FUZZ
-@given(magic=st.sampled_from(MAGIC), tail=st.binary(max_size=2048),
-       suffix=st.sampled_from(SUFFIXES))
+@given(
+    magic=st.sampled_from(MAGIC), tail=st.binary(max_size=2048), suffix=st.sampled_from(SUFFIXES)
+)
 def test_a_real_magic_number_then_garbage(
     tmp_path: Path, magic: bytes, tail: bytes, suffix: str
 ) -> None:
@@ -122,8 +139,12 @@ def lying_wav(draw: st.DrawFn) -> bytes:
         limit = 0xFFFF if fmt == "<H" else 0xFFFFFFFF
         # Rates below 1 kHz have their own test: accepted today, they take gigabytes here.
         low = MIN_RATE if offset == RATE_OFFSET else 0
-        value = draw(st.one_of(st.sampled_from([low, low + 1, 2, 3, 7, 8000, limit, limit - 1]),
-                               st.integers(low, limit)))
+        value = draw(
+            st.one_of(
+                st.sampled_from([low, low + 1, 2, 3, 7, 8000, limit, limit - 1]),
+                st.integers(low, limit),
+            )
+        )
         value = max(value, low)
         struct.pack_into(fmt, data, offset, value)
     return bytes(data)

@@ -33,9 +33,7 @@ scalars = st.one_of(
 )
 json_like = st.recursive(
     scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(NAMES, inner, max_size=4)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(NAMES, inner, max_size=4)),
     max_leaves=12,
 )
 schema_shaped = st.dictionaries(
@@ -121,9 +119,7 @@ def test_tomlish_user_files(tmp_path: Path, text: str) -> None:
 @given(text=tomlish(), locked=json_like, user=tomlish())
 @example(text="", locked={"keys": ["asr", "privacy.history"]}, user="[asr]\nbeam_size = 2\n")
 @example(text="", locked={"keys": ["nope"]}, user="")
-def test_system_files_with_random_locks(
-    tmp_path: Path, text: str, locked: Any, user: str
-) -> None:
+def test_system_files_with_random_locks(tmp_path: Path, text: str, locked: Any, user: str) -> None:
     system, user_file = tmp_path / "system.toml", tmp_path / "user.toml"
     if isinstance(locked, dict):
         pairs = (f"{json.dumps(k)} = {toml_value(v)}\n" for k, v in locked.items())

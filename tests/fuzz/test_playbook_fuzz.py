@@ -82,8 +82,10 @@ def mutated_default(draw: st.DrawFn) -> dict[str, Any]:
         if isinstance(rules, list) and rules and draw(st.booleans()):
             rule = rules[draw(st.integers(0, len(rules) - 1))]
             target = rule
-            if isinstance(rule, dict) and isinstance(rule.get("trigger"), dict) and draw(
-                st.booleans()
+            if (
+                isinstance(rule, dict)
+                and isinstance(rule.get("trigger"), dict)
+                and draw(st.booleans())
             ):
                 target = rule["trigger"]
         if not isinstance(target, dict) or not target:
@@ -116,9 +118,15 @@ def test_the_default_playbook_with_wrong_keys_and_values(data: dict[str, Any]) -
 
 
 @FUZZ
-@given(data=st.dictionaries(st.one_of(st.sampled_from(["rule", "version", "name",
-                                                        "hold_phrases"]), st.text(max_size=6)),
-                            values, max_size=4))
+@given(
+    data=st.dictionaries(
+        st.one_of(
+            st.sampled_from(["rule", "version", "name", "hold_phrases"]), st.text(max_size=6)
+        ),
+        values,
+        max_size=4,
+    )
+)
 @example(data={"rule": [{}]})
 @example(data={"rule": [{"id": "x", "trigger": {"kind": {"a": 1}}}]})
 def test_random_dicts(data: dict[str, Any]) -> None:

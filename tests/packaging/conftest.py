@@ -43,7 +43,10 @@ def build_dir() -> Path:
         return app
     result = subprocess.run(
         [sys.executable, str(REPO / "packaging" / "build.py")],
-        cwd=REPO, capture_output=True, text=True, timeout=1800,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     if result.returncode != 0:
         pytest.fail(f"packaging/build.py failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
@@ -70,23 +73,33 @@ def offline_prefix() -> list[str]:
 def run_frozen(frozen_app: Path, tmp_path: Path) -> Iterator:
     """Run the frozen app offline, with its own empty user dirs and no system config."""
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("AGENT_ASSIST_", "XDG_", "HF_", "PYTHON"))
     }
-    env.update({
-        "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "AGENT_ASSIST_SYSTEM_CONFIG": str(tmp_path / "system.toml"),
-        "QT_QPA_PLATFORM": "offscreen",
-    })
+    env.update(
+        {
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            "AGENT_ASSIST_SYSTEM_CONFIG": str(tmp_path / "system.toml"),
+            "QT_QPA_PLATFORM": "offscreen",
+        }
+    )
     prefix = offline_prefix() if sys.platform.startswith("linux") else []
 
     def run(
         *args: str, stdin: str | None = None, timeout: int = 600
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*prefix, str(frozen_app), *args], input=stdin, capture_output=True, text=True,
-            env=env, cwd=tmp_path, timeout=timeout,
+            [*prefix, str(frozen_app), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=timeout,
         )
 
     yield run

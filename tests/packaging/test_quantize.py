@@ -16,8 +16,9 @@ from agent_assist.paths import sample_call
 from tests.packaging.test_build_tools import load
 
 quantize = load("quantize")
-AGENT_FIRST_LINE = ("Thank you for calling Northwind Internet, my name is Sam. "
-                    "How can I help you today?")
+AGENT_FIRST_LINE = (
+    "Thank you for calling Northwind Internet, my name is Sam. How can I help you today?"
+)
 
 
 def test_rows_are_scaled_to_127():
@@ -38,12 +39,17 @@ def test_conv_kernels_use_one_scale_per_output_channel():
 
 
 def test_to_int8_keeps_scalars_and_aliases_the_scales():
-    model = quantize.Model("WhisperSpec", 3, [
-        quantize.Variable("decoder/activation", np.array(1, dtype=np.int8)),
-        quantize.Variable("decoder/embeddings/weight", np.ones((4, 2), dtype=np.float16)),
-        quantize.Variable("decoder/layer_0/ffn/linear_0/bias", np.ones(2, dtype=np.float32)),
-        quantize.Variable("encoder/layer_norm/gamma", np.ones(2, dtype=np.float16)),
-    ], [("decoder/projection/weight", "decoder/embeddings/weight")])
+    model = quantize.Model(
+        "WhisperSpec",
+        3,
+        [
+            quantize.Variable("decoder/activation", np.array(1, dtype=np.int8)),
+            quantize.Variable("decoder/embeddings/weight", np.ones((4, 2), dtype=np.float16)),
+            quantize.Variable("decoder/layer_0/ffn/linear_0/bias", np.ones(2, dtype=np.float32)),
+            quantize.Variable("encoder/layer_norm/gamma", np.ones(2, dtype=np.float16)),
+        ],
+        [("decoder/projection/weight", "decoder/embeddings/weight")],
+    )
     result = quantize.to_int8(model)
     by_name = {v.name: v.value for v in result.variables}
     assert by_name["decoder/activation"].ndim == 0
