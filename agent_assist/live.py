@@ -229,9 +229,7 @@ class CallProcessor:
         self._partials_at = self._now() + cost * (1 / PARTIAL_SHARE - 1)
         if partial is None:
             return
-        if self.engine.guidance is not None:
-            self.engine.guidance.observe(partial)
-        self.emit(partial)
+        self._emit_all(self.engine.on_partial(partial))
 
     def _utterance(self, utterance: Utterance) -> None:
         """Transcript, mood, cues, suggestions; then ``Latency`` from the utterance's end to
