@@ -26,6 +26,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from agent_assist.config import PROFILE_BEAMS  # noqa: E402
+
 SPONTANEOUS = ROOT / "data-cache" / "speech" / "mfa" / "wav"
 RECORDINGS = ["acoustic_corpus.wav", "cold_corpus.wav", "cold_corpus3.wav"]
 
@@ -62,7 +66,7 @@ def measure(profile: str, repeat: int) -> None:
 
         def bare(audio=audio) -> None:  # noqa: ANN001
             segments, _ = whisper.transcribe(
-                audio, language="en", beam_size=config.asr.beam_size, vad_filter=True
+                audio, language="en", beam_size=config.asr.beam, vad_filter=True
             )
             list(segments)
 
@@ -95,7 +99,8 @@ def main() -> int:
     if not SPONTANEOUS.is_dir():
         print("run bench/fetch_data.py first", file=sys.stderr)
         return 1
-    print(f"int8, beam 5, cpu_threads 2, {os.cpu_count()} cores; median of {args.repeat} runs")
+    beams = ", ".join(f"{p} {b}" for p, b in PROFILE_BEAMS.items() if p in args.profiles)
+    print(f"int8, beam {beams}, cpu_threads 2, {os.cpu_count()} cores; median of {args.repeat}")
     for profile in args.profiles:
         print(f"profile {profile}:", flush=True)
         subprocess.run(

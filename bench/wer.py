@@ -160,7 +160,7 @@ def runner(mode: str, vad: SileroVad, asr: WhisperTranscriber, vad_config: VadCo
         seconds = len(audio) / SAMPLE_RATE
         if mode == "bare":
             segments, _ = asr.model.transcribe(
-                audio, language="en", beam_size=asr.config.beam_size, vad_filter=True
+                audio, language="en", beam_size=asr.config.beam, vad_filter=True
             )
             return " ".join(s.text.strip() for s in segments), seconds
         found = _segments(audio, vad, vad_config)
@@ -259,7 +259,7 @@ def _row(name: str, s: Score) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", nargs="+", default=list(PROFILES), choices=PROFILES)
-    parser.add_argument("--beam", type=int, default=AsrConfig().beam_size)
+    parser.add_argument("--beam", type=int, default=0, help="0: each profile's default")
     parser.add_argument("--threads", type=int, default=AsrConfig().cpu_threads)
     parser.add_argument("--vad-threshold", type=float, default=VadConfig().threshold)
     parser.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=CONDITIONS)
@@ -278,7 +278,8 @@ def main() -> int:
     header = "| set | clips | ref words | audio s | wall s | CPU s | RTF (wall) | speed | WER |"
     rule = "|---|---|---|---|---|---|---|---|---|"
     print(
-        f"beam {args.beam}, int8, cpu_threads {args.threads}, VAD threshold {args.vad_threshold};"
+        f"beam {args.beam or 'per profile'}, int8, cpu_threads {args.threads},"
+        f" VAD threshold {args.vad_threshold};"
         " RTF = wall processing s / audio s; CPU s = process CPU time (all threads)"
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -291,7 +292,10 @@ def main() -> int:
             started = time.perf_counter()
             asr = WhisperTranscriber.load(config)
             loaded = time.perf_counter() - started
-            print(f"\n### {asr.model_name} (profile {profile}), load {loaded:.2f} s")
+            print(
+                f"\n### {asr.model_name} (profile {profile}, beam {config.beam}),"
+                f" load {loaded:.2f} s"
+            )
             for condition, chosen in (("native", sets), ("telephone", phone)):
                 if condition not in args.conditions:
                     continue
@@ -310,7 +314,7 @@ def main() -> int:
                 for label, transcribe in (
                     ("pipeline (VAD + guarded ASR)", through_pipeline(vad, asr, vad_config)),
                     ("guarded ASR alone", asr_text(asr)),
-                    ("plain faster-whisper defaults", unguarded(asr, args.beam)),
+                    ("plain faster-whisper defaults", unguarded(asr, config.beam)),
                 ):
                     count, texts = count_hallucinations(quiet, transcribe)
                     print(f"  {label}: {count}/{len(quiet)} with text  {'; '.join(texts)}")

@@ -12,6 +12,12 @@ def test_defaults_round_trip(tmp_path):
     assert config.load(path) == cfg
 
 
+def test_beam_follows_the_profile_unless_set():
+    assert config.AsrConfig(profile="fast").beam == 5
+    assert config.AsrConfig(profile="accurate").beam == 1
+    assert config.AsrConfig(profile="accurate", beam_size=4).beam == 4
+
+
 def test_missing_file_gives_defaults(tmp_path):
     assert config.load(tmp_path / "nope.toml") == config.Config()
 
@@ -19,7 +25,7 @@ def test_missing_file_gives_defaults(tmp_path):
 @pytest.mark.parametrize(
     ("text", "key"),
     [
-        ("[asr]\nbeam_size = 0\n", "asr.beam_size"),
+        ("[asr]\nbeam_size = -1\n", "asr.beam_size"),
         ("[asr]\nbeamsize = 3\n", "asr.beamsize"),
         ("[privacy]\nhistory = 'maybe'\n", "privacy.history"),
         ("[nonsense]\nx = 1\n", "nonsense"),

@@ -59,7 +59,7 @@ def test_report_has_versions_config_origins_and_log_tail(home, capsys):
         assert name in text, name
     origin = re.escape(f"system:{system}")
     assert re.search(rf"^history = false +# {origin} \(locked\)$", text, re.M)
-    assert re.search(r"^beam_size = 5 +# default$", text, re.M)
+    assert re.search(r"^beam_size = 0 +# default$", text, re.M)
     assert "[ok] locked keys: privacy.history" in text
     assert "model whisper-tiny.en" in text and "sha256 verified" in text
     assert "marker line for the tail" in text.split("== log:")[1]

@@ -237,7 +237,7 @@ class WhisperTranscriber:
         raw, _info = self._model.transcribe(
             samples,
             language=self._language,
-            beam_size=self._config.beam_size,
+            beam_size=self._config.beam,
             temperature=list(FALLBACK_TEMPERATURES),
             word_timestamps=True,
             condition_on_previous_text=False,
