@@ -49,6 +49,11 @@ class AsrConfig(_Section):
     log_prob_threshold: float = Field(default=-1.0, le=0.0)
     compression_ratio_threshold: float = Field(default=2.4, gt=0.0)
     partial_interval_s: float = Field(default=0.5, gt=0.0, le=5.0)
+    live_beam_size: int = Field(default=1, ge=1, le=10)
+    """Beam width of live final decodes (greedy: fast enough for the live latency targets)."""
+    live_window_s: float = Field(default=10.0, ge=5.0, le=30.0)
+    """Live decoding: Whisper's encoder sees the utterance plus 1 s, at least this much (30:
+    the full 30 s window, as batch analysis and plain faster-whisper). See models/README.md."""
 
     @property
     def beam(self) -> int:
@@ -61,6 +66,8 @@ class VadConfig(_Section):
     """Below 0.5: Silero's speech probability drops on 8 kHz telephone audio (models/README.md)."""
     min_speech_ms: int = Field(default=250, ge=0)
     hangover_ms: int = Field(default=500, ge=0)
+    tail_ms: int = Field(default=150, ge=0)
+    """Silence kept after the last speech frame; live decoding starts after this much pause."""
     pre_roll_ms: int = Field(default=300, ge=0)
     max_utterance_s: float = Field(default=15.0, gt=1.0, le=30.0)
 

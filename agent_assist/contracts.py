@@ -21,6 +21,11 @@ class Utterance:
     start: float
     end: float
     audio: np.ndarray = field(repr=False)
+    speech_end: float | None = None
+    """When the last frame the VAD heard as speech ended (``end`` adds the kept tail); for a
+    ``split`` utterance, when the segmenter split it."""
+    split: bool = False
+    """Cut at ``vad.max_utterance_s`` while the speaker went on (not an end of speech)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,15 @@ class SpeechInProgress:
     start: float
     now: float
     audio: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SpeechEnding:
+    """Speech has paused for the kept tail but not yet for the whole hangover: ``utterance``
+    is exactly what the segmenter will emit if the pause lasts. The live worker transcribes it
+    ahead, so the final decode overlaps the rest of the hangover."""
+
+    utterance: Utterance
 
 
 @dataclass(frozen=True)

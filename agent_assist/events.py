@@ -148,14 +148,20 @@ class VoiceCues(Event):
 
 @dataclass(frozen=True)
 class Latency(Event):
-    """Per-utterance latency measured by the live pipeline (seconds)."""
+    """Per-utterance latency measured by the live pipeline (seconds): from ``speech_end`` (call
+    time of the end of the last frame the VAD heard as speech; ``utterance_end`` adds the kept
+    tail) to the final transcript, the mood update and all of the utterance's events. A
+    ``split`` utterance (cut at the length limit while the speaker went on) counts from the
+    moment it was cut."""
 
     type: ClassVar[str] = "latency"
     speaker: Speaker
     utterance_end: float
+    speech_end: float
     to_transcript: float
     to_mood: float
     to_guidance: float
+    split: bool = False
 
 
 PipelineState = Literal[

@@ -2,12 +2,17 @@
 
 ``CallProcessor`` is the threadless core: feed it 16 kHz audio per role (with the time each
 block arrived) and it emits partial captions, final transcripts, mood, suggestions, voice cues
-and per-utterance ``Latency``. ``PipelineWorker`` runs it on one thread over a ``Feed``: live
-devices (``LiveFeed``: the audio callback only copies into a bounded queue) or a call file paced
-in real time (``FileFeed``, the GUI's demo). The worker measures how far behind real time it
-is: past a third of ``audio.max_lag_s`` it stops partial decoding, past ``max_lag_s`` it drops
-the oldest audio, and it says so with a ``PipelineStatus("behind", lag=...)``. Even before
-that, partial decodes are spaced so that they take at most ``PARTIAL_SHARE`` of its time.
+and per-utterance ``Latency``, counted from the end of speech (the last frame the VAD heard as
+speech). Live, an utterance is transcribed as soon as the speaker has paused for the kept tail
+(``SpeechEnding``), while the VAD hangover still runs; if the pause lasts, the final event only
+needs the sentiment, and if speech resumes the early decode is dropped.
+
+``PipelineWorker`` runs it on one thread over a ``Feed``: live devices (``LiveFeed``: the audio
+callback only copies into a bounded queue) or a call file paced in real time (``FileFeed``, the
+GUI's demo). The worker measures how far behind real time it is: past a third of
+``audio.max_lag_s`` it stops partial decoding (and early decoding), past ``max_lag_s`` it drops
+the oldest audio, and it says so with a ``PipelineStatus("behind", lag=...)``. Even before that,
+partial decodes are spaced so that they take at most ``PARTIAL_SHARE`` of its time.
 
 ``LiveRunner`` (``contracts.Runner``) captures the configured devices; a device that goes away
 is reported (``device_lost``), the other role keeps running, and it is reopened when it returns.
@@ -35,14 +40,28 @@ from agent_assist.audio.capture import (
     import_sounddevice,
 )
 from agent_assist.config import Config
-from agent_assist.contracts import SAMPLE_RATE, SpeechInProgress, Utterance
+from agent_assist.contracts import (
+    SAMPLE_RATE,
+    SpeechEnding,
+    SpeechInProgress,
+    Transcription,
+    Utterance,
+)
 from agent_assist.crosstalk import CrosstalkGate
 from agent_assist.cues import VoiceCueTracker
 from agent_assist.engine import CallEngine
 from agent_assist.errors import AgentAssistError, DeviceError
-from agent_assist.events import SPEAKERS, Event, Latency, PipelineState, PipelineStatus, Speaker
+from agent_assist.events import (
+    SPEAKERS,
+    Event,
+    Latency,
+    PipelineState,
+    PipelineStatus,
+    Speaker,
+    TranscriptFinal,
+)
 from agent_assist.pipeline import Models, load_models, new_engine, new_segmenter
-from agent_assist.vad.segmenter import Segmenter
+from agent_assist.vad.segmenter import Output, Segmenter
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +84,16 @@ class _Role:
     captioner: PartialCaptioner | None = None
     skew: float = 0.0
     gap: bool = True
+    early: tuple[Utterance, Transcription] | None = None
+    """The utterance announced by the last ``SpeechEnding``, already transcribed."""
 
 
 @dataclass
 class ProcessorStats:
     partial_decodes: int = 0
     partials_skipped: int = 0
+    early_decodes: int = 0
+    early_used: int = 0
     crosstalk_gated: int = 0
     utterances: int = 0
     restarts: int = 0
@@ -138,6 +161,7 @@ class CallProcessor:
         state = self._roles[role]
         state.segmenter = None
         state.gap = True
+        state.early = None
         if state.captioner:
             state.captioner.reset()
 
@@ -183,26 +207,29 @@ class CallProcessor:
         assert segmenter is not None
         return segmenter
 
-    def _handle(self, role: Speaker, item: Utterance | SpeechInProgress) -> None:
+    def _handle(self, role: Speaker, item: Output) -> None:
         """Process one segmenter item; a stage that raises costs that item, not the call."""
         try:
             self._handle_item(role, item)
         except Exception as error:  # noqa: BLE001 - one bad utterance must not end the call
             self.stats.stage_faults += 1
-            log.exception("stage failed on %s audio at %.1f s", role, item.start)
+            start = item.utterance.start if isinstance(item, SpeechEnding) else item.start
+            log.exception("stage failed on %s audio at %.1f s", role, start)
+            self._roles[role].early = None
             captioner = self._roles[role].captioner
             if captioner:
                 captioner.reset()
             message = (
                 f"a processing stage failed and was restarted ({type(error).__name__}: {error})"
             )
-            self.emit(
-                PipelineStatus(state="recovering", message=message, time=item.start, role=role)
-            )
+            self.emit(PipelineStatus(state="recovering", message=message, time=start, role=role))
 
-    def _handle_item(self, role: Speaker, item: Utterance | SpeechInProgress) -> None:
+    def _handle_item(self, role: Speaker, item: Output) -> None:
         if isinstance(item, SpeechInProgress):
             self._progress(role, item)
+            return
+        if isinstance(item, SpeechEnding):
+            self._transcribe_early(role, item.utterance)
             return
         captioner = self._roles[role].captioner
         if captioner:
@@ -231,12 +258,31 @@ class CallProcessor:
             return
         self._emit_all(self.engine.on_partial(partial))
 
+    def _transcribe_early(self, role: Speaker, utterance: Utterance) -> None:
+        """Decode an utterance that may be about to end (live and keeping up only)."""
+        state = self._roles[role]
+        state.early = None
+        if self.clock is None or not self.partials_enabled:
+            return
+        if self.gate.is_crosstalk(role, utterance.start, utterance.end):
+            return
+        self.stats.early_decodes += 1
+        state.early = (utterance, self.engine.transcriber.transcribe(utterance.audio))
+
+    def _final(self, utterance: Utterance) -> TranscriptFinal | None:
+        state = self._roles[utterance.speaker]
+        early, state.early = state.early, None
+        if early is not None and (early[0].start, early[0].end) == (utterance.start, utterance.end):
+            self.stats.early_used += 1
+            return self.engine.finalize(utterance, early[1])
+        return self.engine.transcript(utterance)
+
     def _utterance(self, utterance: Utterance) -> None:
-        """Transcript, mood, cues, suggestions; then ``Latency`` from the utterance's end to
+        """Transcript, mood, cues, suggestions; then ``Latency`` from the end of speech to
         the final transcript (with its sentiment), to the mood update, and to all of its
         events delivered (suggestions included)."""
         self.stats.utterances += 1
-        final = self.engine.transcript(utterance)
+        final = self._final(utterance)
         at_transcript = self._now()
         if final is None:
             return
@@ -247,13 +293,16 @@ class CallProcessor:
         self._emit_all(events)
         if self.clock is None:
             return
-        ended = self.wall_time(utterance.speaker, utterance.end)
+        speech_end = utterance.end if utterance.speech_end is None else utterance.speech_end
+        ended = self.wall_time(utterance.speaker, speech_end)
         latency = Latency(
             speaker=utterance.speaker,
             utterance_end=utterance.end,
+            speech_end=speech_end,
             to_transcript=at_transcript - ended,
             to_mood=at_mood - ended,
             to_guidance=self._now() - ended,
+            split=utterance.split,
         )
         self.stats.latencies.append(latency)
         self.emit(latency)
@@ -527,7 +576,7 @@ class PipelineWorker:
 
     def run(self, feed: Feed, end_message: str = "stopped") -> None:
         origin = self.clock()
-        engine = new_engine(self.models, self.config, self.call_name)
+        engine = new_engine(self.models, self.config, self.call_name, live=feed.measures_lag)
         processor = CallProcessor(
             self.models,
             self.config,

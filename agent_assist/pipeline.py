@@ -53,6 +53,8 @@ class Models:
     device: str = "cpu"
     partial_transcriber: Transcriber | None = None
     """Cheaper decoder for provisional captions (greedy); None: use ``transcriber``."""
+    live_transcriber: Transcriber | None = None
+    """Decoder for live finals (faster settings); None: use ``transcriber``."""
 
 
 def playbook_path(config: Config) -> Path:
@@ -86,6 +88,7 @@ def load_models(config: Config, on_status: EventSink | None = None) -> Models:
         playbook,
         transcriber.device_message,
         greedy(transcriber),
+        transcriber.for_live(),
     )
 
 
@@ -96,16 +99,18 @@ def greedy(transcriber: Any) -> Transcriber | None:
     model = getattr(transcriber, "model", None)
     if model is None:
         return None
-    return DraftTranscriber(model, transcriber.language)
+    return DraftTranscriber(model, transcriber.language, transcriber.config.live_window_s)
 
 
-def new_engine(models: Models, config: Config, call_name: str) -> CallEngine:
+def new_engine(models: Models, config: Config, call_name: str, live: bool = False) -> CallEngine:
+    """The engine for one call; ``live`` decodes with ``models.live_transcriber``."""
+    transcriber = (live and models.live_transcriber) or models.transcriber
     guidance = None
     if models.playbook is not None:
         from agent_assist.guidance.engine import GuidanceEngine
 
         guidance = GuidanceEngine(models.playbook, config.guidance)  # type: ignore[arg-type]
-    return CallEngine(models.transcriber, models.sentiment, guidance, config, call_name)
+    return CallEngine(transcriber, models.sentiment, guidance, config, call_name)
 
 
 def new_segmenter(

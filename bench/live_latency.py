@@ -3,16 +3,20 @@
 A user-space PulseAudio server gets a null sink; its monitor is the "customer" input that
 sounddevice captures (exactly the live path: PortAudio callback -> bounded queue -> worker ->
 VAD -> captions / Whisper -> sentiment -> mood -> guidance). ``paplay`` plays a playlist of
-real speech (jfk + the pocketsphinx LibriVox and "cards" utterances, 1.5 s apart) into it.
+real speech (jfk, the pocketsphinx LibriVox and "cards" utterances and the MFA spontaneous
+recordings, 1.5 s apart) into it.
 
 For each model profile ("fast" = tiny.en, "accurate" = base), in its own process (so peak
 RSS is per profile), it prints p50 / p95 / max of each latency stage the pipeline reports
 (``Latency`` events: end of the utterance -> final transcript -> mood -> suggestions
 delivered), the delay to the first provisional words of each utterance, the worst lag,
 dropped audio, CPU (user+sys of the process over the run) and peak RSS. "End of speech" is the
-utterance's end as the segmenter cut it: the last voiced frame plus the kept tail
-(``min(pre_roll, hangover)``); the rest of the VAD hangover is inside the figures.
-"First words" counts from the speech onset (utterance start + pre-roll).
+end of the last frame the VAD heard as speech, so the VAD hangover (and the kept tail of
+silence, ``min(pre_roll, hangover)``) is inside the figures; one row also counts from the
+utterance's end as cut (speech end + tail), as earlier versions of this bench did.
+"First words" counts from the speech onset (utterance start + pre-roll). Utterances cut at
+``vad.max_utterance_s`` while the speaker went on are not an end of speech: they get their own
+row, counted from the moment of the cut.
 
 The machine is shared: the load average is printed with the figures.
 
@@ -43,6 +47,7 @@ if str(ROOT) not in sys.path:
 
 SPEECH = ROOT / "data-cache" / "speech"
 GAP_S = 1.5
+SPONTANEOUS = ("acoustic_corpus.wav", "cold_corpus.wav", "cold_corpus3.wav")
 TARGETS = {"to_mood_p50": 0.6, "to_mood_p95": 1.2, "first_words_max_ok": 1.5}
 
 
@@ -50,6 +55,7 @@ def playlist() -> list[Path]:
     files = [ROOT / "tests" / "data" / "jfk.flac"]
     for folder in ("librivox", "cards"):
         files += sorted((SPEECH / "pocketsphinx" / folder).glob("*.wav"))
+    files += [SPEECH / "mfa" / "wav" / name for name in SPONTANEOUS]
     missing = [f for f in files if not f.is_file()]
     if len(files) < 6 or missing:
         sys.exit("speech data missing: run .venv/bin/python bench/fetch_data.py first")
@@ -125,7 +131,9 @@ def run_profile(profile: str, call: Path, sink_env: dict[str, str]) -> dict[str,
     assert worker is not None and worker.processor is not None
     processor = worker.processor
     pre_roll = config.vad.pre_roll_ms / 1000
-    latencies = [e for _, e in received if isinstance(e, Latency)]
+    every = [e for _, e in received if isinstance(e, Latency)]
+    latencies = [e for e in every if not e.split]
+    splits = [e for e in every if e.split]
     first_words: dict[float, float] = {}
     for at, event in received:
         if not isinstance(event, TranscriptPartial | TranscriptFinal) or not event.text:
@@ -140,12 +148,17 @@ def run_profile(profile: str, call: Path, sink_env: dict[str, str]) -> dict[str,
         "profile": profile,
         "model": getattr(models.transcriber, "model_name", "?"),
         "load_s": load_s,
-        "beam": config.asr.beam,
+        "beam": config.asr.live_beam_size,
         "utterances": len(finals),
         "text": " ".join(f.text for f in finals),
         "to_transcript": quantiles([x.to_transcript for x in latencies]),
         "to_mood": quantiles([x.to_mood for x in latencies]),
         "to_guidance": quantiles([x.to_guidance for x in latencies]),
+        "cut_to_mood": quantiles([x.to_mood - (x.utterance_end - x.speech_end) for x in latencies]),
+        "split_to_mood": quantiles([x.to_mood for x in splits]),
+        "early_decodes": processor.stats.early_decodes,
+        "early_used": processor.stats.early_used,
+        "live_window_s": config.asr.live_window_s,
         "first_words": quantiles(list(first_words.values())),
         "max_lag": worker.stats.max_lag,
         "behind_reports": len(behind),
@@ -165,7 +178,8 @@ def run_profile(profile: str, call: Path, sink_env: dict[str, str]) -> dict[str,
 def report(result: dict[str, Any], audio_s: float) -> None:
     print(
         f"\nprofile {result['profile']} ({result['model']}, finals beam {result['beam']},"
-        f" captions greedy): {result['utterances']} utterances in {audio_s:.0f} s of audio,"
+        f" captions greedy, encoder window >= {result['live_window_s']:.0f} s):"
+        f" {result['utterances']} utterances in {audio_s:.0f} s of audio,"
         f" model load {result['load_s']:.2f} s"
     )
     print(f"  {'stage (s)':34} {'p50':>6} {'p95':>6} {'max':>6} {'n':>4}")
@@ -173,6 +187,8 @@ def report(result: dict[str, Any], audio_s: float) -> None:
         ("end of speech -> final transcript", "to_transcript"),
         ("end of speech -> mood update", "to_mood"),
         ("end of speech -> suggestions out", "to_guidance"),
+        ("utterance end (+tail) -> mood", "cut_to_mood"),
+        ("split at length limit -> mood", "split_to_mood"),
         ("speech onset -> first words", "first_words"),
     ]
     for label, key in rows:
@@ -181,7 +197,8 @@ def report(result: dict[str, Any], audio_s: float) -> None:
     print(
         f"  worst lag {result['max_lag']:.2f} s; 'behind' reports {result['behind_reports']};"
         f" dropped audio {result['dropped_s']:.1f} s; partial decodes {result['partial_decodes']}"
-        f" (skipped {result['partials_skipped']})"
+        f" (skipped {result['partials_skipped']}); early final decodes {result['early_decodes']}"
+        f" (used {result['early_used']})"
     )
     print(
         f"  CPU {100 * result['cpu_core_share']:.0f}% of one core (user+sys);"

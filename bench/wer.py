@@ -34,7 +34,7 @@ from agent_assist.asr.whisper import WhisperTranscriber  # noqa: E402
 from agent_assist.audio.files import load_call  # noqa: E402
 from agent_assist.audio.resample import resample  # noqa: E402
 from agent_assist.config import AsrConfig, VadConfig  # noqa: E402
-from agent_assist.contracts import SAMPLE_RATE, Utterance  # noqa: E402
+from agent_assist.contracts import SAMPLE_RATE, Transcriber, Utterance  # noqa: E402
 from agent_assist.vad.segmenter import Segmenter  # noqa: E402
 from agent_assist.vad.silero import SileroVad  # noqa: E402
 
@@ -42,6 +42,7 @@ DATA = ROOT / "data-cache" / "speech"
 PROFILES = ("fast", "accurate")
 MODES = {
     "utterance": "VAD segmenter + one transcribe() per utterance",
+    "live": "VAD segmenter + one transcribe() per utterance, live settings (short window, greedy)",
     "packed": "VAD segmenter + transcribe_many() (utterances packed into 30 s windows)",
     "bare": "plain faster-whisper transcribe(vad_filter=True), no guards (reference)",
 }
@@ -154,6 +155,7 @@ def _segments(audio: np.ndarray, vad: SileroVad, vad_config: VadConfig) -> list[
 
 def runner(mode: str, vad: SileroVad, asr: WhisperTranscriber, vad_config: VadConfig) -> Runner:
     """(text, audio s) of one mono file: load -> VAD segmenter -> ASR, or bare faster-whisper."""
+    live = asr.for_live()
 
     def run(path: Path) -> tuple[str, float]:
         audio = load_call(path)["customer"]
@@ -166,6 +168,8 @@ def runner(mode: str, vad: SileroVad, asr: WhisperTranscriber, vad_config: VadCo
         found = _segments(audio, vad, vad_config)
         if mode == "packed":
             results = asr.transcribe_many([u.audio for u in found])
+        elif mode == "live":
+            results = [live.transcribe(u.audio) for u in found]
         else:
             results = [asr.transcribe(u.audio) for u in found]
         return " ".join(r.text for r in results if r.text), seconds
@@ -228,7 +232,7 @@ def count_hallucinations(
 
 
 def through_pipeline(
-    vad: SileroVad, asr: WhisperTranscriber, vad_config: VadConfig
+    vad: SileroVad, asr: Transcriber, vad_config: VadConfig
 ) -> Callable[[np.ndarray], str]:
     def run(audio: np.ndarray) -> str:
         return " ".join(asr.transcribe(u.audio).text for u in _segments(audio, vad, vad_config))
@@ -260,10 +264,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", nargs="+", default=list(PROFILES), choices=PROFILES)
     parser.add_argument("--beam", type=int, default=0, help="0: each profile's default")
+    parser.add_argument("--tail-ms", type=int, default=VadConfig().tail_ms, help="vad.tail_ms")
+    parser.add_argument(
+        "--live-window", type=float, default=AsrConfig().live_window_s, help="asr.live_window_s"
+    )
     parser.add_argument("--threads", type=int, default=AsrConfig().cpu_threads)
     parser.add_argument("--vad-threshold", type=float, default=VadConfig().threshold)
     parser.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=CONDITIONS)
-    parser.add_argument("--modes", nargs="+", default=["utterance", "packed"], choices=MODES)
+    parser.add_argument(
+        "--modes", nargs="+", default=["utterance", "live", "packed"], choices=MODES
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per clip; median time")
     parser.add_argument("--sets", nargs="*", help="only these sets")
     parser.add_argument("--show", action="store_true", help="print every hypothesis")
@@ -274,12 +284,13 @@ def main() -> int:
         return 2
     sets = {k: v for k, v in speech_sets().items() if not args.sets or k in args.sets}
     vad = SileroVad.load()
-    vad_config = VadConfig(threshold=args.vad_threshold)
+    vad_config = VadConfig(threshold=args.vad_threshold, tail_ms=args.tail_ms)
     header = "| set | clips | ref words | audio s | wall s | CPU s | RTF (wall) | speed | WER |"
     rule = "|---|---|---|---|---|---|---|---|---|"
     print(
         f"beam {args.beam or 'per profile'}, int8, cpu_threads {args.threads},"
-        f" VAD threshold {args.vad_threshold};"
+        f" VAD threshold {args.vad_threshold}, tail {args.tail_ms} ms,"
+        f" live: beam {AsrConfig().live_beam_size}, encoder window >= {args.live_window} s;"
         " RTF = wall processing s / audio s; CPU s = process CPU time (all threads)"
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -288,7 +299,12 @@ def main() -> int:
             for k, v in sets.items()
         }
         for profile in args.profiles:
-            config = AsrConfig(profile=profile, beam_size=args.beam, cpu_threads=args.threads)
+            config = AsrConfig(
+                profile=profile,
+                beam_size=args.beam,
+                cpu_threads=args.threads,
+                live_window_s=args.live_window,
+            )
             started = time.perf_counter()
             asr = WhisperTranscriber.load(config)
             loaded = time.perf_counter() - started
@@ -313,6 +329,10 @@ def main() -> int:
                 print(f"\nhallucinations on {len(quiet)} clips without speech (5 s each):")
                 for label, transcribe in (
                     ("pipeline (VAD + guarded ASR)", through_pipeline(vad, asr, vad_config)),
+                    (
+                        f"live path (window >= {config.live_window_s:.0f} s)",
+                        through_pipeline(vad, asr.for_live(), vad_config),
+                    ),
                     ("guarded ASR alone", asr_text(asr)),
                     ("plain faster-whisper defaults", unguarded(asr, config.beam)),
                 ):

@@ -23,7 +23,9 @@ import logging
 import math
 import os
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ import ctranslate2
 import numpy as np
 
 from agent_assist import modelstore
+from agent_assist.asr.window import windowed
 from agent_assist.config import AsrConfig
 from agent_assist.contracts import SAMPLE_RATE, Transcription
 from agent_assist.errors import ModelError
@@ -81,6 +84,37 @@ SILENCE_HALLUCINATIONS = frozenset(
         "hmm",
     }
 )
+
+
+class WindowedWhisper(WhisperModel):
+    """A faster-whisper model whose encoder can be shown less than the 30 s window.
+
+    faster-whisper pads every window to 30 s of features, so the encoder costs as much for a
+    2 s utterance as for 30 s (0.43 s against 0.08 s for 10 s with tiny.en on this CPU).
+    Inside ``window(seconds)`` the padded features are cut to ``seconds`` before encoding
+    (CTranslate2 takes any length); everything else is faster-whisper's own decoding. Shown
+    much less than 30 s Whisper loops on short clips and loses WER (models/README.md), so only
+    the live path uses it (``WhisperTranscriber.for_live``, ``asr.live_window_s``).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._frames = threading.local()
+
+    @contextmanager
+    def window(self, seconds: float) -> Iterator[None]:
+        """Encode at most ``seconds`` of each window (30 or more: the whole window)."""
+        self._frames.limit = 2 * math.ceil(min(seconds, 30.0) * 50)
+        try:
+            yield
+        finally:
+            self._frames.limit = None
+
+    def encode(self, features: np.ndarray) -> ctranslate2.StorageView:
+        limit = getattr(self._frames, "limit", None)
+        if limit is not None and features.shape[-1] > limit:
+            features = features[..., :limit]
+        return super().encode(features)
 
 
 def select_device(requested: str) -> tuple[str, str, str]:
@@ -141,9 +175,11 @@ class WhisperTranscriber:
         compute_type: str,
         name: str,
         device_message: str = "",
+        window_s: float = 30.0,
     ) -> None:
         self._model = model
         self._config = config
+        self._window_s = window_s
         self.device = device
         self.compute_type = compute_type
         self.model_name = name
@@ -163,6 +199,20 @@ class WhisperTranscriber:
     @property
     def config(self) -> AsrConfig:
         return self._config
+
+    def for_live(self) -> WhisperTranscriber:
+        """The same model decoding for the live path: ``asr.live_beam_size`` and the short
+        encoder window (``asr.live_window_s``)."""
+        config = self._config.model_copy(update={"beam_size": self._config.live_beam_size})
+        return WhisperTranscriber(
+            self._model,
+            config,
+            self.device,
+            self.compute_type,
+            self.model_name,
+            self.device_message,
+            window_s=self._config.live_window_s,
+        )
 
     @classmethod
     def load(cls, config: AsrConfig) -> WhisperTranscriber:
@@ -234,6 +284,10 @@ class WhisperTranscriber:
         return results
 
     def _decode(self, samples: np.ndarray) -> list[_Segment]:
+        with windowed(self._model, len(samples) / SAMPLE_RATE, self._window_s):
+            return self._decode_window(samples)
+
+    def _decode_window(self, samples: np.ndarray) -> list[_Segment]:
         raw, _info = self._model.transcribe(
             samples,
             language=self._language,
@@ -248,7 +302,7 @@ class WhisperTranscriber:
             max_new_tokens=_token_budget(len(samples) / SAMPLE_RATE),
         )
         threshold = self._config.compression_ratio_threshold
-        return [_unloop(_segment(s), threshold) for s in raw]
+        return [_unloop(_segment(s), threshold) for s in raw]  # the generator decodes here
 
     def _summarise(self, kept: list[_Segment], seen: list[_Segment]) -> Transcription:
         """One utterance's result from the segments kept after the silence gates."""
@@ -287,8 +341,8 @@ class WhisperTranscriber:
         return False
 
 
-def _open(folder: Path, device: str, compute_type: str, threads: int) -> WhisperModel:
-    return WhisperModel(
+def _open(folder: Path, device: str, compute_type: str, threads: int) -> WindowedWhisper:
+    return WindowedWhisper(
         str(folder),
         device=device,
         compute_type=compute_type,

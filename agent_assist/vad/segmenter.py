@@ -5,11 +5,14 @@ A small state machine over 512-sample frames and their speech probabilities:
 * speech starts at the first frame whose probability reaches ``threshold``; the utterance
   audio begins ``pre_roll_ms`` earlier (never before the end of the previous utterance);
 * it ends when the probability has stayed below ``threshold - 0.15`` for ``hangover_ms``
-  (only a frame at or above ``threshold`` resets that count); the audio keeps up to
-  ``pre_roll_ms`` of the trailing silence;
+  (only a frame at or above ``threshold`` resets that count); the audio keeps ``tail_ms`` of
+  the trailing silence;
 * an utterance that reaches ``max_utterance_s`` is split at the least speech-like, quietest
   frame of its last stretch (a breath or pause), and the speech goes on as a new utterance;
-* speech shorter than ``min_speech_ms`` (clicks, coughs) is dropped.
+* speech shorter than ``min_speech_ms`` (clicks, coughs) is dropped;
+* live (with ``progress_interval_s``): ``SpeechInProgress`` every interval while speaking, for
+  captions, and ``SpeechEnding`` once a pause has lasted the kept tail — the utterance as it
+  will be cut if the pause lasts the hangover — so its transcription can start early.
 
 Frame boundaries are counted from the stream start, so the result does not depend on how the
 audio is chunked. Times are seconds from the call start. No threads, no I/O.
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent_assist.config import VadConfig
-from agent_assist.contracts import SAMPLE_RATE, SpeechInProgress, Utterance
+from agent_assist.contracts import SAMPLE_RATE, SpeechEnding, SpeechInProgress, Utterance
 from agent_assist.events import Speaker
 
 FRAME = 512
@@ -32,7 +35,7 @@ _NEG_OFFSET = 0.15
 _SPLIT_SEARCH_S = 5.0
 _PROB_TIE = 0.05
 
-Output = Utterance | SpeechInProgress
+Output = Utterance | SpeechInProgress | SpeechEnding
 
 
 def _ms(ms: float) -> int:
@@ -52,6 +55,7 @@ class _Speech:
     """(frame start, speech probability, rms) of each frame since ``speech_start``."""
     silence_start: int | None = None
     next_progress: int | None = None
+    ending_sent: bool = False
 
     def add(self, samples: np.ndarray) -> None:
         self.chunks.append(samples)
@@ -84,7 +88,7 @@ class Segmenter:
         self._min_speech = _ms(config.min_speech_ms)
         self._hangover = _ms(config.hangover_ms)
         self._pre_roll = _ms(config.pre_roll_ms)
-        self._tail = min(self._pre_roll, self._hangover)
+        self._tail = min(_ms(config.tail_ms), self._hangover)
         self._max_length = int(config.max_utterance_s * SAMPLE_RATE)
         self._split_search = min(int(_SPLIT_SEARCH_S * SAMPLE_RATE), self._max_length // 2)
         self._start_time = start_time
@@ -147,6 +151,7 @@ class Segmenter:
         speech.frames.append((index, probability, _rms(frame)))
         if probability >= self._threshold:
             speech.silence_start = None
+            speech.ending_sent = False
         elif probability < self._neg_threshold and speech.silence_start is None:
             speech.silence_start = index
         return self._after_frame(speech)
@@ -173,6 +178,10 @@ class Segmenter:
             return [utterance] if utterance else []
         if speech.length >= self._max_length:
             return [self._split(speech)]
+        if self._ending_due(speech):
+            speech.ending_sent = True
+            ending = self._cut(speech, speech.silence_start)  # type: ignore[arg-type]
+            return [SpeechEnding(ending)] if ending else []
         if (
             speech.next_progress is not None
             and self._progress is not None
@@ -195,6 +204,8 @@ class Segmenter:
             self._seconds(speech.start),
             self._seconds(cut),
             audio[: cut - speech.start].copy(),
+            speech_end=self._seconds(speech.end),
+            split=True,
         )
         self._emitted_until = cut
         rest = _Speech(start=cut, speech_start=cut, continued=True)
@@ -216,12 +227,33 @@ class Segmenter:
         index, _, _ = min(calm, key=lambda f: (f[2], -f[0]))
         return index + FRAME // 2
 
+    def _ending_due(self, speech: _Speech) -> bool:
+        return (
+            self._progress is not None
+            and speech.silence_start is not None
+            and not speech.ending_sent
+            and self._tail < self._hangover
+            and speech.end - speech.silence_start >= self._tail
+        )
+
     def _close(self, speech: _Speech, end: int, speech_end: int) -> Utterance | None:
+        utterance = self._cut(speech, speech_end, end)
+        if utterance is not None:
+            self._emitted_until = end
+        return utterance
+
+    def _cut(self, speech: _Speech, speech_end: int, end: int | None = None) -> Utterance | None:
+        """The utterance ending at ``end`` (default: the tail after ``speech_end``), if long
+        enough; changes nothing."""
         if not speech.continued and speech_end - speech.speech_start < self._min_speech:
             return None
-        self._emitted_until = end
+        end = min(speech_end + self._tail, speech.end) if end is None else end
         return Utterance(
-            self.speaker, self._seconds(speech.start), self._seconds(end), speech.audio(end).copy()
+            self.speaker,
+            self._seconds(speech.start),
+            self._seconds(end),
+            speech.audio(end).copy(),
+            speech_end=self._seconds(speech_end),
         )
 
     def _seconds(self, sample: int) -> float:

@@ -174,6 +174,7 @@ def fast_config(**audio: object) -> Config:
     config = Config()
     config.vad.min_speech_ms = 100
     config.vad.hangover_ms = 300
+    config.vad.tail_ms = 100
     config.vad.pre_roll_ms = 100
     config.guidance.enabled = False
     for key, value in audio.items():

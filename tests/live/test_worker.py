@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from agent_assist.audio.capture import Block
 from agent_assist.config import Config
@@ -100,6 +101,32 @@ def test_a_fast_machine_keeps_up_with_captions_and_latency() -> None:
     assert worker.stats.dropped_seconds == {}
 
 
+def test_finals_are_decoded_while_the_hangover_runs() -> None:
+    config = fast_config(max_lag_s=3.0)  # hangover 0.3 s, kept tail 0.1 s
+    worker, events = run(config, {"customer": call(4)}, cost=0.15)
+    assert worker.processor is not None
+    stats = worker.processor.stats
+    assert stats.early_decodes == stats.early_used == 4
+    latencies = events.of(Latency)
+    assert len(latencies) == 4
+    for latency in latencies:
+        assert latency.utterance_end - latency.speech_end == pytest.approx(0.1, abs=0.04)
+        # the decode (0.15 s) ended inside the hangover (0.3 s): the final waits for nothing else
+        assert 0.3 <= latency.to_transcript <= 0.3 + 0.05 + 1e-6
+
+
+def test_an_early_decode_is_dropped_when_speech_resumes() -> None:
+    config = fast_config(max_lag_s=3.0)
+    audio = speech_pattern(("-", 1.0), ("s", 1.5), ("-", 0.2), ("s", 1.5), ("-", 1.0))
+    worker, events = run(config, {"customer": audio}, cost=0.05)
+    assert worker.processor is not None
+    stats = worker.processor.stats
+    assert (stats.early_decodes, stats.early_used) == (2, 1)
+    [final] = events.of(TranscriptFinal)
+    assert final.end - final.start > 3.0
+    assert len(final.text.split()) >= 12
+
+
 def test_a_slow_transcriber_stops_partials_then_drops_audio_and_stays_bounded() -> None:
     config = fast_config(max_lag_s=3.0)
     worker, events = run(config, {"customer": call(20)}, cost=2.5)
@@ -183,6 +210,7 @@ def test_a_stage_that_raises_costs_one_utterance_not_the_call() -> None:
     events = Collector()
     config = fast_config()
     config.asr.partial_interval_s = 5.0  # no captions: every call is a final
+    config.vad.tail_ms = config.vad.hangover_ms  # no early decodes: the tail is the hangover
     transcriber = FlakyTranscriber(clock=clock, cost=0.05)
     worker = PipelineWorker(config, events, fake_models(transcriber), "test", clock=clock)
     worker.run(RealTimeFeed({"customer": call(4)}, clock))
@@ -192,3 +220,15 @@ def test_a_stage_that_raises_costs_one_utterance_not_the_call() -> None:
     assert len(events.of(TranscriptFinal)) == 3
     assert events.statuses("stopped") and not events.statuses("error")
     assert worker.processor is not None and worker.processor.stats.stage_faults == 1
+
+
+def test_a_failed_early_decode_is_retried_by_the_final() -> None:
+    clock = ManualClock()
+    events = Collector()
+    transcriber = FlakyTranscriber(clock=clock, cost=0.05)  # the 2nd call is utterance 2's early
+    config = fast_config()
+    config.asr.partial_interval_s = 5.0
+    worker = PipelineWorker(config, events, fake_models(transcriber), "test", clock=clock)
+    worker.run(RealTimeFeed({"customer": call(4)}, clock))
+    assert len(events.statuses("recovering")) == 1
+    assert len(events.of(TranscriptFinal)) == 4

@@ -59,7 +59,12 @@ def sample_call(triggers: tuple[str, ...] = ("calm_down", "verify_identity")) ->
         final("customer", 8.0, f"call me back on {PHONE} or mail {EMAIL}", "neutral"),
         MoodUpdate(speaker="customer", time=11.0, score=-0.2, trend="rising", uncertain=False),
         Latency(
-            speaker="customer", utterance_end=11.0, to_transcript=0.4, to_mood=0.5, to_guidance=0.5
+            speaker="customer",
+            utterance_end=11.0,
+            speech_end=10.7,
+            to_transcript=0.4,
+            to_mood=0.5,
+            to_guidance=0.5,
         ),
     ]
     for i, trigger in enumerate(triggers):

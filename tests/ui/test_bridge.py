@@ -45,7 +45,7 @@ def test_each_event_type_has_its_signal(qtbot: QtBot) -> None:
         "mood": MoodUpdate("customer", 1.0, 0.2, "rising", False),
         "suggestion": scenario.REPEAT,
         "cues": VoiceCues("customer", 1.0, words_per_minute=180.0),
-        "latency": Latency("customer", 1.0, 0.4, 0.5, 0.55),
+        "latency": Latency("customer", 1.0, 0.7, 0.4, 0.5, 0.55),
         "status": PipelineStatus("listening", "ok"),
         "summary": next(e for e in scenario.full_call() if isinstance(e, CallSummary)),
     }

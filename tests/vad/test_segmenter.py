@@ -8,13 +8,18 @@ import numpy as np
 import pytest
 
 from agent_assist.config import VadConfig
-from agent_assist.contracts import SpeechInProgress, Utterance
-from agent_assist.vad.segmenter import FRAME, Segmenter
+from agent_assist.contracts import SpeechEnding, SpeechInProgress, Utterance
+from agent_assist.vad.segmenter import FRAME, Output, Segmenter
 
 RATE = 16_000
 FRAME_S = FRAME / RATE
 CONFIG = VadConfig(
-    threshold=0.5, min_speech_ms=250, hangover_ms=500, pre_roll_ms=300, max_utterance_s=15.0
+    threshold=0.5,
+    min_speech_ms=250,
+    hangover_ms=500,
+    tail_ms=300,
+    pre_roll_ms=300,
+    max_utterance_s=15.0,
 )
 
 
@@ -54,10 +59,10 @@ def run(
     chunk: int | Sequence[int] = 1600,
     vad: Callable[[np.ndarray], float] = energy_vad,
     **kwargs: object,
-) -> list[Utterance | SpeechInProgress]:
+) -> list[Output]:
     segmenter = Segmenter("customer", vad, kwargs.pop("config", CONFIG), **kwargs)  # type: ignore[arg-type]
     sizes = [chunk] * (len(audio) // chunk + 1) if isinstance(chunk, int) else list(chunk)
-    out: list[Utterance | SpeechInProgress] = []
+    out: list[Output] = []
     offset = 0
     for size in sizes:
         out.extend(segmenter.accept(audio[offset : offset + size]))
@@ -67,7 +72,7 @@ def run(
     return out
 
 
-def utterances(out: list[Utterance | SpeechInProgress]) -> list[Utterance]:
+def utterances(out: list[Output]) -> list[Utterance]:
     return [item for item in out if isinstance(item, Utterance)]
 
 
@@ -195,6 +200,7 @@ def test_continuous_speech_without_pauses_is_still_cut_at_the_limit() -> None:
     audio = np.concatenate([tone(35.0), silence(1.0)])
     found = cut(audio)
     assert len(found) == 3
+    assert [u.split for u in found] == [True, True, False]
     assert all(u.end - u.start <= CONFIG.max_utterance_s + 1e-9 for u in found)
     joined = np.concatenate([u.audio for u in found])
     np.testing.assert_array_equal(joined, audio[: len(joined)])
@@ -210,15 +216,47 @@ def test_result_does_not_depend_on_chunk_sizes() -> None:
     rng = np.random.default_rng(7)
     for chunk in (7, 512, 1600, 16_000, list(rng.integers(1, 5000, 2000))):
         other = run(audio, chunk=chunk, progress_interval_s=0.5)
-        assert [(type(o), o.start, _end(o)) for o in other] == [
-            (type(o), o.start, _end(o)) for o in reference
-        ]
+        assert [_view(o) for o in other] == [_view(o) for o in reference]
         for a, b in zip(other, reference, strict=True):
-            np.testing.assert_array_equal(a.audio, b.audio)
+            np.testing.assert_array_equal(_audio(a), _audio(b))
 
 
-def _end(item: Utterance | SpeechInProgress) -> float:
-    return item.end if isinstance(item, Utterance) else item.now
+def _view(item: Output) -> tuple[type, float, float]:
+    if isinstance(item, SpeechEnding):
+        return (SpeechEnding, item.utterance.start, item.utterance.end)
+    return (type(item), item.start, item.end if isinstance(item, Utterance) else item.now)
+
+
+def _audio(item: Output) -> np.ndarray:
+    return item.utterance.audio if isinstance(item, SpeechEnding) else item.audio
+
+
+def test_ending_announces_exactly_the_utterance_that_follows() -> None:
+    audio = np.concatenate([silence(1.0), tone(2.0), silence(2.0)])
+    out = run(audio, progress_interval_s=0.5)
+    [ending] = [o for o in out if isinstance(o, SpeechEnding)]
+    [utterance] = utterances(out)
+    assert out.index(ending) == out.index(utterance) - 1
+    assert (ending.utterance.start, ending.utterance.end) == (utterance.start, utterance.end)
+    np.testing.assert_array_equal(ending.utterance.audio, utterance.audio)
+    assert utterance.speech_end == pytest.approx(3.0, abs=FRAME_S)
+    assert utterance.end == pytest.approx(utterance.speech_end + 0.3, abs=FRAME_S)
+
+
+def test_a_pause_shorter_than_the_hangover_gives_an_ending_that_does_not_hold() -> None:
+    audio = np.concatenate([silence(1.0), tone(1.0), silence(0.4), tone(1.0), silence(2.0)])
+    out = run(audio, progress_interval_s=0.5)
+    first, last = [o.utterance for o in out if isinstance(o, SpeechEnding)]
+    [utterance] = utterances(out)
+    assert first.start == utterance.start and first.end < 2.5 < utterance.end
+    assert (last.start, last.end) == (utterance.start, utterance.end)
+
+
+def test_no_endings_without_progress_reports_or_for_too_short_speech() -> None:
+    audio = np.concatenate([silence(1.0), tone(2.0), silence(2.0)])
+    assert not any(isinstance(o, SpeechEnding) for o in run(audio))
+    click = np.concatenate([silence(1.0), tone(0.1), silence(2.0)])
+    assert run(click, progress_interval_s=0.5) == []
 
 
 def test_progress_reports_the_growing_speech_at_the_interval() -> None:
