@@ -20,7 +20,9 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 def test_window_covers_the_audio_plus_a_margin_within_bounds() -> None:
     assert window_seconds(2.0, 10.0) == 10.0
-    assert window_seconds(12.5, 10.0) == 13.5
+    assert window_seconds(9.5, 10.0) == 15.0
+    assert window_seconds(12.5, 10.0) == 15.0
+    assert window_seconds(14.5, 10.0) == 20.0
     assert window_seconds(29.5, 10.0) == 30.0
     assert window_seconds(2.0, 30.0) == 30.0
 
