@@ -60,6 +60,7 @@ from agent_assist.events import (
     Speaker,
     TranscriptFinal,
 )
+from agent_assist.memory import release_free_memory
 from agent_assist.pipeline import Models, load_models, new_engine, new_segmenter
 from agent_assist.vad.segmenter import Output, Segmenter
 
@@ -72,6 +73,8 @@ GAP_S = 2.0
 RETRY_S = 2.0
 HEALTH_S = 0.25
 TICK_S = 0.5
+TRIM_EVERY_S = 30.0
+"""How often (call seconds) the worker hands freed memory back to the OS (``memory``)."""
 STATUS_EVERY_S = 1.0
 WAIT_S = 0.1
 PARTIAL_SHARE = 0.5
@@ -588,7 +591,7 @@ class PipelineWorker:
         processor.partials_enabled = feed.measures_lag  # as fast as it can: nobody sees captions
         self.processor = processor
         feed.open(self.on_event, origin)
-        next_tick = TICK_S
+        next_tick, next_trim = TICK_S, TRIM_EVERY_S
         try:
             while not self.stop_event.is_set():
                 paused = self._check_pause(feed, processor)
@@ -603,6 +606,9 @@ class PipelineWorker:
                 if processor.time >= next_tick:
                     next_tick = processor.time + TICK_S
                     processor.tick(processor.time)
+                if processor.time >= next_trim:
+                    next_trim = processor.time + TRIM_EVERY_S
+                    release_free_memory()
         finally:
             feed.close()
         duration = processor.time

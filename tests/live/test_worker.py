@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agent_assist import live
 from agent_assist.audio.capture import Block
 from agent_assist.config import Config
 from agent_assist.contracts import SAMPLE_RATE, Transcription
@@ -125,6 +126,13 @@ def test_an_early_decode_is_dropped_when_speech_resumes() -> None:
     [final] = events.of(TranscriptFinal)
     assert final.end - final.start > 3.0
     assert len(final.text.split()) >= 12
+
+
+def test_the_worker_hands_freed_memory_back_now_and_then(monkeypatch: pytest.MonkeyPatch) -> None:
+    trims: list[bool] = []
+    monkeypatch.setattr(live, "release_free_memory", lambda: trims.append(True) or True)
+    run(fast_config(max_lag_s=3.0), {"customer": call(30)}, cost=0.05)  # 76 s of call
+    assert len(trims) == 2  # every TRIM_EVERY_S (30 s) of call time
 
 
 def test_a_slow_transcriber_stops_partials_then_drops_audio_and_stays_bounded() -> None:
