@@ -73,8 +73,6 @@ GAP_S = 2.0
 RETRY_S = 2.0
 HEALTH_S = 0.25
 TICK_S = 0.5
-TRIM_EVERY_S = 30.0
-"""How often (call seconds) the worker hands freed memory back to the OS (``memory``)."""
 STATUS_EVERY_S = 1.0
 WAIT_S = 0.1
 PARTIAL_SHARE = 0.5
@@ -591,7 +589,7 @@ class PipelineWorker:
         processor.partials_enabled = feed.measures_lag  # as fast as it can: nobody sees captions
         self.processor = processor
         feed.open(self.on_event, origin)
-        next_tick, next_trim = TICK_S, TRIM_EVERY_S
+        next_tick, utterances = TICK_S, 0
         try:
             while not self.stop_event.is_set():
                 paused = self._check_pause(feed, processor)
@@ -606,9 +604,9 @@ class PipelineWorker:
                 if processor.time >= next_tick:
                     next_tick = processor.time + TICK_S
                     processor.tick(processor.time)
-                if processor.time >= next_trim:
-                    next_trim = processor.time + TRIM_EVERY_S
-                    release_free_memory()
+                if processor.stats.utterances > utterances:
+                    utterances = processor.stats.utterances
+                    release_free_memory()  # a decode's buffers were freed: 3 ms
         finally:
             feed.close()
         duration = processor.time

@@ -128,11 +128,14 @@ def test_an_early_decode_is_dropped_when_speech_resumes() -> None:
     assert len(final.text.split()) >= 12
 
 
-def test_the_worker_hands_freed_memory_back_now_and_then(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_worker_hands_freed_memory_back_after_each_utterance(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     trims: list[bool] = []
     monkeypatch.setattr(live, "release_free_memory", lambda: trims.append(True) or True)
-    run(fast_config(max_lag_s=3.0), {"customer": call(30)}, cost=0.05)  # 76 s of call
-    assert len(trims) == 2  # every TRIM_EVERY_S (30 s) of call time
+    worker, _ = run(fast_config(max_lag_s=3.0), {"customer": call(5)}, cost=0.05)
+    assert worker.processor is not None
+    assert len(trims) == worker.processor.stats.utterances == 5  # after each utterance
 
 
 def test_a_slow_transcriber_stops_partials_then_drops_audio_and_stays_bounded() -> None:
