@@ -118,7 +118,7 @@ def test_a_later_system_change_reaches_users_who_saved(files):
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ("[asr]\nbeam_size = 0\n", ": asr.beam_size:"),
+        ("[asr]\nbeam_size = -1\n", ": asr.beam_size:"),
         ("[locked]\nkeys = ['privacy.histroy']\n", "locked.keys: unknown key 'privacy.histroy'"),
         ("[locked]\nkeys = 'privacy.history'\n", "locked.keys:"),
         ("[locked]\nkey = ['privacy.history']\n", "locked:"),
