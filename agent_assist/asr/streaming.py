@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from agent_assist.asr.window import windowed
 from agent_assist.contracts import SAMPLE_RATE, SpeechInProgress, Transcriber, Transcription
 from agent_assist.events import TranscriptPartial, Word
 
@@ -111,32 +110,29 @@ class DraftTranscriber:
     probability) are left out.
     """
 
-    def __init__(self, model: Any, language: str | None = "en", min_window_s: float = 30.0) -> None:
+    def __init__(self, model: Any, language: str | None = "en") -> None:
         self.model = model
         self.language = language
-        self.min_window_s = min_window_s
 
     def transcribe(self, audio: np.ndarray) -> Transcription:
         samples = np.ascontiguousarray(audio, dtype=np.float32)
         if len(samples) == 0:
             return Transcription("", (), 0.0, 1.0, 0.0, 0.0, True)
-        with windowed(self.model, len(samples) / SAMPLE_RATE, self.min_window_s):
-            segments, _ = self.model.transcribe(
-                samples,
-                language=self.language,
-                beam_size=1,
-                temperature=0.0,
-                word_timestamps=False,
-                without_timestamps=True,
-                condition_on_previous_text=False,
-                vad_filter=False,
-            )
-            kept = [
-                s
-                for s in segments
-                if s.text.strip()
-                and not (s.no_speech_prob > NO_SPEECH and s.avg_logprob < LOW_LOGPROB)
-            ]
+        segments, _ = self.model.transcribe(
+            samples,
+            language=self.language,
+            beam_size=1,
+            temperature=0.0,
+            word_timestamps=False,
+            without_timestamps=True,
+            condition_on_previous_text=False,
+            vad_filter=False,
+        )
+        kept = [
+            s
+            for s in segments
+            if s.text.strip() and not (s.no_speech_prob > NO_SPEECH and s.avg_logprob < LOW_LOGPROB)
+        ]
         text = " ".join(s.text.strip() for s in kept)
         tokens = text.split()
         step = len(samples) / SAMPLE_RATE / max(len(tokens), 1)
