@@ -67,7 +67,9 @@ class VadConfig(_Section):
     min_speech_ms: int = Field(default=250, ge=0)
     hangover_ms: int = Field(default=500, ge=0)
     tail_ms: int = Field(default=150, ge=0)
-    """Silence kept after the last speech frame; live decoding starts after this much pause."""
+    """Silence kept after the last speech frame."""
+    ending_ms: int = Field(default=100, ge=0)
+    """Live: a pause this long (at most ``tail_ms``) starts decoding the utterance early."""
     pre_roll_ms: int = Field(default=300, ge=0)
     max_utterance_s: float = Field(default=15.0, gt=1.0, le=30.0)
 

@@ -273,7 +273,7 @@ class CallProcessor:
     def _final(self, utterance: Utterance) -> TranscriptFinal | None:
         state = self._roles[utterance.speaker]
         early, state.early = state.early, None
-        if early is not None and (early[0].start, early[0].end) == (utterance.start, utterance.end):
+        if early is not None and _same_speech(early[0], utterance):
             self.stats.early_used += 1
             return self.engine.finalize(utterance, early[1])
         return self.engine.transcript(utterance)
@@ -317,6 +317,13 @@ class CallProcessor:
 
 
 # ---------------------------------------------------------------------------- feeds
+
+
+def _same_speech(early: Utterance, final: Utterance) -> bool:
+    """The early-decoded utterance is the final one, short of some trailing silence."""
+    return (early.start, early.speech_end) == (final.start, final.speech_end) and (
+        early.end <= final.end
+    )
 
 
 class Feed(Protocol):

@@ -99,8 +99,7 @@ def greedy(transcriber: Any) -> Transcriber | None:
     model = getattr(transcriber, "model", None)
     if model is None:
         return None
-    # Full window: with the 10 s live window, drafts of under a second of speech were junk.
-    return DraftTranscriber(model, transcriber.language)
+    return DraftTranscriber(model, transcriber.language, transcriber.config.live_window_s)
 
 
 def new_engine(models: Models, config: Config, call_name: str, live: bool = False) -> CallEngine:

@@ -70,6 +70,9 @@ class OnnxSentimentModel:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # No arena: it keeps the peak of the largest batch forever (+32 MB for 32 long texts);
+        # plain malloc/free lets the live worker's malloc_trim give it back.
+        options.enable_cpu_mem_arena = False
         path = model_dir / "model.onnx"
         try:
             session = ort.InferenceSession(str(path), options, providers=_providers(use_gpu))

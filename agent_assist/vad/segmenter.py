@@ -11,8 +11,9 @@ A small state machine over 512-sample frames and their speech probabilities:
   frame of its last stretch (a breath or pause), and the speech goes on as a new utterance;
 * speech shorter than ``min_speech_ms`` (clicks, coughs) is dropped;
 * live (with ``progress_interval_s``): ``SpeechInProgress`` every interval while speaking, for
-  captions, and ``SpeechEnding`` once a pause has lasted the kept tail — the utterance as it
-  will be cut if the pause lasts the hangover — so its transcription can start early.
+  captions, and ``SpeechEnding`` once a pause has lasted ``ending_ms`` — the utterance as it
+  will be cut if the pause lasts the hangover (with as much of the tail as has arrived) — so
+  its transcription can start early.
 
 Frame boundaries are counted from the stream start, so the result does not depend on how the
 audio is chunked. Times are seconds from the call start. No threads, no I/O.
@@ -89,6 +90,7 @@ class Segmenter:
         self._hangover = _ms(config.hangover_ms)
         self._pre_roll = _ms(config.pre_roll_ms)
         self._tail = min(_ms(config.tail_ms), self._hangover)
+        self._ending = min(_ms(config.ending_ms), self._tail)
         self._max_length = int(config.max_utterance_s * SAMPLE_RATE)
         self._split_search = min(int(_SPLIT_SEARCH_S * SAMPLE_RATE), self._max_length // 2)
         self._start_time = start_time
@@ -232,8 +234,8 @@ class Segmenter:
             self._progress is not None
             and speech.silence_start is not None
             and not speech.ending_sent
-            and self._tail < self._hangover
-            and speech.end - speech.silence_start >= self._tail
+            and self._ending < self._hangover
+            and speech.end - speech.silence_start >= self._ending
         )
 
     def _close(self, speech: _Speech, end: int, speech_end: int) -> Utterance | None:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -69,6 +72,32 @@ def test_captioner_emits_growing_partials_and_resets_for_a_new_utterance() -> No
 def test_captioner_gives_nothing_for_silence() -> None:
     captioner = PartialCaptioner(GrowingTranscriber("one two", 0.25))
     assert captioner.update(progress(0.0, 0.1)) is None
+
+
+class WindowRecordingModel:
+    """Stands in for ``WindowedWhisper``: records the encoder window of each decode."""
+
+    def __init__(self) -> None:
+        self.windows: list[float] = []
+        self._window = 30.0
+
+    @contextmanager
+    def window(self, seconds: float) -> Iterator[None]:
+        self._window = seconds
+        yield
+        self._window = 30.0
+
+    def transcribe(self, audio: np.ndarray, **options: Any) -> tuple[list[Any], None]:
+        self.windows.append(self._window)
+        return [], None
+
+
+def test_drafts_use_the_short_window_only_from_two_seconds_of_speech() -> None:
+    model = WindowRecordingModel()
+    draft = DraftTranscriber(model, "en", window_s=10.0)
+    for seconds in (0.5, 1.9, 2.0, 9.5, 14.5):
+        draft.transcribe(np.zeros(int(seconds * SAMPLE_RATE), np.float32))
+    assert model.windows == [30.0, 30.0, 10.0, 15.0, 20.0]
 
 
 @pytest.mark.slow

@@ -116,6 +116,18 @@ def test_finals_are_decoded_while_the_hangover_runs() -> None:
         assert 0.3 <= latency.to_transcript <= 0.3 + 0.05 + 1e-6
 
 
+def test_an_early_decode_started_before_the_whole_tail_is_kept() -> None:
+    config = fast_config(max_lag_s=3.0)
+    config.vad.tail_ms = 200  # the early decode starts after 0.1 s of pause, with 0.1 s of tail
+    worker, events = run(config, {"customer": call(4)}, cost=0.15)
+    assert worker.processor is not None
+    stats = worker.processor.stats
+    assert stats.early_decodes == stats.early_used == 4
+    for latency in events.of(Latency):
+        assert latency.utterance_end - latency.speech_end == pytest.approx(0.2, abs=0.04)
+        assert latency.to_transcript == pytest.approx(0.3, abs=0.05)  # the hangover's end
+
+
 def test_an_early_decode_is_dropped_when_speech_resumes() -> None:
     config = fast_config(max_lag_s=3.0)
     audio = speech_pattern(("-", 1.0), ("s", 1.5), ("-", 0.2), ("s", 1.5), ("-", 1.0))
@@ -221,7 +233,7 @@ def test_a_stage_that_raises_costs_one_utterance_not_the_call() -> None:
     events = Collector()
     config = fast_config()
     config.asr.partial_interval_s = 5.0  # no captions: every call is a final
-    config.vad.tail_ms = config.vad.hangover_ms  # no early decodes: the tail is the hangover
+    config.vad.ending_ms = config.vad.tail_ms = config.vad.hangover_ms  # no early decodes
     transcriber = FlakyTranscriber(clock=clock, cost=0.05)
     worker = PipelineWorker(config, events, fake_models(transcriber), "test", clock=clock)
     worker.run(RealTimeFeed({"customer": call(4)}, clock))

@@ -231,16 +231,27 @@ def _audio(item: Output) -> np.ndarray:
     return item.utterance.audio if isinstance(item, SpeechEnding) else item.audio
 
 
-def test_ending_announces_exactly_the_utterance_that_follows() -> None:
+def test_ending_announces_the_utterance_that_follows_after_the_ending_pause() -> None:
     audio = np.concatenate([silence(1.0), tone(2.0), silence(2.0)])
     out = run(audio, progress_interval_s=0.5)
     [ending] = [o for o in out if isinstance(o, SpeechEnding)]
     [utterance] = utterances(out)
     assert out.index(ending) == out.index(utterance) - 1
-    assert (ending.utterance.start, ending.utterance.end) == (utterance.start, utterance.end)
-    np.testing.assert_array_equal(ending.utterance.audio, utterance.audio)
+    early = ending.utterance
+    assert (early.start, early.speech_end) == (utterance.start, utterance.speech_end)
+    assert early.end == pytest.approx(early.speech_end + 0.1, abs=FRAME_S)  # ending_ms
+    np.testing.assert_array_equal(early.audio, utterance.audio[: len(early.audio)])
     assert utterance.speech_end == pytest.approx(3.0, abs=FRAME_S)
     assert utterance.end == pytest.approx(utterance.speech_end + 0.3, abs=FRAME_S)
+
+
+def test_the_ending_pause_is_at_most_the_tail() -> None:
+    audio = np.concatenate([silence(1.0), tone(2.0), silence(2.0)])
+    config = CONFIG.model_copy(update={"ending_ms": 400})
+    out = run(audio, config=config, progress_interval_s=0.5)
+    [ending] = [o for o in out if isinstance(o, SpeechEnding)]
+    [utterance] = utterances(out)
+    assert ending.utterance.end == utterance.end  # capped at tail_ms (300)
 
 
 def test_a_pause_shorter_than_the_hangover_gives_an_ending_that_does_not_hold() -> None:
@@ -249,7 +260,7 @@ def test_a_pause_shorter_than_the_hangover_gives_an_ending_that_does_not_hold() 
     first, last = [o.utterance for o in out if isinstance(o, SpeechEnding)]
     [utterance] = utterances(out)
     assert first.start == utterance.start and first.end < 2.5 < utterance.end
-    assert (last.start, last.end) == (utterance.start, utterance.end)
+    assert (last.start, last.speech_end) == (utterance.start, utterance.speech_end)
 
 
 def test_no_endings_without_progress_reports_or_for_too_short_speech() -> None:
