@@ -65,7 +65,7 @@ class VadConfig(_Section):
     threshold: float = Field(default=0.35, gt=0.0, lt=1.0)
     """Below 0.5: Silero's speech probability drops on 8 kHz telephone audio (models/README.md)."""
     min_speech_ms: int = Field(default=250, ge=0)
-    hangover_ms: int = Field(default=500, ge=0)
+    hangover_ms: int = Field(default=400, ge=0)
     tail_ms: int = Field(default=150, ge=0)
     """Silence kept after the last speech frame."""
     ending_ms: int = Field(default=100, ge=0)

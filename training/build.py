@@ -1,6 +1,6 @@
 """Rebuild models/sentiment-minilm from scratch: fetch data, fine-tune, calibrate, export, quantise.
 
-.venv/bin/python training/build.py            # full build (about 35 min on 2 busy cores)
+.venv/bin/python training/build.py            # full build (about 37 min on 2 quiet cores)
 .venv/bin/python training/build.py --smoke    # a few hundred steps, into training/work/smoke
 """
 
@@ -47,8 +47,8 @@ def versions() -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny run to check the pipeline")
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--tweets", type=int, default=6000, help="tweets sampled per epoch")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--tweets", type=int, default=28000, help="tweets per epoch (all)")
     parser.add_argument("--dialogue", type=int, default=12000, help="dialogue turns per epoch")
     parser.add_argument("--out", type=Path, default=TARGET)
     args = parser.parse_args()

@@ -54,12 +54,13 @@ class TrainConfig:
     head_lr: float = 5e-4
     warmup: float = 0.06
     emotion_weight: float = 0.5
-    tweets_per_epoch: int = 6000
+    tweets_per_epoch: int = 28000
     dialogue_per_epoch: int = 12000
     context_prob: float = 0.3
     augment_prob: float = 0.6
     threads: int = 2
-    frozen_layers: int = 2
+    frozen_layers: int = 0
+    dialogue_negative_boost: float = 1.6
     seed: int = 20261127
 
 
@@ -71,7 +72,7 @@ def seed_everything(seed: int) -> None:
 
 def epoch_examples(
     tweets: list[Example], dialogue: list[Example], cfg: TrainConfig, epoch: int
-) -> list[tuple[str, str | None, int, int]]:
+) -> list[tuple[str, str | None, int, int, bool]]:
     """This epoch's sample, augmented: some tweets; all MELD train, EmoryNLP fills the rest."""
     rng = random.Random(cfg.seed + 1000 * epoch)
     picked = rng.sample(tweets, min(cfg.tweets_per_epoch, len(tweets)))
@@ -86,7 +87,7 @@ def epoch_examples(
         context = ex.context if (ex.context and rng.random() < cfg.context_prob) else None
         if context and rng.random() < cfg.augment_prob:
             context = asr_style(context, rng, False)
-        rows.append((text or ex.text, context, ex.sentiment, ex.emotion))
+        rows.append((text or ex.text, context, ex.sentiment, ex.emotion, tweet))
     rng.shuffle(rows)
     return rows
 
@@ -107,6 +108,20 @@ def class_weights(labels: list[int], n: int) -> torch.Tensor:
     total = sum(counts.values())
     weights = [math.sqrt(total / (n * max(counts.get(i, 0), 1))) for i in range(n)]
     return torch.tensor(weights, dtype=torch.float32)
+
+
+def sentiment_weights(
+    tweets: list[Example], dialogue: list[Example], negative_boost: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Class weights per source (tweets, dialogue): each corpus has its own label balance.
+
+    Spoken anger is often short and flat ("What?!", "Fine."); the dialogue weights boost the
+    negative class so such turns are not called neutral (issue 3: anger scored negative).
+    """
+    tweet_w = class_weights([e.sentiment for e in tweets], 3)
+    dialogue_w = class_weights([e.sentiment for e in dialogue], 3)
+    dialogue_w[SENTIMENTS.index("negative")] *= negative_boost
+    return tweet_w, dialogue_w
 
 
 def to_tensors(
@@ -189,9 +204,8 @@ def train(
         weight_decay=0.01,
     )
     everything = tweets + dialogue
-    sent_loss = nn.CrossEntropyLoss(
-        weight=class_weights([e.sentiment for e in everything], 3), ignore_index=-1
-    )
+    tweet_w, dialogue_w = sentiment_weights(tweets, dialogue, cfg.dialogue_negative_boost)
+    sent_loss = nn.CrossEntropyLoss(reduction="none", ignore_index=-1)
     emo_loss = nn.CrossEntropyLoss(
         weight=class_weights([e.emotion for e in everything], 6), ignore_index=-1
     )
@@ -213,7 +227,11 @@ def train(
             s_logits, e_logits = model(**inputs)
             s_gold = torch.tensor([r[2] for r in batch])
             e_gold = torch.tensor([r[3] for r in batch])
-            loss = sent_loss(s_logits, s_gold)
+            is_tweet = torch.tensor([r[4] for r in batch])
+            weight = torch.where(
+                is_tweet.unsqueeze(1), tweet_w.unsqueeze(0), dialogue_w.unsqueeze(0)
+            ).gather(1, s_gold.clamp(min=0).unsqueeze(1)).squeeze(1) * (s_gold >= 0)
+            loss = (sent_loss(s_logits, s_gold) * weight).sum() / weight.sum().clamp(min=1e-6)
             if (e_gold >= 0).any():
                 loss = loss + cfg.emotion_weight * emo_loss(e_logits, e_gold)
             loss.backward()
