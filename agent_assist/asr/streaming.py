@@ -102,8 +102,9 @@ class PartialCaptioner:
 NO_SPEECH = 0.6
 LOW_LOGPROB = -1.0
 SHORT_WINDOW_FROM_S = 1.0
-"""Drafts of at least this much speech use the short encoder window; shorter ones the full
-30 s window (with a 10 s window, drafts of under a second of speech were mostly wrong words)."""
+"""Drafts of at least this much audio (speech so far plus the pre-roll) use the short encoder
+window; shorter ones the full 30 s window (with a 10 s window, drafts of under a second of
+speech were mostly wrong words)."""
 
 
 class DraftTranscriber:
