@@ -316,14 +316,14 @@ class CallProcessor:
             self.emit(event)
 
 
-# ---------------------------------------------------------------------------- feeds
-
-
 def _same_speech(early: Utterance, final: Utterance) -> bool:
     """The early-decoded utterance is the final one, short of some trailing silence."""
     return (early.start, early.speech_end) == (final.start, final.speech_end) and (
         early.end <= final.end
     )
+
+
+# ---------------------------------------------------------------------------- feeds
 
 
 class Feed(Protocol):

@@ -205,6 +205,7 @@ def train(
     )
     everything = tweets + dialogue
     tweet_w, dialogue_w = sentiment_weights(tweets, dialogue, cfg.dialogue_negative_boost)
+    sent_weights = torch.stack([dialogue_w, tweet_w])  # row 1: tweets
     sent_loss = nn.CrossEntropyLoss(reduction="none", ignore_index=-1)
     emo_loss = nn.CrossEntropyLoss(
         weight=class_weights([e.emotion for e in everything], 6), ignore_index=-1
@@ -227,10 +228,8 @@ def train(
             s_logits, e_logits = model(**inputs)
             s_gold = torch.tensor([r[2] for r in batch])
             e_gold = torch.tensor([r[3] for r in batch])
-            is_tweet = torch.tensor([r[4] for r in batch])
-            weight = torch.where(
-                is_tweet.unsqueeze(1), tweet_w.unsqueeze(0), dialogue_w.unsqueeze(0)
-            ).gather(1, s_gold.clamp(min=0).unsqueeze(1)).squeeze(1) * (s_gold >= 0)
+            is_tweet = torch.tensor([int(r[4]) for r in batch])
+            weight = sent_weights[is_tweet, s_gold.clamp(min=0)] * (s_gold >= 0)
             loss = (sent_loss(s_logits, s_gold) * weight).sum() / weight.sum().clamp(min=1e-6)
             if (e_gold >= 0).any():
                 loss = loss + cfg.emotion_weight * emo_loss(e_logits, e_gold)

@@ -112,7 +112,7 @@ class DraftTranscriber:
 
     Word times are spread evenly over the audio: captions need the words, not their times.
     Segments Whisper itself calls silence (high no-speech probability with a low log
-    probability) are left out. From ``SHORT_WINDOW_FROM_S`` of speech on, the encoder sees a
+    probability) are left out. From ``SHORT_WINDOW_FROM_S`` of audio on, the encoder sees a
     window of at least ``window_s`` instead of 30 s (much cheaper; see ``asr/window.py``).
     """
 
