@@ -51,11 +51,16 @@ def main() -> None:
     parser.add_argument("--tweets", type=int, default=28000, help="tweets per epoch (all)")
     parser.add_argument("--dialogue", type=int, default=12000, help="dialogue turns per epoch")
     parser.add_argument("--out", type=Path, default=TARGET)
+    parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="skip training: calibrate and export the last build's best.pt again",
+    )
     args = parser.parse_args()
 
     from agent_assist.sentiment.encoding import Encoder
     from training.export import export, fit_temperature, write_model_dir
-    from training.train import TrainConfig, base_model_dir, predict, train
+    from training.train import TrainConfig, base_model_dir, load_checkpoint, predict, train
 
     started = time.time()
     data.fetch()
@@ -84,7 +89,10 @@ def main() -> None:
     log(f"config {cfg}")
 
     encoder = Encoder.from_file(base_model_dir() / "tokenizer.json", 64, MAX_CONTEXT)
-    net, scores = train(emp["train"], dialogue, dev, encoder, cfg, work)
+    if args.export_only:
+        net, scores = load_checkpoint(work / "best.pt", encoder, dev)
+    else:
+        net, scores = train(emp["train"], dialogue, dev, encoder, cfg, work)
     use_context = scores["meld_dev+ctx"] >= scores["meld_dev"] + CONTEXT_GAIN
     log(
         f"MELD dev macro-F1 without context {scores['meld_dev']:.4f}, with previous turn "

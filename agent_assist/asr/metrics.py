@@ -10,6 +10,7 @@ hesitations (uh, um, hmm, ...) removed; a few spelling variants unified ("mr" ->
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 _ONES = [
@@ -97,3 +98,14 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     if words == 0:
         return 0.0 if errors == 0 else float("inf")
     return errors / words
+
+
+def words_found(words: Sequence[str], reference: Sequence[str]) -> int:
+    """How many of ``words`` the reference has (order-free; each reference word counts once)."""
+    left = Counter(reference)
+    found = 0
+    for word in words:
+        if left[word] > 0:
+            left[word] -= 1
+            found += 1
+    return found

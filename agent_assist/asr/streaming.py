@@ -101,10 +101,10 @@ class PartialCaptioner:
 
 NO_SPEECH = 0.6
 LOW_LOGPROB = -1.0
-SHORT_WINDOW_FROM_S = 1.0
-"""Drafts of at least this much audio (speech so far plus the pre-roll) use the short encoder
-window; shorter ones the full 30 s window (with a 10 s window, drafts of under a second of
-speech were mostly wrong words)."""
+TOKENS_PER_S = 6
+"""A draft decodes at most this many tokens per second of audio (plus ``EXTRA_TOKENS``): more
+than people say, fewer than Whisper loops out on a sub-second clip in a short window."""
+EXTRA_TOKENS = 3
 
 
 class DraftTranscriber:
@@ -112,25 +112,33 @@ class DraftTranscriber:
 
     Word times are spread evenly over the audio: captions need the words, not their times.
     Segments Whisper itself calls silence (high no-speech probability with a low log
-    probability) are left out. From ``SHORT_WINDOW_FROM_S`` of audio on, the encoder sees a
-    window of at least ``window_s`` instead of 30 s (much cheaper; see ``asr/window.py``).
+    probability) are left out. The encoder sees a window of at least ``window_s`` instead of
+    30 s (much cheaper; see ``asr/window.py``); the token cap keeps Whisper from looping on
+    the short clips of the first drafts, which a short window otherwise invites.
     """
 
-    def __init__(self, model: Any, language: str | None = "en", window_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        model: Any,
+        language: str | None = "en",
+        window_s: float = 30.0,
+        tokens_per_s: float | None = TOKENS_PER_S,
+    ) -> None:
         self.model = model
         self.language = language
         self.window_s = window_s
+        self.tokens_per_s = tokens_per_s
 
     def transcribe(self, audio: np.ndarray) -> Transcription:
         samples = np.ascontiguousarray(audio, dtype=np.float32)
         if len(samples) == 0:
             return Transcription("", (), 0.0, 1.0, 0.0, 0.0, True)
         seconds = len(samples) / SAMPLE_RATE
-        window_s = self.window_s if seconds >= SHORT_WINDOW_FROM_S else 30.0
-        with windowed(self.model, seconds, window_s):
-            return self._decode(samples)
+        cap = None if self.tokens_per_s is None else int(seconds * self.tokens_per_s) + EXTRA_TOKENS
+        with windowed(self.model, seconds, self.window_s):
+            return self._decode(samples, cap)
 
-    def _decode(self, samples: np.ndarray) -> Transcription:
+    def _decode(self, samples: np.ndarray, max_tokens: int | None) -> Transcription:
         segments, _ = self.model.transcribe(
             samples,
             language=self.language,
@@ -140,6 +148,7 @@ class DraftTranscriber:
             without_timestamps=True,
             condition_on_previous_text=False,
             vad_filter=False,
+            max_new_tokens=max_tokens,
         )
         kept = [
             s

@@ -8,6 +8,7 @@ from agent_assist.asr.metrics import (
     number_words,
     word_error_rate,
     word_errors,
+    words_found,
 )
 
 
@@ -55,3 +56,10 @@ def test_wer_is_errors_over_reference_words() -> None:
     assert word_error_rate("ask not what your country", "ask what your country can") == 0.4
     assert word_error_rate("", "") == 0.0
     assert word_error_rate("", "you") == float("inf")
+
+
+def test_words_found_counts_each_reference_word_once() -> None:
+    reference = ["ask", "not", "what", "your", "country"]
+    assert words_found(["ask", "ask", "what", "you"], reference) == 2
+    assert words_found([], reference) == 0
+    assert words_found(["ask"], []) == 0

@@ -79,6 +79,7 @@ class WindowRecordingModel:
 
     def __init__(self) -> None:
         self.windows: list[float] = []
+        self.token_caps: list[int] = []
         self._window = 30.0
 
     @contextmanager
@@ -89,15 +90,17 @@ class WindowRecordingModel:
 
     def transcribe(self, audio: np.ndarray, **options: Any) -> tuple[list[Any], None]:
         self.windows.append(self._window)
+        self.token_caps.append(options["max_new_tokens"])
         return [], None
 
 
-def test_drafts_use_the_short_window_only_from_one_second_of_audio() -> None:
+def test_drafts_use_the_short_window_and_a_token_cap_that_grows_with_the_audio() -> None:
     model = WindowRecordingModel()
     draft = DraftTranscriber(model, "en", window_s=10.0)
     for seconds in (0.5, 0.9, 1.0, 9.5, 14.5):
         draft.transcribe(np.zeros(int(seconds * SAMPLE_RATE), np.float32))
-    assert model.windows == [30.0, 30.0, 10.0, 15.0, 20.0]
+    assert model.windows == [10.0, 10.0, 10.0, 15.0, 20.0]
+    assert model.token_caps == [6, 8, 9, 60, 90]
 
 
 @pytest.mark.slow
