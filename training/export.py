@@ -12,7 +12,7 @@ from torch import nn
 
 from agent_assist.sentiment.labels import EMOTIONS, SENTIMENTS
 from training.data import log
-from training.train import SentimentNet, base_model_dir
+from training.train import SentimentNet, base_model_dir, new_net
 
 OPSET = 17
 
@@ -54,10 +54,7 @@ class Calibrated(nn.Module):
 
 def eager_copy(net: SentimentNet) -> SentimentNet:
     """The same weights with plain (eager) attention, which onnxruntime's optimizer can fuse."""
-    from transformers import AutoModel
-
-    encoder = AutoModel.from_pretrained(str(base_model_dir()), attn_implementation="eager")
-    copy = SentimentNet(encoder)
+    copy = new_net("eager")
     copy.load_state_dict(net.state_dict())
     return copy.eval()
 

@@ -46,6 +46,12 @@ class SentimentNet(nn.Module):
         return self.sentiment(pooled), self.emotion(pooled)
 
 
+def new_net(attention: str | None = None) -> SentimentNet:
+    """MiniLM-L6 with fresh heads; ``attention="eager"`` gives plain attention (for export)."""
+    options = {} if attention is None else {"attn_implementation": attention}
+    return SentimentNet(AutoModel.from_pretrained(str(base_model_dir()), **options))
+
+
 @dataclass
 class TrainConfig:
     epochs: int = 1
@@ -188,7 +194,7 @@ def load_checkpoint(
     path: Path, encoder: Encoder, dev: dict[str, list[Example]]
 ) -> tuple[SentimentNet, dict[str, float]]:
     """A trained checkpoint and its dev scores, as ``train`` returns them."""
-    model = SentimentNet(AutoModel.from_pretrained(str(base_model_dir())))
+    model = new_net()
     model.load_state_dict(torch.load(path))
     model.eval()
     scores = dev_score(model, encoder, dev)
@@ -206,7 +212,7 @@ def train(
 ) -> tuple[SentimentNet, dict[str, float]]:
     seed_everything(cfg.seed)
     torch.set_num_threads(cfg.threads)
-    model = SentimentNet(AutoModel.from_pretrained(str(base_model_dir())))
+    model = new_net()
     # Frozen embeddings and bottom layers: backward stops early, which makes steps much cheaper.
     model.encoder.embeddings.requires_grad_(False)
     for layer in model.encoder.encoder.layer[: cfg.frozen_layers]:
