@@ -43,7 +43,9 @@ class AsrConfig(_Section):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     beam_size: int = Field(default=0, ge=0, le=10)
     """0: the profile's measured default (``PROFILE_BEAMS``)."""
-    cpu_threads: int = Field(default=2, ge=1, le=64)
+    cpu_threads: int = Field(default=1, ge=1, le=64)
+    """Threads per decode. On the 2 shared cores we measured, 1 thread decoded faster than 2
+    (models/README.md), and live captions decode beside the finals on the other core."""
     language: str = "en"
     no_speech_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     log_prob_threshold: float = Field(default=-1.0, le=0.0)

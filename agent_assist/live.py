@@ -1,7 +1,7 @@
 """The live pipeline: capture → VAD → captions / ASR → sentiment → mood → guidance, bounded.
 
-``CallProcessor`` is the threadless core: feed it 16 kHz audio per role (with the time each
-block arrived) and it emits partial captions, final transcripts, mood, suggestions, voice cues
+``CallProcessor`` is the core: feed it 16 kHz audio per role (with the time each block
+arrived) and it emits partial captions, final transcripts, mood, suggestions, voice cues
 and per-utterance ``Latency``, counted from the end of speech (the last frame the VAD heard as
 speech). Live, an utterance is transcribed as soon as the speaker has paused for the kept tail
 (``SpeechEnding``), while the VAD hangover still runs; if the pause lasts, the final event only
@@ -9,10 +9,12 @@ needs the sentiment, and if speech resumes the early decode is dropped.
 
 ``PipelineWorker`` runs it on one thread over a ``Feed``: live devices (``LiveFeed``: the audio
 callback only copies into a bounded queue) or a call file paced in real time (``FileFeed``, the
-GUI's demo). The worker measures how far behind real time it is: past a third of
-``audio.max_lag_s`` it stops partial decoding (and early decoding), past ``max_lag_s`` it drops
-the oldest audio, and it says so with a ``PipelineStatus("behind", lag=...)``. Even before that,
-partial decodes are spaced so that they take at most ``PARTIAL_SHARE`` of its time.
+GUI's demo); the runners decode caption drafts on a second thread (``captions.CaptionThread``)
+so that finals never wait for them. The worker measures how far behind real time it is: past a
+third of ``audio.max_lag_s`` it stops partial decoding (and early decoding), past
+``max_lag_s`` it drops the oldest audio, and it says so with a
+``PipelineStatus("behind", lag=...)``. Even before that, caption drafts are spaced so that they
+take at most ``captions.PARTIAL_SHARE`` of their thread's time.
 
 ``LiveRunner`` (``contracts.Runner``) captures the configured devices; a device that goes away
 is reported (``device_lost``), the other role keeps running, and it is reopened when it returns.
@@ -29,7 +31,6 @@ from typing import Protocol
 
 import numpy as np
 
-from agent_assist.asr.streaming import PartialCaptioner
 from agent_assist.audio.capture import (
     OFF_VALUES,
     AudioSource,
@@ -39,6 +40,7 @@ from agent_assist.audio.capture import (
     RoleAudio,
     import_sounddevice,
 )
+from agent_assist.captions import Captions, CaptionThread
 from agent_assist.config import Config
 from agent_assist.contracts import (
     SAMPLE_RATE,
@@ -59,6 +61,7 @@ from agent_assist.events import (
     PipelineStatus,
     Speaker,
     TranscriptFinal,
+    TranscriptPartial,
 )
 from agent_assist.memory import release_free_memory
 from agent_assist.pipeline import Models, load_models, new_engine, new_segmenter
@@ -75,14 +78,11 @@ HEALTH_S = 0.25
 TICK_S = 0.5
 STATUS_EVERY_S = 1.0
 WAIT_S = 0.1
-PARTIAL_SHARE = 0.5
-"""At most this share of the worker's time goes to partial captions (live, with a clock)."""
 
 
 @dataclass
 class _Role:
     segmenter: Segmenter | None = None
-    captioner: PartialCaptioner | None = None
     skew: float = 0.0
     gap: bool = True
     early: tuple[Utterance, Transcription] | None = None
@@ -91,8 +91,8 @@ class _Role:
 
 @dataclass
 class ProcessorStats:
-    partial_decodes: int = 0
     partials_skipped: int = 0
+    """Partial captions not asked for: captions off (falling behind) or crosstalk."""
     early_decodes: int = 0
     early_used: int = 0
     crosstalk_gated: int = 0
@@ -107,7 +107,9 @@ class CallProcessor:
 
     With ``clock`` set (live or paced replay) each block's arrival time maps call time to the
     wall clock, so the processor reports per-utterance latency; without it, it runs as fast as
-    it is fed and reports none.
+    it is fed and reports none. ``caption_thread``: partial captions are decoded on a thread of
+    their own (``captions.CaptionThread``); events are then emitted from both threads, one at
+    a time, with ``lock`` held.
     """
 
     def __init__(
@@ -119,6 +121,7 @@ class CallProcessor:
         *,
         clock: Clock | None = None,
         origin: float = 0.0,
+        caption_thread: bool = False,
     ) -> None:
         self.models = models
         self.config = config
@@ -131,8 +134,10 @@ class CallProcessor:
         self.cues = VoiceCueTracker() if config.privacy.voice_cues else None
         self.stats = ProcessorStats()
         self._roles: dict[Speaker, _Role] = {s: _Role() for s in SPEAKERS}
-        self._partial_transcriber = models.partial_transcriber or models.transcriber
-        self._partials_at = float("-inf")
+        self.lock = threading.RLock()
+        kind = CaptionThread if caption_thread and clock is not None else Captions
+        drafts = models.partial_transcriber or models.transcriber
+        self.captions = kind(drafts, self._partial, self._now, self.lock)
 
     # -- feeding ------------------------------------------------------------------------
 
@@ -163,18 +168,21 @@ class CallProcessor:
         state.segmenter = None
         state.gap = True
         state.early = None
-        if state.captioner:
-            state.captioner.reset()
+        self.captions.reset(role)
 
     def tick(self, now: float) -> None:
-        self._emit_all(self.engine.tick(now))
+        with self.lock:
+            self._emit_all(self.engine.tick(now))
 
     def finish(self, duration: float) -> None:
+        """The call is over: the remaining speech is transcribed; the captions stop."""
+        self.captions.close()
         for role, state in self._roles.items():
             if state.segmenter is not None:
                 for utterance in self._segmenter(role).finish():
                     self._handle(role, utterance)
-        self._emit_all(self.engine.finish(duration))
+        with self.lock:
+            self._emit_all(self.engine.finish(duration))
 
     @property
     def time(self) -> float:
@@ -199,9 +207,7 @@ class CallProcessor:
         state.segmenter = new_segmenter(role, self.models, self.config, interval, start_time=at)
         state.skew = 0.0
         state.gap = False
-        if state.captioner is None:
-            state.captioner = PartialCaptioner(self._partial_transcriber)
-        state.captioner.reset()
+        self.captions.reset(role)
 
     def _segmenter(self, role: Speaker) -> Segmenter:
         segmenter = self._roles[role].segmenter
@@ -217,13 +223,14 @@ class CallProcessor:
             start = item.utterance.start if isinstance(item, SpeechEnding) else item.start
             log.exception("stage failed on %s audio at %.1f s", role, start)
             self._roles[role].early = None
-            captioner = self._roles[role].captioner
-            if captioner:
-                captioner.reset()
+            self.captions.reset(role)
             message = (
                 f"a processing stage failed and was restarted ({type(error).__name__}: {error})"
             )
-            self.emit(PipelineStatus(state="recovering", message=message, time=start, role=role))
+            with self.lock:
+                self.emit(
+                    PipelineStatus(state="recovering", message=message, time=start, role=role)
+                )
 
     def _handle_item(self, role: Speaker, item: Output) -> None:
         if isinstance(item, SpeechInProgress):
@@ -232,9 +239,7 @@ class CallProcessor:
         if isinstance(item, SpeechEnding):
             self._transcribe_early(role, item.utterance)
             return
-        captioner = self._roles[role].captioner
-        if captioner:
-            captioner.reset()
+        self.captions.reset(role)
         if self.gate.check(role, item.start, item.end):
             self.stats.crosstalk_gated += 1
             log.debug("%s %.2f-%.2f gated as crosstalk", role, item.start, item.end)
@@ -246,17 +251,13 @@ class CallProcessor:
             return
         if self.cues:
             self.cues.note_speech(role, progress.start, progress.now)
-        captioner = self._roles[role].captioner
-        if not self.partials_enabled or captioner is None or self._now() < self._partials_at:
+        if not self.partials_enabled:
             self.stats.partials_skipped += 1
             return
-        started = self._now()
-        partial = captioner.update(progress)
-        self.stats.partial_decodes += 1
-        cost = self._now() - started
-        self._partials_at = self._now() + cost * (1 / PARTIAL_SHARE - 1)
-        if partial is None:
-            return
+        self.captions.update(progress)
+
+    def _partial(self, partial: TranscriptPartial) -> None:
+        """A caption draft is ready (``lock`` held: the caption thread may call this)."""
         self._emit_all(self.engine.on_partial(partial))
 
     def _transcribe_early(self, role: Speaker, utterance: Utterance) -> None:
@@ -287,11 +288,12 @@ class CallProcessor:
         at_transcript = self._now()
         if final is None:
             return
-        events = self.engine.on_transcript(final)
-        at_mood = self._now()
-        if self.cues is not None:
-            events += self.engine.on_cues(self.cues.cues(final, utterance.audio))
-        self._emit_all(events)
+        with self.lock:
+            events = self.engine.on_transcript(final)
+            at_mood = self._now()
+            if self.cues is not None:
+                events += self.engine.on_cues(self.cues.cues(final, utterance.audio))
+            self._emit_all(events)
         if self.clock is None:
             return
         speech_end = utterance.end if utterance.speech_end is None else utterance.speech_end
@@ -306,7 +308,8 @@ class CallProcessor:
             split=utterance.split,
         )
         self.stats.latencies.append(latency)
-        self.emit(latency)
+        with self.lock:
+            self.emit(latency)
 
     def _now(self) -> float:
         return self.clock() if self.clock is not None else 0.0
@@ -556,7 +559,11 @@ class WorkerStats:
 
 
 class PipelineWorker:
-    """Runs a ``CallProcessor`` over a ``Feed`` on the calling thread until stopped or done."""
+    """Runs a ``CallProcessor`` over a ``Feed`` on the calling thread until stopped or done.
+
+    ``caption_thread``: with a live or paced feed, caption drafts are decoded on a thread of
+    their own, beside the finals (the runners); off, everything runs on the calling thread.
+    """
 
     def __init__(
         self,
@@ -566,9 +573,12 @@ class PipelineWorker:
         call_name: str,
         *,
         clock: Clock = time.monotonic,
+        caption_thread: bool = False,
     ) -> None:
         self.config = config
+        self.caption_thread = caption_thread
         self.on_event = on_event
+        self._emit_lock = threading.Lock()
         self.models = models
         self.call_name = call_name
         self.clock = clock
@@ -589,13 +599,14 @@ class PipelineWorker:
             self.models,
             self.config,
             engine,
-            self.on_event,
+            self.emit,
             clock=self.clock if feed.measures_lag else None,
             origin=origin,
+            caption_thread=self.caption_thread,
         )
         processor.partials_enabled = feed.measures_lag  # as fast as it can: nobody sees captions
         self.processor = processor
-        feed.open(self.on_event, origin)
+        feed.open(self.emit, origin)
         next_tick, utterances = TICK_S, 0
         try:
             while not self.stop_event.is_set():
@@ -616,9 +627,15 @@ class PipelineWorker:
                     release_free_memory()  # a decode's buffers were freed: 3 ms
         finally:
             feed.close()
+            processor.captions.close()
         duration = processor.time
         processor.finish(duration)
-        self.on_event(PipelineStatus(state="stopped", message=end_message, time=duration))
+        self.emit(PipelineStatus(state="stopped", message=end_message, time=duration))
+
+    def emit(self, event: Event) -> None:
+        """``on_event``, one event at a time (captions may be emitted from their own thread)."""
+        with self._emit_lock:
+            self.on_event(event)
 
     def _check_pause(self, feed: Feed, processor: CallProcessor) -> bool:
         paused = self.paused.is_set()
@@ -629,7 +646,7 @@ class PipelineWorker:
                 for role in SPEAKERS:
                     processor.discard(role)
             state: PipelineState = "paused" if paused else "listening"
-            self.on_event(
+            self.emit(
                 PipelineStatus(state=state, message=state, time=self.clock() - processor.origin)
             )
         return paused
@@ -669,7 +686,7 @@ class PipelineWorker:
         elif was_off:
             now = self.clock() - processor.origin
             message = f"caught up (lag {lag:.1f} s): live captions back on"
-            self.on_event(PipelineStatus(state="listening", message=message, time=now, lag=lag))
+            self.emit(PipelineStatus(state="listening", message=message, time=now, lag=lag))
         return True
 
     def _behind(self, message: str, lag: float, processor: CallProcessor) -> bool:
@@ -683,7 +700,7 @@ class PipelineWorker:
         status = PipelineStatus(
             state="behind", message=message, time=now - processor.origin, lag=lag
         )
-        self.on_event(status)
+        self.emit(status)
         return True
 
 
@@ -770,7 +787,12 @@ class LiveRunner:
             models = self.models or load_models(self.config, self.on_event)
             self.models = models
             worker = PipelineWorker(
-                self.config, self.on_event, models, self.call_name, clock=self.clock
+                self.config,
+                self.on_event,
+                models,
+                self.call_name,
+                clock=self.clock,
+                caption_thread=True,
             )
             if self._paused:
                 worker.paused.set()

@@ -302,7 +302,9 @@ class FileReplayRunner:
         models = self.models or load_models(self.config, self.on_event)
         self.models = models
         tracks = load_tracks(self.path, self.config)
-        worker = PipelineWorker(self.config, self.on_event, models, self.path.stem)
+        worker = PipelineWorker(
+            self.config, self.on_event, models, self.path.stem, caption_thread=True
+        )
         worker.stop_event = self._stop
         if self._paused:
             worker.paused.set()

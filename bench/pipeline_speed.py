@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from agent_assist.config import PROFILE_BEAMS  # noqa: E402
+from agent_assist.config import PROFILE_BEAMS, AsrConfig  # noqa: E402
 
 SPONTANEOUS = ROOT / "data-cache" / "speech" / "mfa" / "wav"
 RECORDINGS = ["acoustic_corpus.wav", "cold_corpus.wav", "cold_corpus3.wav"]
@@ -100,7 +100,8 @@ def main() -> int:
         print("run bench/fetch_data.py first", file=sys.stderr)
         return 1
     beams = ", ".join(f"{p} {b}" for p, b in PROFILE_BEAMS.items() if p in args.profiles)
-    print(f"int8, beam {beams}, cpu_threads 2, {os.cpu_count()} cores; median of {args.repeat}")
+    threads = f"cpu_threads {AsrConfig().cpu_threads}, {os.cpu_count()} cores"
+    print(f"int8, beam {beams}, {threads}; median of {args.repeat}")
     for profile in args.profiles:
         print(f"profile {profile}:", flush=True)
         subprocess.run(

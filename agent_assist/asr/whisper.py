@@ -55,6 +55,9 @@ LOOP_REPEATS = 4
 """A phrase repeated back to back more often than this, in a loop-like segment, is cut."""
 TOKENS_PER_SECOND = 10
 """Decoding budget per second of audio: fast speech needs about 6; loops stop early."""
+DECODERS = 2
+"""CTranslate2 replicas of the model: live, caption drafts decode on one while finals decode on
+the other (``captions.CaptionThread``); each uses ``asr.cpu_threads`` threads."""
 LOW_CONFIDENCE = 0.5
 """Mean word probability below which a transcript is marked unreliable."""
 HALLUCINATION_NO_SPEECH = 0.2
@@ -347,7 +350,7 @@ def _open(folder: Path, device: str, compute_type: str, threads: int) -> Windowe
         device=device,
         compute_type=compute_type,
         cpu_threads=threads,
-        num_workers=1,
+        num_workers=DECODERS,
         local_files_only=True,
     )
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
 
 from agent_assist import live
+from agent_assist.contracts import Transcription
 from agent_assist.errors import DeviceError
 from agent_assist.events import Latency, TranscriptFinal, TranscriptPartial
 from agent_assist.live import LiveRunner
-from tests.live.helpers import Collector, FakeSource, fake_models, fast_config, speech_pattern
+from tests.live.helpers import (
+    Collector,
+    FakeSource,
+    GrowingTranscriber,
+    fake_models,
+    fast_config,
+    speech_pattern,
+)
 
 UTTERANCE = speech_pattern(("-", 0.5), ("s", 1.5), ("-", 1.0))
 
@@ -45,6 +54,44 @@ def test_two_roles_at_device_rates_give_captions_transcripts_and_latency() -> No
     assert any(p.speaker == "customer" for p in events.of(TranscriptPartial))
     assert {latency.speaker for latency in events.of(Latency)} == {"customer", "agent"}
     assert events.statuses("stopped")
+
+
+class StuckDrafts(GrowingTranscriber):
+    """Caption drafts that do not finish until ``release`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def transcribe(self, audio: np.ndarray) -> Transcription:
+        self.started.set()
+        assert self.release.wait(20), "draft never released"
+        return super().transcribe(audio)
+
+
+def test_the_final_does_not_wait_for_a_caption_draft_and_the_draft_is_not_shown_after_it() -> None:
+    models = fake_models()
+    drafts = StuckDrafts()
+    models.partial_transcriber = drafts
+    events = Collector()
+    customer = FakeSource("customer")
+    runner = LiveRunner(fast_config(), events, models=models, sources=[customer])
+    runner.start()
+    try:
+        events.wait_for(lambda ev: events.statuses("listening", "customer"))
+        customer.push(speech_pattern(("-", 0.5), ("s", 1.5)), time.monotonic())
+        assert drafts.started.wait(20)
+        customer.push(speech_pattern(("-", 1.0)), time.monotonic())
+        events.wait_for(lambda ev: finals(events, "customer"))  # while the draft is stuck
+        drafts.release.set()
+    finally:
+        runner.stop()  # the caption thread finishes its draft before it stops
+    assert runner.worker is not None and runner.worker.processor is not None
+    assert runner.worker.processor.captions.stats.decodes >= 1
+    [final] = finals(events, "customer")
+    assert final.text
+    assert not events.of(TranscriptPartial)  # the draft finished after the final: dropped
 
 
 def test_a_lost_device_is_reported_the_other_role_keeps_going_and_it_resumes() -> None:
