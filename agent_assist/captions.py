@@ -29,6 +29,8 @@ Clock = Callable[[], float]
 PARTIAL_SHARE = 0.5
 """At most this share of the time (of one thread) goes to caption drafts."""
 CLOSE_TIMEOUT_S = 10.0
+RECHECK_S = 0.05
+"""A waiting draft re-reads the clock this often (real seconds: the clock may be virtual)."""
 
 
 @dataclass
@@ -140,5 +142,5 @@ class CaptionThread(Captions):
                 if self._pending and wait <= 0:
                     role = min(self._pending, key=lambda r: self._pending[r][1].now)
                     return self._pending.pop(role)
-                self._wake.wait(wait if self._pending else None)
+                self._wake.wait(min(wait, RECHECK_S) if self._pending else None)
             return None

@@ -65,8 +65,11 @@ def load_models(config: Config, on_status: EventSink | None = None) -> Models:
     """Load Whisper, sentiment, VAD and playbook once; errors name the model or file."""
     from agent_assist.asr.whisper import WhisperTranscriber
     from agent_assist.guidance.playbook import load_playbook
+    from agent_assist.memory import limit_heap_arenas
     from agent_assist.sentiment.model import OnnxSentimentModel
     from agent_assist.vad.silero import SileroVad
+
+    limit_heap_arenas()  # before the decoders start their threads
 
     def status(message: str) -> None:
         log.info(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import subprocess
 import sys
 
 import pytest
@@ -31,3 +32,38 @@ def test_free_heap_memory_is_returned() -> None:
     assert release_free_memory()
     assert before - rss_mb() > 25
     libc.free(chunks[-1])
+
+
+ARENAS_PROBE = """
+import ctypes, sys, threading
+from agent_assist.memory import limit_heap_arenas
+if sys.argv[1] == "limit":
+    assert limit_heap_arenas(2)
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+held, ready, done = [], threading.Barrier(7), threading.Event()
+def work():
+    held.append(libc.malloc(4096))
+    ready.wait()
+    done.wait()
+threads = [threading.Thread(target=work) for _ in range(6)]
+for t in threads:
+    t.start()
+ready.wait()
+libc.malloc_stats()
+done.set()
+"""
+
+
+def heap_arenas(mode: str) -> int:
+    """Heaps (glibc arenas) in use once six threads have each allocated."""
+    probe = subprocess.run(
+        [sys.executable, "-c", ARENAS_PROBE, mode], capture_output=True, text=True, check=True
+    )
+    return probe.stderr.count("Arena ")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
+def test_threads_share_at_most_the_limited_number_of_heaps() -> None:
+    assert heap_arenas("free") > 2  # by default the threads spread over more heaps
+    assert 1 <= heap_arenas("limit") <= 2
