@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import threading
 import time
 
 import pytest
 
 from agent_assist import live_commands
 from agent_assist.errors import DeviceError
+from agent_assist.events import Event, TranscriptPartial
 from agent_assist.live import LiveRunner
 from tests.live.helpers import FakeSource, fake_models, speech_pattern
 from tests.live.test_capture import DEVICES, FakeSd
@@ -55,15 +57,29 @@ def test_devices_without_portaudio_is_an_error_line(monkeypatch, capsys) -> None
 
 
 def test_listen_prints_json_lines_and_stops_after_the_given_time(monkeypatch) -> None:  # noqa: ANN001
+    captioned = threading.Event()
+
+    def pause_once_captioned(source: FakeSource) -> None:
+        if captioned.wait(2.5):  # a pause in the same burst would end the utterance first
+            source.push(speech_pattern(("-", 1.0)), time.monotonic())
+
+    def speak(source: FakeSource) -> None:
+        source.push(speech_pattern(("-", 0.3), ("s", 1.2)), time.monotonic())
+        threading.Thread(target=pause_once_captioned, args=(source,), daemon=True).start()
+
     source = FakeSource("customer")
-    source.on_open = lambda s: s.push(
-        speech_pattern(("-", 0.3), ("s", 1.2), ("-", 1.0)), time.monotonic()
-    )
+    source.on_open = speak
     made: list[LiveRunner] = []
 
     def runner(config, on_event):  # noqa: ANN001, ANN202
         assert config.audio.customer_device == "Monitor" and config.audio.agent_device == "none"
-        made.append(LiveRunner(config, on_event, models=fake_models(), sources=[source]))
+
+        def tap(event: Event) -> None:
+            on_event(event)
+            if isinstance(event, TranscriptPartial):
+                captioned.set()
+
+        made.append(LiveRunner(config, tap, models=fake_models(), sources=[source]))
         return made[0]
 
     monkeypatch.setattr(live_commands, "make_runner", runner)

@@ -43,8 +43,15 @@ def test_two_roles_at_device_rates_give_captions_transcripts_and_latency() -> No
     runner, events = start([customer, agent])
     try:
         now = time.monotonic()
-        customer.push(speech_pattern(("-", 0.5), ("s", 1.5), ("-", 1.0), rate=48_000), now)
-        agent.push(speech_pattern(("-", 0.2), ("s", 1.0), ("-", 1.0), rate=44_100), now)
+        customer.push(speech_pattern(("-", 0.5), ("s", 1.5), rate=48_000), now)
+        agent.push(speech_pattern(("-", 0.2), ("s", 1.0), rate=44_100), now)
+        # drafts decode on their own thread: pausing in the same burst would end the utterance
+        events.wait_for(
+            lambda ev: any(p.speaker == "customer" for p in events.of(TranscriptPartial))
+        )
+        now = time.monotonic()
+        customer.push(speech_pattern(("-", 1.0), rate=48_000), now)
+        agent.push(speech_pattern(("-", 1.0), rate=44_100), now)
         events.wait_for(lambda ev: finals(events, "customer") and finals(events, "agent"))
     finally:
         runner.stop()
