@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent_assist.asr.streaming import PartialCaptioner
-from agent_assist.contracts import SpeechInProgress, Transcriber
+from agent_assist.contracts import Clock, SpeechInProgress, Transcriber
 from agent_assist.events import Speaker, TranscriptPartial
 
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[TranscriptPartial], None]
-Clock = Callable[[], float]
 PARTIAL_SHARE = 0.5
 """At most this share of the time (of one thread) goes to caption drafts."""
 CLOSE_TIMEOUT_S = 10.0
@@ -87,7 +86,8 @@ class Captions:
         partial = captioner.update(progress)
         with self.lock:
             self.stats.decodes += 1
-            self._next_at = self.clock() + (self.clock() - started) * (1 / PARTIAL_SHARE - 1)
+            done = self.clock()
+            self._next_at = done + (done - started) * (1 / PARTIAL_SHARE - 1)
             if partial is not None and generation == self._generation.get(role, 0):
                 self.deliver(partial)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -11,6 +11,8 @@ import numpy as np
 from agent_assist.events import Event, Sentiment, Speaker, Suggestion, Word
 
 SAMPLE_RATE = 16_000
+Clock = Callable[[], float]
+"""Seconds, monotonic: ``time.monotonic`` live, a fake or virtual clock in tests and benches."""
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from agent_assist.captions import Captions, CaptionThread
 from agent_assist.config import Config
 from agent_assist.contracts import (
     SAMPLE_RATE,
+    Clock,
     SpeechEnding,
     SpeechInProgress,
     Transcription,
@@ -70,7 +71,6 @@ from agent_assist.vad.segmenter import Output, Segmenter
 log = logging.getLogger(__name__)
 
 EventSink = Callable[[Event], None]
-Clock = Callable[[], float]
 GAP_S = 2.0
 """Audio arriving this much later than its samples account for is a gap: the segmenter restarts."""
 RETRY_S = 2.0
