@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -57,6 +57,7 @@ from agent_assist.errors import AgentAssistError, DeviceError
 from agent_assist.events import (
     SPEAKERS,
     Event,
+    EventSink,
     Latency,
     PipelineState,
     PipelineStatus,
@@ -70,7 +71,6 @@ from agent_assist.vad.segmenter import Output, Segmenter
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[Event], None]
 GAP_S = 2.0
 """Audio arriving this much later than its samples account for is a gap: the segmenter restarts."""
 RETRY_S = 2.0

@@ -18,9 +18,8 @@ from agent_assist.audio.capture import InputDevice, import_sounddevice, list_inp
 from agent_assist.config import Config
 from agent_assist.contracts import Runner
 from agent_assist.errors import DeviceError
-from agent_assist.events import Event, PipelineStatus, Speaker
+from agent_assist.events import Event, EventSink, PipelineStatus, Speaker
 
-EventSink = Callable[[Event], None]
 FATAL_STATES = frozenset({"no_device", "error"})
 
 PICKING_DEVICES = """\

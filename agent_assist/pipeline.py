@@ -32,12 +32,11 @@ from agent_assist.crosstalk import CrosstalkGate
 from agent_assist.cues import VoiceCueTracker
 from agent_assist.engine import CallEngine
 from agent_assist.errors import AgentAssistError
-from agent_assist.events import SPEAKERS, CallSummary, Event, PipelineStatus, Speaker
+from agent_assist.events import SPEAKERS, CallSummary, Event, EventSink, PipelineStatus, Speaker
 from agent_assist.vad.segmenter import Segmenter
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[Event], None]
 VadFactory = Callable[[], Callable[[np.ndarray], float]]
 CHUNK_SECONDS = 0.1
 

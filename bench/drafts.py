@@ -35,7 +35,7 @@ from agent_assist.audio.files import load_call  # noqa: E402
 from agent_assist.config import AsrConfig, VadConfig  # noqa: E402
 from agent_assist.contracts import SAMPLE_RATE  # noqa: E402
 from agent_assist.vad.silero import SileroVad  # noqa: E402
-from bench.wer import _segments, speech_sets  # noqa: E402
+from bench.wer import speech_sets, utterances_of  # noqa: E402
 
 PREFIXES_S = (0.8, 1.3, 2.3)
 
@@ -58,7 +58,7 @@ def main() -> int:
         for clip in clips:
             audio = load_call(clip.path, mono_role="customer")["customer"]
             reference = normalise_words(clip.reference)
-            for utterance in _segments(audio, vad, VadConfig()):
+            for utterance in utterances_of(audio, vad, VadConfig()):
                 if utterance.end - utterance.start < 1.0:
                     continue
                 utterances += 1

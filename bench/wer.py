@@ -143,7 +143,7 @@ def _telephone_file(clip: Clip, folder: Path) -> Path:
 Runner = Callable[[Path], tuple[str, float]]
 
 
-def _segments(audio: np.ndarray, vad: SileroVad, vad_config: VadConfig) -> list[Utterance]:
+def utterances_of(audio: np.ndarray, vad: SileroVad, vad_config: VadConfig) -> list[Utterance]:
     vad.reset()
     segmenter = Segmenter("customer", vad, vad_config)
     found: list[Utterance] = []
@@ -165,7 +165,7 @@ def runner(mode: str, vad: SileroVad, asr: WhisperTranscriber, vad_config: VadCo
                 audio, language="en", beam_size=asr.config.beam, vad_filter=True
             )
             return " ".join(s.text.strip() for s in segments), seconds
-        found = _segments(audio, vad, vad_config)
+        found = utterances_of(audio, vad, vad_config)
         if mode == "packed":
             results = asr.transcribe_many([u.audio for u in found])
         elif mode == "live":
@@ -235,7 +235,7 @@ def through_pipeline(
     vad: SileroVad, asr: Transcriber, vad_config: VadConfig
 ) -> Callable[[np.ndarray], str]:
     def run(audio: np.ndarray) -> str:
-        return " ".join(asr.transcribe(u.audio).text for u in _segments(audio, vad, vad_config))
+        return " ".join(asr.transcribe(u.audio).text for u in utterances_of(audio, vad, vad_config))
 
     return run
 

