@@ -1,5 +1,12 @@
 import os
 
+from hypothesis import settings
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("AGENT_ASSIST_SYSTEM_CONFIG", "/nonexistent/agent-assist/config.toml")
+
+# Tests judge behaviour, not wall time: hypothesis' default 200 ms deadline fails examples that
+# merely ran while the 2 shared cores were busy.
+settings.register_profile("agent-assist", deadline=None)
+settings.load_profile("agent-assist")

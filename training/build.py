@@ -1,6 +1,6 @@
 """Rebuild models/sentiment-minilm from scratch: fetch data, fine-tune, calibrate, export, quantise.
 
-.venv/bin/python training/build.py            # full build (about 37 min on 2 quiet cores)
+.venv/bin/python training/build.py            # full build (about 90 min on 2 quiet cores)
 .venv/bin/python training/build.py --smoke    # a few hundred steps, into training/work/smoke
 """
 
@@ -52,6 +52,12 @@ def main() -> None:
     parser.add_argument("--dialogue", type=int, default=12000, help="dialogue turns per epoch")
     parser.add_argument("--out", type=Path, default=TARGET)
     parser.add_argument(
+        "--work",
+        type=Path,
+        default=ROOT / "training" / "work" / "full",
+        help="checkpoints and intermediate files",
+    )
+    parser.add_argument(
         "--export-only",
         action="store_true",
         help="skip training: choose, calibrate and export the last build's models again",
@@ -86,7 +92,7 @@ def main() -> None:
     cfg = TrainConfig(
         epochs=args.epochs, tweets_per_epoch=args.tweets, dialogue_per_epoch=args.dialogue
     )
-    work = ROOT / "training" / "work" / ("smoke" if args.smoke else "full")
+    work = ROOT / "training" / "work" / "smoke" if args.smoke else args.work
     out = work / "model" if args.smoke else args.out
     if args.smoke:
         cfg = TrainConfig(epochs=1, tweets_per_epoch=200, dialogue_per_epoch=200)
@@ -111,11 +117,10 @@ def main() -> None:
         f"{scores['meld_dev+ctx']:.4f}: context {'KEPT' if use_context else 'DROPPED'}"
     )
 
-    calib_sent = emp["val"] + dev["meld_dev"]
-    s_logits, _ = predict(net, encoder, calib_sent, use_context)
-    t_sent = fit_temperature(s_logits, np.array([e.sentiment for e in calib_sent]))
-    _, e_logits = predict(net, encoder, dev["meld_dev"], use_context)
-    t_emo = fit_temperature(e_logits, np.array([e.emotion for e in dev["meld_dev"]]))
+    calib = emp["val"] + dev["meld_dev"]  # tweets have no emotion label: fit_temperature skips -1
+    s_logits, e_logits = predict(net, encoder, calib, use_context)
+    t_sent = fit_temperature(s_logits, np.array([e.sentiment for e in calib]))
+    t_emo = fit_temperature(e_logits, np.array([e.emotion for e in calib]))
 
     int8 = export(net, t_sent, t_emo, work)
     settings = {

@@ -18,6 +18,7 @@ from agent_assist.sentiment.encoding import Encoder
 from agent_assist.sentiment.labels import EMOTIONS, SENTIMENTS
 from training.augment import asr_style
 from training.data import Example, log
+from training.metrics import macro_f1
 
 
 def base_model_dir() -> Path:
@@ -202,17 +203,6 @@ def predict(
         sent.append(s.numpy())
         emo.append(m.numpy())
     return np.concatenate(sent), np.concatenate(emo)
-
-
-def macro_f1(gold: np.ndarray, pred: np.ndarray, n: int) -> float:
-    scores = []
-    for c in range(n):
-        tp = int(((pred == c) & (gold == c)).sum())
-        fp = int(((pred == c) & (gold != c)).sum())
-        fn = int(((pred != c) & (gold == c)).sum())
-        if tp + fp + fn:
-            scores.append(2 * tp / (2 * tp + fp + fn))
-    return float(np.mean(scores)) if scores else 0.0
 
 
 def dev_score(

@@ -87,26 +87,28 @@ class OnnxSentimentModel:
     def probabilities(
         self, texts: Sequence[str], contexts: Sequence[str | None] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Calibrated (sentiment, emotion) probability arrays, one row per text."""
+        """Calibrated (sentiment, emotion) probability arrays, one row per text, in input order.
+
+        Texts are batched shortest first, so a batch pads its rows to similar lengths."""
         if not self.use_context or contexts is None:
             contexts = None
         elif len(contexts) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(contexts)} contexts")
-        sent, emo = [], []
-        for start in range(0, len(texts), BATCH):
-            part_ctx = None if contexts is None else contexts[start : start + BATCH]
-            batch = self._encoder.encode(texts[start : start + BATCH], part_ctx)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        sent = np.zeros((len(texts), len(SENTIMENTS)), dtype=np.float32)
+        emo = np.zeros((len(texts), len(EMOTIONS)), dtype=np.float32)
+        for start in range(0, len(order), BATCH):
+            rows = order[start : start + BATCH]
+            part_ctx = None if contexts is None else [contexts[i] for i in rows]
+            batch = self._encoder.encode([texts[i] for i in rows], part_ctx)
             feed = {
                 "input_ids": batch.input_ids,
                 "attention_mask": batch.attention_mask,
                 "token_type_ids": batch.token_type_ids,
             }
             s, e = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
-            sent.append(s)
-            emo.append(e)
-        if not sent:
-            return np.zeros((0, len(SENTIMENTS))), np.zeros((0, len(EMOTIONS)))
-        return np.concatenate(sent), np.concatenate(emo)
+            sent[rows], emo[rows] = s, e
+        return sent, emo
 
     def score(
         self, texts: Sequence[str], contexts: Sequence[str | None] | None = None
