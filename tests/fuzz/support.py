@@ -18,7 +18,6 @@ HANG_S = 20.0
 
 FUZZ = settings(
     max_examples=150,
-    deadline=None,  # wall time is judged by ``no_hang``, not by hypothesis' flaky deadline
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     derandomize=False,
 )

@@ -137,7 +137,7 @@ def call_events(draw: st.DrawFn) -> list[Event | float]:
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(call_events())
 def test_deterministic_and_well_formed_on_any_event_sequence(events: list[Event | float]) -> None:
     cooldown = {r.id: r.cooldown_s for r in PLAYBOOK.rules}
