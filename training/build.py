@@ -22,7 +22,6 @@ from training import data  # noqa: E402
 from training.data import log  # noqa: E402
 
 TARGET = ROOT / "models" / "sentiment-minilm"
-MAX_CONTEXT = 16  # word pieces of the previous turn (its end) given as context
 CONTEXT_GAIN = 0.005  # keep the previous-turn context only if MELD dev macro-F1 gains this much
 
 
@@ -69,9 +68,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from agent_assist.sentiment.encoding import Encoder
-    from training.export import export, fit_temperature, write_model_dir
-    from training.train import TrainConfig, base_model_dir, polish_configs, predict, train
+    from training.export import export, fit_temperature, model_settings, write_model_dir
+    from training.train import TrainConfig, new_encoder, polish_configs, predict, train
 
     started = time.time()
     data.fetch()
@@ -105,7 +103,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     log(f"config {cfg}")
 
-    encoder = Encoder.from_file(base_model_dir() / "tokenizer.json", 64, MAX_CONTEXT)
+    encoder = new_encoder()
     polish = polish_configs(cfg, len(written))
     polished = [work / f"polish{i}.pt" for i in range(1, len(polish) + 1)]
     if not args.export_only:
@@ -127,15 +125,11 @@ def main() -> None:
     t_emo = fit_temperature(e_logits, np.array([e.emotion for e in calib]))
 
     int8 = export(net, t_sent, t_emo, work)
+    temperature = {"sentiment": t_sent, "emotion": t_emo}
     settings = {
-        "max_length": 64,
-        "max_context": MAX_CONTEXT,
-        "use_context": use_context,
-        "kept": kept,
-        "temperature": {"sentiment": round(t_sent, 4), "emotion": round(t_emo, 4)},
-        "dev_macro_f1": {k: round(v, 4) for k, v in scores.items()},
-        "train": {k: v for k, v in vars(cfg).items()},
+        **model_settings(use_context, temperature, scores, cfg),
         "polish": [{k: v for k, v in vars(c).items() if v != vars(cfg)[k]} for c in polish],
+        "kept": kept,
         "versions": versions(),
     }
     write_model_dir(int8, out, settings)

@@ -12,7 +12,14 @@ from torch import nn
 
 from agent_assist.sentiment.labels import EMOTIONS, SENTIMENTS
 from training.data import log
-from training.train import SentimentNet, base_model_dir, new_net
+from training.train import (
+    MAX_CONTEXT,
+    MAX_LENGTH,
+    SentimentNet,
+    TrainConfig,
+    base_model_dir,
+    new_net,
+)
 
 OPSET = 17
 
@@ -113,6 +120,20 @@ def export(net: SentimentNet, t_sentiment: float, t_emotion: float, work: Path) 
         f"{int8.stat().st_size / 1e6:.1f} MB int8"
     )
     return int8
+
+
+def model_settings(
+    use_context: bool, temperature: dict[str, float], scores: dict[str, float], cfg: TrainConfig
+) -> dict[str, object]:
+    """What every model folder's config.json records: input limits, calibration, dev scores."""
+    return {
+        "max_length": MAX_LENGTH,
+        "max_context": MAX_CONTEXT,
+        "use_context": use_context,
+        "temperature": {k: round(v, 4) for k, v in temperature.items()},
+        "dev_macro_f1": {k: round(v, 4) for k, v in scores.items()},
+        "train": dict(vars(cfg)),
+    }
 
 
 def write_model_dir(int8: Path, target: Path, settings: dict[str, object]) -> None:

