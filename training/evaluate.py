@@ -1,7 +1,7 @@
 """Our sentiment model vs VADER on every labelled set, plus latency and load time: one table.
 
     .venv/bin/python training/evaluate.py [--model-dir models/sentiment-minilm] [--threads 1]
-        [--baseline-dir training/work/quick/model]   # the issue's quick fine-tune, same table
+        [--compare 'quick fine-tune=training/work/quick/model' ...]   # more columns, same table
 
 Needs no torch: the committed ONNX model runs through agent_assist.sentiment (onnxruntime).
 The MELD test split is dropped on load (see training/data.py) and never scored here.
@@ -21,8 +21,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from vader import SentimentIntensityAnalyzer  # noqa: E402
 
+from agent_assist import modelstore  # noqa: E402
 from agent_assist.sentiment.labels import EMOTIONS, SENTIMENTS  # noqa: E402
-from agent_assist.sentiment.model import OnnxSentimentModel  # noqa: E402
+from agent_assist.sentiment.model import MODEL_NAME, OnnxSentimentModel  # noqa: E402
 from training import data  # noqa: E402
 from training.data import HUTTO_NEUTRAL_BAND, Example  # noqa: E402
 from training.metrics import macro_f1  # noqa: E402
@@ -151,41 +152,67 @@ def meld_dev(models: dict[str, OnnxSentimentModel], table: Table, limit: int | N
     )
 
 
-def latency(model_dir: Path | None, threads: int, table: Table, limit: int | None) -> None:
-    loads = []
-    for _ in range(3):
-        started = time.perf_counter()
-        model = OnnxSentimentModel.load(model_dir, threads=threads)
-        loads.append(time.perf_counter() - started)
+def latency(dirs: dict[str, Path | None], threads: int, table: Table, limit: int | None) -> None:
+    """Load time and batch-1 / batch-32 latency of each model, calls alternating between the
+    models so that all of them see the same machine state."""
+    models, loads = {}, {}
+    for name, folder in dirs.items():
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            models[name] = OnnxSentimentModel.load(folder, threads=threads)
+            times.append(time.perf_counter() - started)
+        loads[name] = float(np.median(times))
     texts = [e.text for e in data.meld()["dev"]][: limit or 512]
-    model.score(texts[:8])  # warm up
-    one = []
-    for text in texts:
-        started = time.perf_counter()
-        model.score([text])
-        one.append((time.perf_counter() - started) * 1000)
-    many = []
-    for start in range(0, len(texts), 32):
-        started = time.perf_counter()
-        model.score(texts[start : start + 32])
-        many.append((time.perf_counter() - started) * 1000)
-    started = time.perf_counter()
-    model.score(texts)  # a chat log in one call: batched by length
-    bulk = (time.perf_counter() - started) * 1000 / len(texts)
+    batches = [texts[start : start + 32] for start in range(0, len(texts), 32)]
+    one: dict[str, list[float]] = {name: [] for name in models}
+    many: dict[str, list[float]] = {name: [] for name in models}
+    bulk: dict[str, float] = {}
+    for model in models.values():
+        model.score(texts[:8])  # warm up
+    for calls, rows in ((one, [[text] for text in texts]), (many, batches)):
+        for row in rows:
+            for name, model in models.items():
+                calls[name].append(_timed_ms(model, row))
+    for name, model in models.items():  # a chat log in one call: batched by length
+        bulk[name] = _timed_ms(model, texts) / len(texts)
     t = f"{threads} thread{'s' if threads > 1 else ''}"
     table.add(
         f"latency batch 1, ms/utterance, median / mean / p95 ({t})",
-        len(one),
-        f"{np.median(one):.2f} / {np.mean(one):.2f} / {np.percentile(one, 95):.2f}",
+        len(texts),
+        *(
+            f"{np.median(v):.2f} / {np.mean(v):.2f} / {np.percentile(v, 95):.2f}"
+            for v in one.values()
+        ),
     )
     table.add(
         f"latency batch 32, ms/batch, mean / p95 ({t})",
-        len(many),
-        f"{np.mean(many):.1f} / {np.percentile(many, 95):.1f} "
-        f"({np.mean(many) / 32:.2f} ms/utterance)",
+        len(batches),
+        *(
+            f"{np.mean(v):.1f} / {np.percentile(v, 95):.1f} ({np.mean(v) / 32:.2f} ms/utterance)"
+            for v in many.values()
+        ),
     )
-    table.add(f"all in one call, ms/utterance ({t})", len(texts), f"{bulk:.2f}")
-    table.add("load time, s (median of 3)", 3, f"{np.median(loads):.3f}")
+    table.add(
+        f"all in one call, ms/utterance ({t})", len(texts), *(f"{v:.2f}" for v in bulk.values())
+    )
+    table.add("load time, s (median of 3)", 3, *(f"{v:.3f}" for v in loads.values()))
+    committed = modelstore.locate(modelstore.find_spec(MODEL_NAME))
+    sizes = ((folder or committed) / "model.onnx" for folder in dirs.values())
+    table.add("model.onnx size, MB", 1, *(f"{path.stat().st_size / 1e6:.1f}" for path in sizes))
+
+
+def _timed_ms(model: OnnxSentimentModel, texts: list[str]) -> float:
+    started = time.perf_counter()
+    model.score(texts)
+    return (time.perf_counter() - started) * 1000
+
+
+def _labelled_dir(value: str) -> tuple[str, Path]:
+    label, sep, folder = value.partition("=")
+    if not sep or not label or not folder:
+        raise argparse.ArgumentTypeError(f"expected LABEL=DIR, got {value!r}")
+    return label, Path(folder)
 
 
 def main() -> None:
@@ -197,30 +224,33 @@ def main() -> None:
         help="model folder (default: the manifest's sentiment-minilm)",
     )
     parser.add_argument(
-        "--baseline-dir",
-        type=Path,
-        default=None,
-        help="the quick baseline's model folder (training/quick_baseline.py), scored beside ours",
+        "--compare",
+        type=_labelled_dir,
+        action="append",
+        default=[],
+        metavar="LABEL=DIR",
+        help="another model folder scored beside ours in its own column (repeatable), e.g. "
+        "'quick fine-tune=training/work/quick/model'",
     )
     parser.add_argument("--threads", type=int, default=1, help="threads for the latency rows")
     parser.add_argument("--limit", type=int, default=None, help="first N rows per set (smoke)")
     args = parser.parse_args()
+    labels = ["ours", *(label for label, _ in args.compare)]
+    if len(set(labels)) < len(labels):
+        parser.error(f"--compare: every column needs its own label, got {labels}")
     data.fetch()
-    models = {"ours": OnnxSentimentModel.load(args.model_dir, threads=2)}
-    if args.baseline_dir is not None:
-        models["quick fine-tune"] = OnnxSentimentModel.load(args.baseline_dir, threads=2)
+    dirs: dict[str, Path | None] = {"ours": args.model_dir, **dict(args.compare)}
+    models = {name: OnnxSentimentModel.load(folder, threads=2) for name, folder in dirs.items()}
     table = Table(list(models))
     score_sets(models, table, args.limit)
-    latency(args.model_dir, args.threads, table, args.limit)
-    folder = args.model_dir or ROOT / "models" / "sentiment-minilm"
-    size = (folder / "model.onnx").stat().st_size / 1e6
-    table.add("model.onnx size, MB", 1, f"{size:.1f}")
+    latency(dirs, args.threads, table, args.limit)
     print()
     print(
         f"Hutto sets: mean rating (-4..+4) < -{HUTTO_NEUTRAL_BAND} negative, > "
         f"+{HUTTO_NEUTRAL_BAND} positive, else neutral. VADER: compound >= {VADER_BAND} "
         f"positive, <= -{VADER_BAND} negative. MELD test: dropped, never scored. "
-        f"Hutto {' and '.join(data.HUTTO_TRAINED)}: 80 % trains stage 2, 20 % is scored."
+        f"Hutto {' and '.join(data.HUTTO_TRAINED)}: 80 % trains stage 2, 20 % is scored. "
+        f"Emotion: only ours is scored (a compared model's emotion head may be untrained)."
     )
     table.print()
 

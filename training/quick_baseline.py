@@ -1,7 +1,7 @@
 """The issue's floor, rebuilt on our split: MiniLM-L6 fine-tuned for 1 epoch on the tweets alone.
 
     .venv/bin/python training/quick_baseline.py        # about 25 min on 2 cores
-    .venv/bin/python training/evaluate.py --baseline-dir training/work/quick/model
+    .venv/bin/python training/evaluate.py --compare 'quick fine-tune=training/work/quick/model'
 
 As ../shared/MODELS.md describes the quick try: mean pooling and a linear head, 1 epoch,
 batch 32, lr 5e-5, max length 64, tweets only, no augmentation, no class weights, nothing
