@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   libportaudio2 libsndfile1                       # live capture, audio files
   binutils                                        # strip/readelf for the packaged build
+  strace iproute2 util-linux                      # native connect() tracing in a loopback-only namespace
   espeak-ng sox                                   # speech fixtures, the sample-call generator
   pulseaudio pulseaudio-utils libasound2-plugins  # a virtual sound card for capture tests
   xvfb xauth picom openbox imagemagick x11-utils  # real windows and screenshots
