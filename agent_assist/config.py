@@ -6,14 +6,21 @@ ignored setting.
 
 The system file (``paths.system_config_file()``, managed by IT) is read before the user's. Its
 ``[locked]`` table lists dotted keys (``"privacy.history"``) or whole sections (``"guidance"``)
-that keep the system (or default) value whatever the user file says; ``save`` never writes them
-and writes only what differs from defaults ← system, so later changes by IT still reach users.
+that keep the system (or default) value whatever the user file or the command line says;
+``save`` never writes them and writes only what differs from defaults ← system, so later changes
+by IT still reach users. Command-line flags are the last layer (``load_layered(flags=...)``): they
+override the user file, and a flag that tries to change a locked key is refused with one line.
+
+Values are strict: TOML's own types only (``history = "yes"`` is an error, not ``true``), except
+that an integer is accepted where a number is expected.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +35,9 @@ log = logging.getLogger(__name__)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, frozen=False, strict=True, allow_inf_nan=False
+    )
 
 
 PROFILE_BEAMS = {"fast": 5, "accurate": 1, "custom": 5}
@@ -48,8 +57,8 @@ class AsrConfig(_Section):
     (models/README.md), and live captions decode beside the finals on the other core."""
     language: str = "en"
     no_speech_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
-    log_prob_threshold: float = Field(default=-1.0, le=0.0)
-    compression_ratio_threshold: float = Field(default=2.4, gt=0.0)
+    log_prob_threshold: float = Field(default=-1.0, ge=-20.0, le=0.0)
+    compression_ratio_threshold: float = Field(default=2.4, gt=0.0, le=100.0)
     partial_interval_s: float = Field(default=0.5, gt=0.0, le=5.0)
     live_beam_size: int = Field(default=1, ge=1, le=10)
     """Beam width of live final decodes (greedy: fast enough for the live latency targets)."""
@@ -66,13 +75,13 @@ class AsrConfig(_Section):
 class VadConfig(_Section):
     threshold: float = Field(default=0.35, gt=0.0, lt=1.0)
     """Below 0.5: Silero's speech probability drops on 8 kHz telephone audio (models/README.md)."""
-    min_speech_ms: int = Field(default=250, ge=0)
-    hangover_ms: int = Field(default=400, ge=0)
-    tail_ms: int = Field(default=150, ge=0)
+    min_speech_ms: int = Field(default=250, ge=0, le=3000)
+    hangover_ms: int = Field(default=400, ge=0, le=5000)
+    tail_ms: int = Field(default=150, ge=0, le=2000)
     """Silence kept after the last speech frame."""
-    ending_ms: int = Field(default=100, ge=0)
+    ending_ms: int = Field(default=100, ge=0, le=2000)
     """Live: a pause this long (at most ``tail_ms``) starts decoding the utterance early."""
-    pre_roll_ms: int = Field(default=300, ge=0)
+    pre_roll_ms: int = Field(default=300, ge=0, le=2000)
     max_utterance_s: float = Field(default=15.0, gt=1.0, le=30.0)
 
 
@@ -83,8 +92,8 @@ class AudioConfig(_Section):
     """Name (or part of it) of the agent's microphone."""
     stereo_left: Literal["agent", "customer"] = "agent"
     mono_role: Literal["agent", "customer"] = "customer"
-    queue_seconds: float = Field(default=30.0, gt=1.0)
-    max_lag_s: float = Field(default=3.0, gt=0.0)
+    queue_seconds: float = Field(default=30.0, gt=1.0, le=600.0)
+    max_lag_s: float = Field(default=3.0, gt=0.0, le=300.0)
 
 
 class SentimentConfig(_Section):
@@ -97,8 +106,8 @@ class SentimentConfig(_Section):
 class MoodConfig(_Section):
     smoothing: float = Field(default=0.35, gt=0.0, le=1.0)
     """Weight of the newest utterance in the exponential moving average."""
-    trend_window_s: float = Field(default=30.0, gt=0.0)
-    trend_threshold: float = Field(default=0.15, gt=0.0)
+    trend_window_s: float = Field(default=30.0, gt=0.0, le=3600.0)
+    trend_threshold: float = Field(default=0.15, gt=0.0, le=2.0)
     negative_below: float = Field(default=-0.25, ge=-1.0, le=0.0)
 
 
@@ -116,6 +125,8 @@ class PrivacyConfig(_Section):
     retention_days: int = Field(default=30, ge=1, le=3650)
     voice_cues: bool = True
     redact_overlay: bool = False
+    redact_outputs: bool = True
+    """Redact PII in every output (``analyze``, ``listen``, history); ``--no-redact`` sets false."""
     redact_keep: list[str] = Field(default_factory=list)
     """Regexes for ids that must not be redacted (e.g. order numbers the playbook mentions)."""
 
@@ -173,6 +184,7 @@ def read_toml(path: Path, error_type: type[AgentAssistError] = ConfigError) -> d
 
 
 Layer = dict[str, dict[str, Any]]
+COMMAND_LINE = "command line"
 
 
 @dataclass(frozen=True)
@@ -181,12 +193,15 @@ class LoadedConfig:
 
     config: Config
     origins: dict[str, str]
-    """``"default"``, ``"system:<path>"`` or ``"user:<path>"`` for every dotted key."""
+    """``"default"``, ``"system:<path>"``, ``"user:<path>"``, ``"flag:--name"`` or
+    ``"command line"`` for every dotted key."""
     locked: frozenset[str]
     system_file: Path
     user_file: Path
     notes: tuple[str, ...] = field(default=())
     """Warnings for the user, e.g. locked keys their file tried to change."""
+    refused: tuple[str, ...] = field(default=())
+    """One line per command-line flag that tried to change a locked key (and was ignored)."""
 
     def is_locked(self, key: str) -> bool:
         return key in self.locked or key.split(".", 1)[0] in self.locked
@@ -215,8 +230,15 @@ def _flatten(data: Layer) -> dict[str, Any]:
     }
 
 
-def _read_layer(path: Path) -> Layer:
-    return read_toml(path) if path.is_file() else {}
+def _read_layer(path: Path, required: bool = False) -> Layer:
+    """The file's TOML; a missing file is empty unless ``required`` (an explicit ``--config``)."""
+    if not os.path.lexists(path):
+        if required:
+            raise ConfigError(f"{path}: config file does not exist")
+        return {}
+    if not path.is_file():
+        raise ConfigError(f"{path}: not a regular file")
+    return read_toml(path)
 
 
 def _locked_keys(table: Any, path: Path) -> frozenset[str]:
@@ -245,36 +267,94 @@ def _system_layer(path: Path) -> tuple[Layer, frozenset[str]]:
     return data, locked
 
 
-def load_layered(user_file: Path | None = None, system_file: Path | None = None) -> LoadedConfig:
-    """Defaults ← system file ← user file; missing files are skipped, locked keys kept."""
+def _nest(flat: Mapping[str, Any], source: str) -> Layer:
+    known = set(all_keys())
+    data: Layer = {}
+    for key, value in flat.items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown config key {key!r}")
+        section, name = key.split(".", 1)
+        data.setdefault(section, {})[name] = value
+    return data
+
+
+@dataclass
+class _Merge:
+    """Layers applied in order over the system file; locked keys keep the system value."""
+
+    base: Config
+    locked: frozenset[str]
+    system_file: Path
+    merged: Layer
+    origins: dict[str, str]
+
+    def apply(
+        self, data: Layer, source: str, origin: Callable[[str], str], what: Callable[[str], str]
+    ) -> list[str]:
+        """Apply one layer read from ``source``; ``origin(key)`` names where a value came from.
+
+        Returns a line for each locked key the layer tried to change (``what(key)`` says what
+        is ignored), and logs it."""
+        checked = from_dict(data, source)
+        lines = []
+        for key, value in _flatten(data).items():
+            if key in self.locked:
+                if get_value(checked, key) != get_value(self.base, key):
+                    lines.append(f"{key} is locked by {self.system_file}; {what(key)} ignored")
+                    log.warning("config key %s", lines[-1])
+                continue
+            section, name = key.split(".", 1)
+            self.merged.setdefault(section, {})[name] = value
+            self.origins[key] = origin(key)
+        return lines
+
+
+def load_layered(
+    user_file: Path | None = None,
+    system_file: Path | None = None,
+    flags: Mapping[str, Any] | None = None,
+    flag_names: Mapping[str, str] | None = None,
+) -> LoadedConfig:
+    """Defaults ← system file ← user file ← command-line ``flags``; locked keys keep the system
+    value.
+
+    ``user_file``: an explicit file (``--config``) must exist; the default user file may be
+    missing. ``flags`` maps dotted keys to values given on the command line, ``flag_names`` the
+    same keys to the flag's name (``{"asr.profile": "--profile"}``) for origins and messages.
+    A flag that would change a locked key is ignored, with one line in ``refused`` (also logged).
+    """
+    explicit = user_file is not None
     user_file = user_file or paths.user_config_file()
     system_file = system_file or paths.system_config_file()
     system_data, locked = _system_layer(system_file)
-    base = from_dict(system_data, str(system_file))
-    user_data = _read_layer(user_file)
-    user_config = from_dict(user_data, str(user_file))
-    merged: Layer = {section: dict(fields) for section, fields in system_data.items()}
     origins = dict.fromkeys(all_keys(), "default")
     origins.update(dict.fromkeys(_flatten(system_data), f"system:{system_file}"))
-    notes: list[str] = []
-    for key, value in _flatten(user_data).items():
-        if key in locked:
-            if get_value(user_config, key) != get_value(base, key):
-                note = f"{key} is locked by {system_file}; the value in {user_file} is ignored"
-                notes.append(note)
-                log.warning("config key %s", note)
-            continue
-        section, name = key.split(".", 1)
-        merged.setdefault(section, {})[name] = value
-        origins[key] = f"user:{user_file}"
-    config = from_dict(merged, f"{system_file} + {user_file}")
-    return LoadedConfig(config, origins, locked, system_file, user_file, tuple(notes))
+    base = from_dict(system_data, str(system_file))
+    merged = {section: dict(fields) for section, fields in system_data.items()}
+    merge = _Merge(base, locked, system_file, merged, origins)
+    notes = merge.apply(
+        _read_layer(user_file, required=explicit),
+        str(user_file),
+        lambda key: f"user:{user_file}",
+        lambda key: f"the value in {user_file} is",
+    )
+    names = flag_names or {}
+    refused = merge.apply(
+        _nest(flags or {}, COMMAND_LINE),
+        COMMAND_LINE,
+        lambda key: f"flag:{names[key]}" if key in names else COMMAND_LINE,
+        lambda key: names.get(key, f"the command-line value of {key} is"),
+    )
+    config = from_dict(merge.merged, f"{system_file} + {user_file}")
+    return LoadedConfig(
+        config, merge.origins, locked, system_file, user_file, tuple(notes), tuple(refused)
+    )
 
 
 def load(path: Path | None = None) -> Config:
     """The effective config: defaults ← system file ← ``path`` (default: the user's file).
 
-    Missing files give the defaults; locked keys keep the system value.
+    A missing default file gives the defaults; locked keys keep the system value.
     """
     return load_layered(path).config
 

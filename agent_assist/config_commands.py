@@ -1,4 +1,8 @@
-"""``agent-assist config show|path``: the effective configuration and where each value came from."""
+"""``agent-assist config show|path``: the effective configuration and where each value came from.
+
+Values given on the command line (``--log-level``) are shown with their flag as the origin, and
+a flag refused because IT locked its key is listed as ``# refused: ...``.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +24,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub.add_parser("path", help="the system and user config files").set_defaults(func=cmd_path)
 
 
+GLOBAL_FLAGS = {"log_level": ("logging.level", "--log-level")}
+"""Options of the top-level parser that set a config key: ``dest: (key, flag)``."""
+
+
+def command_line_flags(
+    args: argparse.Namespace, table: dict[str, tuple[str, str]] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """``(flags, flag_names)`` for ``config.load_layered`` from the options given in ``args``.
+
+    ``table`` maps an argparse ``dest`` to ``(dotted key, flag name)`` (default: the global
+    options); options left unset (None) are not part of the layer."""
+    flags: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    for dest, (key, flag) in (table or GLOBAL_FLAGS).items():
+        if (value := getattr(args, dest, None)) is not None:
+            flags[key] = value
+            names[key] = flag
+    return flags, names
+
+
 def _loaded(args: argparse.Namespace) -> LoadedConfig:
     user = getattr(args, "config", None)
-    return config_module.load_layered(Path(user) if user else None)
+    flags, names = command_line_flags(args)
+    return config_module.load_layered(Path(user) if user else None, flags=flags, flag_names=names)
 
 
 def toml_value(value: Any) -> str:
@@ -51,6 +76,7 @@ def show_lines(loaded: LoadedConfig) -> list[str]:
         f"# user file:   {_state(loaded.user_file)}",
     ]
     lines += [f"# note: {note}" for note in loaded.notes]
+    lines += [f"# refused: {line}" for line in loaded.refused]
     dumped = loaded.config.model_dump(mode="json")
     section = ""
     for key in config_module.all_keys():

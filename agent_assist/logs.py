@@ -14,8 +14,12 @@ import sys
 from collections import deque
 from io import TextIOWrapper
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent_assist import paths
+
+if TYPE_CHECKING:
+    from agent_assist.config import LoadedConfig
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MAX_BYTES = 2_000_000
@@ -60,6 +64,15 @@ def setup(level: str = "INFO", *, to_file: bool = True, stderr_level: str = "WAR
             return
         handler.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(handler)
+
+
+def setup_from_config(loaded: LoadedConfig, *, to_file: bool = True) -> None:
+    """Log at the effective ``logging.level`` (system ← user ← ``--log-level``, locks honoured).
+
+    stderr shows that level too when it came from the command line, else warnings and above."""
+    level = loaded.config.logging.level
+    from_flag = loaded.origins.get("logging.level", "").startswith(("flag:", "command line"))
+    setup(level, to_file=to_file, stderr_level=level if from_flag else "WARNING")
 
 
 def tail(lines: int = 200, path: Path | None = None) -> list[str]:

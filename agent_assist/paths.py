@@ -4,10 +4,16 @@ Three layouts are supported: the source tree (``resources/`` and ``models/`` bes
 package), an installed wheel (the same folders under ``<prefix>/share/agent-assist``, installed
 as the wheel's data files into ``sys.prefix`` or, for ``pip install --user``, the user base) and a
 PyInstaller bundle (under ``sys._MEIPASS``). ``AGENT_ASSIST_HOME`` overrides the search.
+
+A *managed* install is one where IT has put the site config at the platform's fixed location
+(``managed_config_file()``). There the environment cannot redirect policy: the
+``AGENT_ASSIST_SYSTEM_CONFIG`` and ``AGENT_ASSIST_HOME`` variables are ignored (one warning each),
+so a user cannot swap the locked config, the bundled playbook or the model manifest for their own.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import site
 import sys
@@ -17,11 +23,43 @@ import platformdirs
 
 APP_NAME = "agent-assist"
 _PACKAGE_DIR = Path(__file__).resolve().parent
+SYSTEM_CONFIG_ENV = "AGENT_ASSIST_SYSTEM_CONFIG"
+HOME_ENV = "AGENT_ASSIST_HOME"
+
+log = logging.getLogger(__name__)
+_warned: set[str] = set()
+
+
+def managed_config_file() -> Path:
+    """The platform's fixed location of the site config that IT manages."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / APP_NAME / "config.toml"
+    if sys.platform == "darwin":
+        return Path("/Library/Application Support") / APP_NAME / "config.toml"
+    return Path("/etc/xdg") / APP_NAME / "config.toml"
+
+
+def is_managed() -> bool:
+    """True when IT has installed a site config at ``managed_config_file()``."""
+    return os.path.lexists(managed_config_file())
+
+
+def _env_override(name: str) -> str | None:
+    """The variable's value, or None (with one warning per process) in a managed install."""
+    value = os.environ.get(name)
+    if not value:
+        return None
+    if is_managed():
+        if name not in _warned:
+            _warned.add(name)
+            log.warning("%s is ignored: this install is managed by %s", name, managed_config_file())
+        return None
+    return value
 
 
 def _candidate_roots() -> list[Path]:
     roots: list[Path] = []
-    if env := os.environ.get("AGENT_ASSIST_HOME"):
+    if env := _env_override(HOME_ENV):
         roots.append(Path(env))
     if bundle := getattr(sys, "_MEIPASS", None):
         roots.append(Path(bundle))
@@ -47,7 +85,7 @@ def is_frozen() -> bool:
 def layout() -> str:
     """``frozen``, ``source``, ``installed`` or ``AGENT_ASSIST_HOME``: for doctor and support."""
     root = app_root()
-    if (env := os.environ.get("AGENT_ASSIST_HOME")) and root == Path(env):
+    if (env := _env_override(HOME_ENV)) and root == Path(env):
         return "AGENT_ASSIST_HOME"
     if is_frozen():
         return "frozen"
@@ -79,14 +117,14 @@ def user_config_file() -> Path:
 
 
 def system_config_file() -> Path:
-    """The site-wide config that IT manages, read before the user's."""
-    if env := os.environ.get("AGENT_ASSIST_SYSTEM_CONFIG"):
+    """The site-wide config that IT manages, read before the user's.
+
+    ``AGENT_ASSIST_SYSTEM_CONFIG`` points elsewhere only where no managed file exists (tests,
+    trials, unmanaged machines).
+    """
+    if env := _env_override(SYSTEM_CONFIG_ENV):
         return Path(env)
-    if sys.platform == "win32":
-        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / APP_NAME / "config.toml"
-    if sys.platform == "darwin":
-        return Path("/Library/Application Support") / APP_NAME / "config.toml"
-    return Path("/etc/xdg") / APP_NAME / "config.toml"
+    return managed_config_file()
 
 
 def user_data_dir() -> Path:

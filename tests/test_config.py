@@ -18,8 +18,20 @@ def test_beam_follows_the_profile_unless_set():
     assert config.AsrConfig(profile="accurate", beam_size=4).beam == 4
 
 
-def test_missing_file_gives_defaults(tmp_path):
-    assert config.load(tmp_path / "nope.toml") == config.Config()
+def test_missing_default_user_file_gives_defaults(tmp_path, monkeypatch):
+    monkeypatch.setattr(config.paths, "user_config_dir", lambda: tmp_path / "none")
+    assert config.load() == config.Config()
+
+
+def test_missing_explicit_config_file_is_an_error_naming_it(tmp_path):
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError, match=f"^{missing}: config file does not exist$"):
+        config.load(missing)
+
+
+def test_explicit_config_that_is_a_folder_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="not a regular file"):
+        config.load(tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -183,3 +183,82 @@ def test_config_subcommand_parses(files, capsys):
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "not present" in out and str(files[0]) in out
+
+
+# ---------------------------------------------------------------- the command-line layer
+
+
+def test_flags_override_the_user_file_and_name_their_origin(files):
+    _, user = files
+    write(user, "[asr]\nprofile = 'accurate'\n[logging]\nlevel = 'ERROR'\n")
+    loaded = config.load_layered(
+        flags={"asr.profile": "custom", "logging.level": "DEBUG"},
+        flag_names={"asr.profile": "--profile"},
+    )
+    assert (loaded.config.asr.profile, loaded.config.logging.level) == ("custom", "DEBUG")
+    assert loaded.origins["asr.profile"] == "flag:--profile"
+    assert loaded.origins["logging.level"] == "command line"
+    assert loaded.refused == ()
+
+
+@pytest.mark.parametrize(
+    ("lock", "flags", "names", "line"),
+    [
+        ("asr.profile", {"asr.profile": "accurate"}, {"asr.profile": "--profile"}, "--profile"),
+        (
+            "privacy",
+            {"privacy.redact_outputs": False},
+            {"privacy.redact_outputs": "--no-redact"},
+            "--no-redact",
+        ),
+        ("logging", {"logging.level": "DEBUG"}, {}, "the command-line value of logging.level is"),
+    ],
+)
+def test_a_flag_cannot_change_a_locked_key(files, caplog, lock, flags, names, line):
+    system, _ = files
+    write(system, f"[locked]\nkeys = ['{lock}']\n")
+    with caplog.at_level(logging.WARNING, logger="agent_assist.config"):
+        loaded = config.load_layered(flags=flags, flag_names=names)
+    key = next(iter(flags))
+    assert config.get_value(loaded.config, key) == config.get_value(config.Config(), key)
+    assert loaded.origins[key] == "default"
+    assert loaded.refused == (f"{key} is locked by {system}; {line} ignored",)
+    assert [r.getMessage() for r in caplog.records] == [f"config key {loaded.refused[0]}"]
+
+
+def test_a_flag_equal_to_the_locked_value_is_quiet(files):
+    system, _ = files
+    write(system, "[asr]\nprofile = 'accurate'\n[locked]\nkeys = ['asr.profile']\n")
+    loaded = config.load_layered(flags={"asr.profile": "accurate"})
+    assert loaded.config.asr.profile == "accurate" and loaded.refused == ()
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        ({"asr.profil": "fast"}, "command line: unknown config key 'asr.profil'"),
+        ({"asr.profile": "slow"}, "command line: asr.profile:"),
+        ({"privacy.redact_outputs": "no"}, "command line: privacy.redact_outputs:"),
+    ],
+)
+def test_bad_flags_are_one_line_errors(files, flags, needle):
+    with pytest.raises(ConfigError) as info:
+        config.load_layered(flags=flags)
+    assert str(info.value).startswith(needle) and "\n" not in str(info.value)
+
+
+def test_config_show_lists_the_log_level_flag_with_its_origin(files, capsys):
+    args = argparse.Namespace(config=None, format="toml", log_level="DEBUG")
+    assert config_commands.cmd_show(args) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("level"))
+    assert line.startswith('level = "DEBUG"') and line.endswith("# flag:--log-level")
+
+
+def test_config_show_reports_a_refused_flag(files, capsys):
+    system, _ = files
+    write(system, "[locked]\nkeys = ['logging.level']\n")
+    args = argparse.Namespace(config=None, format="toml", log_level="DEBUG")
+    assert config_commands.cmd_show(args) == 0
+    out = capsys.readouterr().out
+    assert f"# refused: logging.level is locked by {system}; --log-level ignored" in out
+    assert 'level = "INFO"' in out

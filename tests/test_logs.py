@@ -108,3 +108,27 @@ def test_stderr_shows_warnings_while_the_file_keeps_info(log_dir, capsys):
     logs.setup("DEBUG", stderr_level="DEBUG")
     logging.getLogger("agent_assist.test").debug("debug detail")
     assert "debug detail" in capsys.readouterr().err
+
+
+def test_the_effective_logging_level_is_applied(log_dir, tmp_path, monkeypatch, capsys):
+    from agent_assist import config as config_module
+
+    system = tmp_path / "system.toml"
+    monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(system))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-user-config"))
+    system.write_text("[logging]\nlevel = 'ERROR'\n")
+    logs.setup_from_config(config_module.load_layered())
+    assert logging.getLogger().level == logging.ERROR
+    logging.getLogger("agent_assist.test").warning("below the site level")
+    assert "below the site level" not in capsys.readouterr().err
+
+    flags = {"logging.level": "DEBUG"}
+    names = {"logging.level": "--log-level"}
+    logs.setup_from_config(config_module.load_layered(flags=flags, flag_names=names))
+    logging.getLogger("agent_assist.test").debug("debug on stderr")
+    assert logging.getLogger().level == logging.DEBUG
+    assert "debug on stderr" in capsys.readouterr().err
+
+    system.write_text("[logging]\nlevel = 'ERROR'\n[locked]\nkeys = ['logging']\n")
+    logs.setup_from_config(config_module.load_layered(flags=flags, flag_names=names))
+    assert logging.getLogger().level == logging.ERROR

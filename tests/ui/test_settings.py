@@ -148,7 +148,9 @@ def test_locked_keys_disabled_and_kept(qtbot: QtBot, isolated_dirs: Path) -> Non
     system.write_text(
         '[privacy]\nhistory = false\n[locked]\nkeys = ["privacy.history", "guidance"]\n'
     )
-    loaded = config_io.load_layered(isolated_dirs / "user.toml", system)
+    user = isolated_dirs / "user.toml"
+    user.write_text("")  # an explicit config file must exist
+    loaded = config_io.load_layered(user, system)
     saved: list[Config] = []
     dialog = make(qtbot, loaded.config, locked=loaded.locked, save=saved.append)
     history = dialog.bindings["privacy.history"]
