@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from agent_assist import config
@@ -25,7 +27,8 @@ def test_missing_default_user_file_gives_defaults(tmp_path, monkeypatch):
 
 def test_missing_explicit_config_file_is_an_error_naming_it(tmp_path):
     missing = tmp_path / "nope.toml"
-    with pytest.raises(ConfigError, match=f"^{missing}: config file does not exist$"):
+    expected = f"^{re.escape(str(missing))}: config file does not exist$"
+    with pytest.raises(ConfigError, match=expected):
         config.load(missing)
 
 
@@ -64,3 +67,65 @@ def test_assignment_is_validated():
     cfg = config.Config()
     with pytest.raises(ValueError):
         cfg.vad.threshold = 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[privacy]\nhistory = 'yes'\n", "privacy.history"),
+        ("[privacy]\nhistory = 1\n", "privacy.history"),
+        ("[privacy]\nretention_days = '30'\n", "privacy.retention_days"),
+        ("[privacy]\nretention_days = 7.0\n", "privacy.retention_days"),
+        ("[asr]\nbeam_size = true\n", "asr.beam_size"),
+        ("[vad]\nthreshold = '0.4'\n", "vad.threshold"),
+        ("[ui]\npositions = { overlay = ['10', '20'] }\n", "ui.positions.overlay.0"),
+        ("[privacy]\nredact_keep = 'ORD-\\\\d+'\n", "privacy.redact_keep"),
+        ("[asr]\nlanguage = 1\n", "asr.language"),
+    ],
+)
+def test_values_are_not_coerced(tmp_path, text, key):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=rf": {re.escape(key)}: "):
+        config.load(path)
+
+
+def test_an_integer_is_still_a_number(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("[vad]\nmax_utterance_s = 12\n[ui]\nscale = 2\n")
+    loaded = config.load(path)
+    assert loaded.vad.max_utterance_s == 12.0 and loaded.ui.scale == 2.0
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("vad.min_speech_ms", 10**9),
+        ("vad.hangover_ms", 10**9),
+        ("vad.tail_ms", 60_000),
+        ("vad.ending_ms", 60_000),
+        ("vad.pre_roll_ms", 60_000),
+        ("audio.queue_seconds", 1e9),
+        ("audio.max_lag_s", 1e9),
+        ("mood.trend_window_s", 1e9),
+        ("mood.trend_threshold", 3.0),
+        ("asr.log_prob_threshold", -1e9),
+        ("asr.compression_ratio_threshold", 1e9),
+        ("asr.no_speech_threshold", float("inf")),
+        ("mood.smoothing", float("nan")),
+    ],
+)
+def test_numbers_have_upper_and_lower_bounds(key, value):
+    section, name = key.split(".")
+    with pytest.raises(ConfigError, match=rf"^cfg: {re.escape(key)}: "):
+        config.from_dict({section: {name: value}}, "cfg")
+
+
+def test_every_number_is_bounded_on_both_sides():
+    """A new numeric field must say its range: an unbounded value is never sensible here."""
+    for key in config.all_keys():
+        section, name = key.split(".")
+        field = config.Config.model_fields[section].annotation.model_fields[name]
+        if field.annotation in (int, float):
+            kinds = {type(m).__name__ for m in field.metadata}
+            assert kinds & {"Ge", "Gt"} and kinds & {"Le", "Lt"}, key

@@ -94,8 +94,61 @@ def test_system_config_file_per_platform(monkeypatch, platform, env, expected):
 
 
 def test_system_config_env_override(monkeypatch, tmp_path):
+    monkeypatch.setattr(paths, "managed_config_file", lambda: tmp_path / "not-managed.toml")
     monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(tmp_path / "x.toml"))
+    assert not paths.is_managed()
     assert paths.system_config_file() == tmp_path / "x.toml"
+
+
+@pytest.fixture
+def managed(monkeypatch, tmp_path) -> Path:
+    """A managed install: IT's config at the (patched) platform location."""
+    site = tmp_path / "etc" / "config.toml"
+    site.parent.mkdir()
+    site.write_text("[privacy]\nhistory = false\n[locked]\nkeys = ['privacy', 'asr.profile']\n")
+    monkeypatch.setattr(paths, "managed_config_file", lambda: site)
+    monkeypatch.setattr(paths, "_warned", set())
+    monkeypatch.setattr(paths, "user_config_dir", lambda: tmp_path / "user")
+    return site
+
+
+@pytest.mark.parametrize("override", ["/dev/null", "/nonexistent/none.toml", "mine.toml"])
+def test_a_managed_install_ignores_the_system_config_variable(
+    managed, monkeypatch, tmp_path, caplog, override
+):
+    from agent_assist import config
+
+    (tmp_path / "mine.toml").write_text("[asr]\nbeam_size = 2\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", override)
+    with caplog.at_level("WARNING", logger="agent_assist.paths"):
+        assert paths.system_config_file() == managed
+        assert paths.system_config_file() == managed
+        user = tmp_path / "user" / "config.toml"
+        user.parent.mkdir()
+        user.write_text("[privacy]\nhistory = true\nredact_outputs = false\n")
+        loaded = config.load_layered(flags={"asr.profile": "accurate"})
+    assert loaded.config.privacy.history is False and loaded.config.privacy.redact_outputs
+    assert loaded.config.asr.profile == "fast" and loaded.system_file == managed
+    assert len(loaded.refused) == 1 and len(loaded.notes) == 2
+    warnings = [r.getMessage() for r in caplog.records if r.name == "agent_assist.paths"]
+    ignored = f"AGENT_ASSIST_SYSTEM_CONFIG is ignored: this install is managed by {managed}"
+    assert warnings == [ignored]
+
+
+def test_a_managed_install_ignores_the_home_variable(managed, monkeypatch, tmp_path):
+    home = make_root(tmp_path / "home")
+    monkeypatch.setenv("AGENT_ASSIST_HOME", str(home))
+    assert paths.app_root() == REPO and paths.layout() == "source"
+
+
+def test_a_dangling_link_at_the_managed_location_still_counts(monkeypatch, tmp_path):
+    link = tmp_path / "config.toml"
+    link.symlink_to(tmp_path / "gone.toml")
+    monkeypatch.setattr(paths, "managed_config_file", lambda: link)
+    monkeypatch.setattr(paths, "_warned", set())
+    monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", "/dev/null")
+    assert paths.system_config_file() == link
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG dirs are Linux only")
