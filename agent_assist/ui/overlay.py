@@ -1,48 +1,55 @@
-"""The floating overlay: mood meter, sparkline, captions, suggestion cards and status line."""
+"""The floating overlay: mood meter, sparkline, captions, suggestion cards and status line.
+
+Its height is recomputed from the labels' height-for-width on every change (cards, captions,
+compact, theme, scale, screen) and kept within the screen's available area; when the screen
+is too short, lower cards collapse to their title (hovering or focusing one expands it).
+"""
 
 from __future__ import annotations
 
 import html
 import logging
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QPropertyAnimation, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QColor,
     QContextMenuEvent,
     QGuiApplication,
     QKeySequence,
-    QLinearGradient,
     QMouseEvent,
     QPainter,
     QPainterPath,
     QPaintEvent,
     QPen,
+    QScreen,
     QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
+    QGraphicsOpacityEffect,
     QLabel,
+    QLayout,
     QMenu,
-    QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from agent_assist.config import UiConfig
-from agent_assist.events import Event, Speaker, Suggestion
+from agent_assist.events import Event
 from agent_assist.ui import theme as themes
 from agent_assist.ui.viewmodels import (
-    Caption,
     FeedbackAction,
     MoodState,
     OverlayState,
     Part,
     choose_position,
     default_position,
-    evidence_text,
-    mood_rgb,
+)
+from agent_assist.ui.widgets import (
+    UNCERTAIN_HINT,
+    CaptionLine,
+    MoodMeter,
+    Sparkline,
+    SuggestionCard,
 )
 
 log = logging.getLogger(__name__)
@@ -54,178 +61,17 @@ TONE_COLORS = {
     "error": "#e74c3c",
     "idle": "#8a94a0",
 }
+TONE_MARKS = {"ok": "●", "busy": "◐", "warn": "▲", "error": "■", "idle": "○"}
 BASE_WIDTH = 380
-UNCERTAIN_HINT = "Transcript unreliable: mood on hold"
+FADE_MS = 600
+KEY_HINT = "Keys: 1–{n} used · Ctrl+1–{n} dismiss · Tab move · C compact · Esc leave"
+__all__ = ["UNCERTAIN_HINT", "Overlay", "available_area"]
 
 
-class MoodMeter(QWidget):
-    """A red→amber→green bar with a marker, the number and the trend arrow."""
-
-    def __init__(self, theme: themes.Theme, scale: float, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.theme = theme
-        self.scale = scale
-        self.mood = MoodState()
-        self.setAccessibleName("Customer mood")
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(round(40 * scale))
-
-    def show_mood(self, mood: MoodState) -> None:
-        self.mood = mood
-        if mood.score is None:
-            self.setAccessibleDescription("no mood yet")
-        else:
-            hint = f", {UNCERTAIN_HINT.lower()}" if mood.uncertain else ""
-            self.setAccessibleDescription(f"{mood.number}, {mood.trend}{hint}")
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        s = self.scale
-        number_w = round(92 * s)
-        bar = QRectF(0, self.height() / 2 - 7 * s, self.width() - number_w - 8 * s, 14 * s)
-        grey = self.mood.uncertain or self.mood.score is None
-        gradient = QLinearGradient(bar.topLeft(), bar.topRight())
-        for stop, value in ((0.0, -1.0), (0.5, 0.0), (1.0, 1.0)):
-            color = themes.rgb(mood_rgb(value))
-            if grey:
-                color = _greyed(color)
-            gradient.setColorAt(stop, color)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(gradient)
-        p.drawRoundedRect(bar, bar.height() / 2, bar.height() / 2)
-        if self.mood.score is not None:
-            x = bar.left() + (self.mood.score + 1) / 2 * bar.width()
-            p.setPen(QPen(QColor(self.theme.text), 2.5 * s))
-            p.setBrush(themes.mood_color(self.mood.score, self.mood.uncertain))
-            p.drawEllipse(QPointF(x, bar.center().y()), 9 * s, 9 * s)
-        text_rect = QRectF(self.width() - number_w, 0, number_w, self.height())
-        p.setPen(QColor(self.theme.dim if grey else self.theme.text))
-        p.setFont(themes.scaled_font(self.scale, 1.7, bold=True))
-        p.drawText(
-            text_rect,
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            f"{self.mood.number} {self.mood.arrow if self.mood.score is not None else ''}".strip(),
-        )
-        p.end()
-
-
-class Sparkline(QWidget):
-    """The customer's mood over the last minutes, coloured by value."""
-
-    def __init__(self, theme: themes.Theme, scale: float, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.theme = theme
-        self.scale = scale
-        self.points: list[tuple[float, float]] = []
-        self.grey = False
-        self.setAccessibleName("Mood over the last minutes")
-        self.setFixedHeight(round(34 * scale))
-
-    def show_mood(self, mood: MoodState) -> None:
-        self.points = mood.sparkline()
-        self.grey = mood.uncertain
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        w, h = self.width(), self.height()
-        p.setPen(QPen(QColor(self.theme.border), 1, Qt.PenStyle.DotLine))
-        p.drawLine(QPointF(0, h / 2), QPointF(w, h / 2))
-        pts = [QPointF(x * (w - 4) + 2, (1 - (s + 1) / 2) * (h - 4) + 2) for x, s in self.points]
-        for (a, b), (_, score) in zip(
-            zip(pts, pts[1:], strict=False), self.points[1:], strict=False
-        ):
-            color = themes.rgb(mood_rgb(score))
-            p.setPen(QPen(_greyed(color) if self.grey else color, 2 * self.scale))
-            p.drawLine(a, b)
-        if pts:
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(themes.rgb(mood_rgb(self.points[-1][1])))
-            p.drawEllipse(pts[-1], 3 * self.scale, 3 * self.scale)
-        p.end()
-
-
-class CaptionLine(QLabel):
-    """One speaker's last line; provisional (partial) text is italic and dim."""
-
-    def __init__(self, speaker: Speaker, theme: themes.Theme, scale: float) -> None:
-        super().__init__()
-        self.speaker = speaker
-        self.theme = theme
-        self.caption = Caption(speaker)
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setFont(themes.scaled_font(scale, 1.0))
-        self.setAccessibleName(f"{speaker.capitalize()} caption")
-        self.show_caption(self.caption)
-
-    def show_caption(self, caption: Caption) -> None:
-        self.caption = caption
-        who = html.escape(self.speaker.capitalize())
-        text = html.escape(caption.text) if caption.text else "…"
-        if caption.provisional:
-            body = f'<i style="color:{self.theme.dim}">{text}…</i>'
-        else:
-            body = f'<span style="color:{self.theme.text}">{text}</span>'
-        self.setText(f'<b style="color:{self.theme.dim}">{who}:</b> {body}')
-        state = "provisional" if caption.provisional else "final"
-        self.setAccessibleDescription(f"{state}: {caption.text}")
-
-
-class SuggestionCard(QFrame):
-    """Title, example phrasing, what triggered it, and the used / dismiss buttons."""
-
-    acted = Signal(str, str)
-
-    def __init__(
-        self, suggestion: Suggestion, index: int, theme: themes.Theme, scale: float, compact: bool
-    ) -> None:
-        super().__init__()
-        self.suggestion = suggestion
-        self.setObjectName("card")
-        self.setAccessibleName(f"Suggestion {index}: {suggestion.title}")
-        layout = QVBoxLayout(self)
-        pad = round(8 * scale)
-        layout.setContentsMargins(pad, pad // 2 + 2, pad, pad // 2 + 2)
-        layout.setSpacing(round(3 * scale))
-        head = QHBoxLayout()
-        self.title = QLabel(f"{index}. {suggestion.title}")
-        self.title.setFont(themes.scaled_font(scale, 1.05, bold=True))
-        self.title.setWordWrap(True)
-        head.addWidget(self.title, 1)
-        self.used = self._button("✓", f"Mark suggestion {index} used ({index})", scale)
-        self.dismiss = self._button("✕", f"Dismiss suggestion {index} (Ctrl+{index})", scale)
-        self.used.clicked.connect(lambda: self.acted.emit(suggestion.id, "used"))
-        self.dismiss.clicked.connect(lambda: self.acted.emit(suggestion.id, "dismissed"))
-        head.addWidget(self.used, 0, Qt.AlignmentFlag.AlignTop)
-        head.addWidget(self.dismiss, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(head)
-        self.prompt = QLabel(suggestion.prompt)
-        self.prompt.setWordWrap(True)
-        self.prompt.setFont(themes.scaled_font(scale, 0.95))
-        self.prompt.setAccessibleName("Example phrasing")
-        self.trigger = QLabel(evidence_text(suggestion))
-        self.trigger.setWordWrap(True)
-        self.trigger.setFont(themes.scaled_font(scale, 0.8))
-        self.trigger.setObjectName("dim")
-        self.trigger.setAccessibleName("What triggered it")
-        self.trigger.setToolTip("What triggered this suggestion")
-        layout.addWidget(self.prompt)
-        layout.addWidget(self.trigger)
-        self.prompt.setVisible(not compact)
-        self.trigger.setVisible(not compact and bool(suggestion.evidence))
-
-    def _button(self, text: str, name: str, scale: float) -> QPushButton:
-        button = QPushButton(text)
-        button.setAccessibleName(name)
-        button.setToolTip(name)
-        side = round(26 * scale)
-        button.setFixedSize(QSize(side, side))
-        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        return button
+def available_area(widget: QWidget) -> QRect:
+    """The free area of the screen the overlay is on (without panels and docks)."""
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    return screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 720)
 
 
 class Overlay(QWidget):
@@ -244,10 +90,14 @@ class Overlay(QWidget):
         self.state = OverlayState(max_visible)
         self.tray_available = tray_available
         self.keyboard_mode = False
+        self.on_top = True
         self.theme = themes.theme(ui.theme)
         self.context_menu: QMenu | None = None
         self._drag_from: QPoint | None = None
-        self._cards: list[SuggestionCard] = []
+        self._cards: dict[str, SuggestionCard] = {}
+        self._fading: dict[SuggestionCard, QPropertyAnimation] = {}
+        self._pinned: str | None = None
+        self._watched: QScreen | None = None
         self.setObjectName("overlay")
         self.setWindowTitle("agent-assist")
         self.setAccessibleName("agent-assist overlay")
@@ -261,6 +111,7 @@ class Overlay(QWidget):
     # construction -------------------------------------------------------------------------
     def _build(self) -> None:
         self.root = QVBoxLayout(self)
+        self.root.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.header = QLabel("Customer mood")
         self.header.setObjectName("dim")
         self.meter = MoodMeter(self.theme, self.ui.scale)
@@ -272,6 +123,11 @@ class Overlay(QWidget):
         self.customer = CaptionLine("customer", self.theme, self.ui.scale)
         self.agent = CaptionLine("agent", self.theme, self.ui.scale)
         self.cards_box = QVBoxLayout()
+        self.keys = QLabel()
+        self.keys.setObjectName("dim")
+        self.keys.setWordWrap(True)
+        self.keys.setAccessibleName("Keyboard keys")
+        self.keys.hide()
         self.status = QLabel()
         self.status.setObjectName("status")
         self.status.setAccessibleName("Status")
@@ -286,18 +142,21 @@ class Overlay(QWidget):
         ):
             self.root.addWidget(widget)
         self.root.addLayout(self.cards_box)
+        self.root.addWidget(self.keys)
         self.root.addWidget(self.status)
 
     def _apply_flags(self) -> None:
-        flags = (
-            Qt.WindowType.Tool
-            | Qt.WindowType.FramelessWindowHint
-            | Qt.WindowType.WindowStaysOnTopHint
-        )
+        flags = Qt.WindowType.FramelessWindowHint
+        # In keyboard mode the overlay is an ordinary window: focusable and in Alt+Tab.
+        flags |= Qt.WindowType.Window if self.keyboard_mode else Qt.WindowType.Tool
+        if self.on_top:
+            flags |= Qt.WindowType.WindowStaysOnTopHint
         if not self.keyboard_mode:
             flags |= Qt.WindowType.WindowDoesNotAcceptFocus
         if self.click_through_active:
             flags |= Qt.WindowType.WindowTransparentForInput
+        if flags == self.windowFlags():
+            return
         visible = self.isVisible()
         self.setWindowFlags(flags)
         if visible:
@@ -337,9 +196,8 @@ class Overlay(QWidget):
         self.sparkline.setFixedHeight(round(34 * ui.scale))
         self.customer.setFont(themes.scaled_font(ui.scale))
         self.agent.setFont(themes.scaled_font(ui.scale))
-        self.header.setFont(themes.scaled_font(ui.scale, 0.85))
-        self.hint.setFont(themes.scaled_font(ui.scale, 0.85))
-        self.status.setFont(themes.scaled_font(ui.scale, 0.85))
+        for label in (self.header, self.hint, self.status, self.keys):
+            label.setFont(themes.scaled_font(ui.scale, 0.9))
         pad = round(12 * ui.scale)
         self.root.setContentsMargins(pad, pad, pad, pad)
         self.root.setSpacing(round(6 * ui.scale))
@@ -348,6 +206,7 @@ class Overlay(QWidget):
         self.setFixedWidth(round(BASE_WIDTH * ui.scale * (0.8 if ui.compact else 1.0)))
         if flags_changed:
             self._apply_flags()
+        self._drop_all_cards()
         self._refresh({"mood", "captions", "cards", "status"})
 
     def _stylesheet(self) -> str:
@@ -378,19 +237,36 @@ class Overlay(QWidget):
         if on != self.ui.click_through:
             self.apply_ui(self.ui.model_copy(update={"click_through": on}))
 
+    def set_on_top(self, on: bool) -> None:
+        """Drop always-on-top while the app's own windows (settings, review) are open."""
+        if on != self.on_top:
+            self.on_top = on
+            self._apply_flags()
+            if not on:
+                self.lower()
+
     def set_keyboard_mode(self, on: bool) -> None:
         """Let the overlay take keyboard focus (Tab through its buttons) until Esc."""
         if on == self.keyboard_mode:
+            if on:
+                self._take_focus(0)
             return
         self.keyboard_mode = on
         self._apply_flags()
+        self.keys.setVisible(on)
+        self._relayout()
         if on:
-            self.show()
-            self.raise_()
-            self.activateWindow()
-            first = self._cards[0].used if self._cards else None
-            if first is not None:
-                first.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self._take_focus(0)
+
+    def _take_focus(self, index: int) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        cards = self.cards
+        if cards:
+            cards[min(index, len(cards) - 1)].used.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        else:
+            self.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # events -------------------------------------------------------------------------------
     def show_event(self, event: Event) -> None:
@@ -404,14 +280,21 @@ class Overlay(QWidget):
         self._refresh({"mood", "captions", "cards"})
 
     def act_on(self, index: int, action: FeedbackAction) -> None:
-        if 0 <= index < len(self.state.deck.cards):
-            self._act(self.state.deck.cards[index].id, action)
+        """Act on the card numbered ``index + 1`` (the number on the card, not its row)."""
+        card = self.state.deck.card_numbered(index + 1)
+        if card is not None and card.id in self._cards:
+            self._act(card.id, action)
 
     def _act(self, suggestion_id: str, action: str) -> None:
         chosen: FeedbackAction = "used" if action == "used" else "dismissed"
+        row = next((i for i, c in enumerate(self.cards) if c.suggestion.id == suggestion_id), 0)
         if self.state.act(suggestion_id, chosen) is not None:
+            if self._pinned == suggestion_id:
+                self._pinned = None
             self.feedback.emit(suggestion_id, chosen)
             self._refresh({"cards"})
+            if self.keyboard_mode:
+                self._take_focus(row)
 
     def _refresh(self, parts: set[Part]) -> None:
         if "mood" in parts:
@@ -426,23 +309,120 @@ class Overlay(QWidget):
             self.agent.show_caption(self.state.captions.lines["agent"])
             self.agent.setVisible(self.ui.show_agent_caption and not self.ui.compact)
         if "cards" in parts:
-            self._rebuild_cards()
+            self._sync_cards()
         if "status" in parts:
             self._show_status()
-        self.adjustSize()
+        self._relayout()
 
-    def _rebuild_cards(self) -> None:
-        for card in self._cards:
-            self.cards_box.removeWidget(card)
-            card.hide()
-            card.deleteLater()
+    # cards --------------------------------------------------------------------------------
+    def _sync_cards(self) -> None:
+        """Match the card widgets to the deck: keep, update, add, fade out, in number order."""
+        retiring = set(self.state.take_retiring())
         limit = 1 if self.ui.compact else self.state.deck.max_visible
-        self._cards = []
-        for i, suggestion in enumerate(self.state.deck.cards[:limit], start=1):
-            card = SuggestionCard(suggestion, i, self.theme, self.ui.scale, self.ui.compact)
-            card.acted.connect(self._act)
-            self.cards_box.addWidget(card)
-            self._cards.append(card)
+        wanted = self.state.deck.visible[:limit]
+        ids = {c.id for c in wanted}
+        for suggestion_id, card in list(self._cards.items()):
+            if suggestion_id not in ids:
+                del self._cards[suggestion_id]
+                if suggestion_id in retiring and self.isVisible():
+                    self._fade_out(card)
+                else:
+                    self._drop(card)
+        for entry in wanted:
+            existing = self._cards.get(entry.id)
+            if existing is None:
+                card = SuggestionCard(
+                    entry.suggestion, entry.number, self.theme, self.ui.scale, self.ui.compact
+                )
+                card.acted.connect(self._act)
+                card.pinned.connect(self._pin)
+                self._cards[entry.id] = card
+            elif existing.suggestion != entry.suggestion or existing.number != entry.number:
+                existing.show_suggestion(entry.suggestion, entry.number)
+        order = [*self._cards.values(), *self._fading]
+        order.sort(key=lambda c: (c.number, c not in self._fading))
+        for index, card in enumerate(order):
+            if self.cards_box.indexOf(card) != index:
+                self.cards_box.insertWidget(index, card)
+            card.show()
+
+    def _fade_out(self, card: SuggestionCard) -> None:
+        effect = QGraphicsOpacityEffect(card)
+        card.setGraphicsEffect(effect)
+        for button in (card.used, card.dismiss):
+            button.setEnabled(False)
+        fade = QPropertyAnimation(effect, b"opacity", card)
+        fade.setDuration(FADE_MS)
+        fade.setStartValue(1.0)
+        fade.setEndValue(0.0)
+        fade.finished.connect(lambda: self._faded(card))
+        self._fading[card] = fade
+        fade.start()
+
+    def _faded(self, card: SuggestionCard) -> None:
+        if self._fading.pop(card, None) is not None:
+            self._drop(card)
+            self._relayout()
+
+    def _drop(self, card: SuggestionCard) -> None:
+        self.cards_box.removeWidget(card)
+        card.hide()
+        card.deleteLater()
+
+    def _drop_all_cards(self) -> None:
+        for card in [*self._cards.values(), *self._fading]:
+            self._drop(card)
+        self._cards.clear()
+        self._fading.clear()
+
+    def _pin(self, suggestion_id: str, on: bool) -> None:
+        if on:
+            self._pinned = suggestion_id
+        elif self._pinned == suggestion_id:
+            self._pinned = None
+        QTimer.singleShot(0, self._relayout)
+
+    @property
+    def cards(self) -> list[SuggestionCard]:
+        """The live cards (not the fading ones), in number order."""
+        return sorted(self._cards.values(), key=lambda c: c.number)
+
+    # layout and position ------------------------------------------------------------------
+    def _relayout(self) -> None:
+        """Height from the content's height-for-width, at most the screen's free height;
+        lower cards collapse to their title first (not the pinned one)."""
+        area = available_area(self)
+        for card in self.cards:
+            card.set_collapsed(False)
+        need = self._needed_height()
+        for card in reversed(self.cards):
+            if need <= area.height():
+                break
+            if card.suggestion.id != self._pinned:
+                card.set_collapsed(True)
+                need = self._needed_height()
+        height = min(need, area.height())
+        if height != self.height():
+            self.resize(self.width(), height)
+        self.root.activate()
+        self.keep_on_screen()
+
+    def _needed_height(self) -> int:
+        for card in [*self._cards.values(), *self._fading]:
+            card.invalidate()
+        self.cards_box.invalidate()
+        self.root.invalidate()
+        return max(
+            self.root.totalHeightForWidth(self.width()), self.root.totalMinimumSize().height()
+        )
+
+    def keep_on_screen(self) -> None:
+        """Move the overlay back inside the available area of its screen if it sticks out."""
+        area = available_area(self)
+        x = min(max(self.x(), area.left()), area.left() + max(0, area.width() - self.width()))
+        y = min(max(self.y(), area.top()), area.top() + max(0, area.height() - self.height()))
+        if (x, y) != (self.x(), self.y()):
+            self.move(x, y)
 
     def _show_status(self) -> None:
         status = self.state.status
@@ -450,12 +430,27 @@ class Overlay(QWidget):
         text = html.escape(status.text())
         if self.ui.click_through and not self.tray_available:
             text += " · click-through off (no system tray)"
-        self.status.setText(f'<span style="color:{color}">●</span> {text}')
+        mark = TONE_MARKS[status.tone]
+        self.status.setText(f'<span style="color:{color}">{mark}</span> {text}')
         self.status.setAccessibleDescription(status.text())
+        self.keys.setText(KEY_HINT.format(n=self.state.deck.max_visible))
 
-    @property
-    def cards(self) -> list[SuggestionCard]:
-        return list(self._cards)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        handle = self.windowHandle()
+        if handle is not None:
+            handle.screenChanged.connect(self._watch_screen, Qt.ConnectionType.UniqueConnection)
+        self._watch_screen(self.screen())
+        self._relayout()
+
+    def _watch_screen(self, screen: QScreen | None) -> None:
+        if screen is None or screen is self._watched:
+            return
+        if self._watched is not None:
+            self._watched.availableGeometryChanged.disconnect(self._relayout)
+        self._watched = screen
+        screen.availableGeometryChanged.connect(self._relayout)
+        self._relayout()
 
     # painting and mouse -------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
@@ -465,8 +460,9 @@ class Overlay(QWidget):
         radius = 12 * self.ui.scale
         path.addRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), radius, radius)
         p.fillPath(path, self.theme.qcolor("background", self.theme.panel_alpha))
-        pen_width = 2 if self.theme.name == "high-contrast" else 1
-        p.setPen(QPen(self.theme.qcolor("border"), pen_width))
+        pen_width = 2 if self.theme.name == "high-contrast" or self.keyboard_mode else 1
+        border = "accent" if self.keyboard_mode else "border"
+        p.setPen(QPen(self.theme.qcolor(border), pen_width))
         p.drawPath(path)
         p.end()
 
@@ -485,6 +481,7 @@ class Overlay(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._drag_from is not None and event.button() == Qt.MouseButton.LeftButton:
             self._drag_from = None
+            self.keep_on_screen()
             self.save_position()
             event.accept()
 
@@ -492,7 +489,6 @@ class Overlay(QWidget):
         if self.context_menu is not None:
             self.context_menu.popup(event.globalPos())
 
-    # position -----------------------------------------------------------------------------
     def save_position(self) -> None:
         screen = self.screen()
         name = screen.name() if screen is not None else ""
@@ -501,7 +497,7 @@ class Overlay(QWidget):
 
     def restore_position(self, positions: dict[str, list[int]]) -> None:
         """Go where the agent last put the overlay, on a screen that still exists."""
-        self.adjustSize()
+        self._relayout()
         size = (self.width(), self.height())
         screens = [(s.name(), _rect(s.availableGeometry())) for s in QGuiApplication.screens()]
         chosen = choose_position(positions, screens, size)
@@ -522,8 +518,3 @@ def _mood_header(mood: MoodState) -> str:
 
 def _rect(r: object) -> tuple[int, int, int, int]:
     return (r.x(), r.y(), r.width(), r.height())  # type: ignore[attr-defined]
-
-
-def _greyed(color: QColor) -> QColor:
-    grey = round(0.3 * color.red() + 0.59 * color.green() + 0.11 * color.blue())
-    return QColor(grey, grey, grey, 150)

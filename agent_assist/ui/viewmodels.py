@@ -7,6 +7,7 @@ visible, what the status line says, which points the sparkline holds) live here.
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +24,10 @@ from agent_assist.events import (
     TranscriptFinal,
     TranscriptPartial,
     Trend,
+    VoiceCues,
 )
+from agent_assist.ui.deck import Feedback as Feedback
+from agent_assist.ui.deck import FeedbackAction, SuggestionDeck
 
 RGB = tuple[int, int, int]
 MOOD_RED: RGB = (214, 48, 49)
@@ -120,56 +124,32 @@ class CaptionsModel:
         return line
 
 
-FeedbackAction = Literal["used", "dismissed"]
+_SCORE = re.compile(r"(?<![\w.])([+-]?)(0|1)\.(\d\d)\b")
 
 
-@dataclass(frozen=True)
-class Feedback:
-    suggestion_id: str
-    action: FeedbackAction
-    at: float
-    """Call time (seconds) of the last event seen when the agent acted."""
+def on_meter_scale(text: str) -> str:
+    """'mood -0.55' → 'mood −55': scores in text on the meter's −100..+100 scale."""
 
+    def percent(match: re.Match[str]) -> str:
+        value = round(float(f"{match[1]}{match[2]}.{match[3]}") * 100)
+        return f"{value:+d}".replace("-", "−") if value else "0"
 
-class SuggestionDeck:
-    """The visible suggestion cards: newest first, at most ``max_visible``.
-
-    A suggestion that fires again replaces its old card (moves to the front); a card the
-    agent dismissed or used leaves the deck, and the action is kept in ``feedback``.
-    """
-
-    def __init__(self, max_visible: int = 3) -> None:
-        self.max_visible = max_visible
-        self.cards: list[Suggestion] = []
-        self.feedback: list[Feedback] = []
-        self.fired: list[Suggestion] = []
-
-    def add(self, suggestion: Suggestion) -> None:
-        self.fired.append(suggestion)
-        self.cards = [c for c in self.cards if c.id != suggestion.id]
-        self.cards.insert(0, suggestion)
-        del self.cards[self.max_visible :]
-
-    def act(self, suggestion_id: str, action: FeedbackAction, at: float) -> Feedback | None:
-        if not any(c.id == suggestion_id for c in self.cards):
-            return None
-        self.cards = [c for c in self.cards if c.id != suggestion_id]
-        entry = Feedback(suggestion_id, action, at)
-        self.feedback.append(entry)
-        return entry
-
-    def clear(self) -> None:
-        self.cards.clear()
+    return _SCORE.sub(percent, text)
 
 
 def evidence_text(suggestion: Suggestion, limit: int = 2) -> str:
     """'customer: "this is the third time I'm calling"' for the card's trigger line."""
     parts = []
     for item in suggestion.evidence[:limit]:
-        who = f"{item.speaker}: " if item.speaker else ""
         detail = item.detail.strip()
+        who = f"{item.speaker}: " if item.speaker else ""
+        if item.speaker and detail.lower().startswith(f"{item.speaker} "):
+            who = ""
+            detail = detail[0].upper() + detail[1:]
         if item.kind in {"phrase", "text", "words", "transcript", "keyword", "intent"}:
             detail = f"“{detail}”"
+        else:
+            detail = on_meter_scale(detail)
         parts.append(f"{who}{detail}")
     return " · ".join(parts)
 
@@ -302,6 +282,7 @@ def sentiment_of(line: TranscriptFinal) -> str:
 
 
 Part = Literal["mood", "captions", "cards", "status"]
+CALL_OVER = {"stopped", "error"}
 
 
 class OverlayState:
@@ -314,6 +295,9 @@ class OverlayState:
         self.captions = CaptionsModel()
         self.deck = SuggestionDeck(max_visible)
         self.status = StatusModel()
+        self.last_mood: dict[Speaker, MoodUpdate | None] = dict.fromkeys(SPEAKERS)
+        self.retiring: list[str] = []
+        self.spoke_at = 0.0
         self.now = 0.0
         self.mood_changes = 0
         self.captions_shown = 0
@@ -325,25 +309,51 @@ class OverlayState:
 
     def apply(self, event: Event) -> set[Part]:
         self.now = max(self.now, _event_time(event))
+        parts = self._apply(event)
+        if isinstance(event, CallSummary) or (
+            isinstance(event, PipelineStatus) and event.state in CALL_OVER
+        ):
+            gone = self.deck.retire_all()
+        else:
+            gone = self.deck.retire(self.now, self.last_mood, self.spoke_at)
+        if gone:
+            self.retiring.extend(gone)
+            parts.add("cards")
+        return parts
+
+    def _apply(self, event: Event) -> set[Part]:
         if isinstance(event, MoodUpdate):
             self.moods[event.speaker].update(event)
+            self.last_mood[event.speaker] = event
             self.mood_changes += 1
             return {"mood"}
         if isinstance(event, TranscriptPartial):
+            self.spoke_at = max(self.spoke_at, event.end)
             self.captions.partial(event)
             return {"captions"}
         if isinstance(event, TranscriptFinal):
+            self.spoke_at = max(self.spoke_at, event.end)
             self.captions.final(event)
             self.captions_shown += 1
             return {"captions"}
+        if isinstance(event, VoiceCues) and event.words_per_minute:
+            self.spoke_at = max(self.spoke_at, event.time)
+            return set()
         if isinstance(event, Suggestion):
-            self.deck.add(event)
+            speaker = event.evidence[0].speaker if event.evidence else None
+            mood = self.last_mood.get(speaker) if speaker else None
+            self.deck.add(event, self.now, mood)
             self.suggestions_shown += 1
             return {"cards"}
         if isinstance(event, PipelineStatus):
             self.status.update(event)
             return {"status"}
         return set()
+
+    def take_retiring(self) -> list[str]:
+        """Ids of the cards that retired since the last call (the overlay fades them)."""
+        gone, self.retiring = self.retiring, []
+        return gone
 
     def act(self, suggestion_id: str, action: FeedbackAction) -> Feedback | None:
         return self.deck.act(suggestion_id, action, self.now)
@@ -352,8 +362,11 @@ class OverlayState:
         """A new call starts: forget moods, captions and cards (not the status)."""
         window = self.customer.window_s
         self.moods = {s: MoodState(window_s=window) for s in SPEAKERS}
+        self.last_mood = dict.fromkeys(SPEAKERS)
         self.captions = CaptionsModel()
         self.deck = SuggestionDeck(self.deck.max_visible)
+        self.retiring = []
+        self.spoke_at = 0.0
         self.now = 0.0
 
 

@@ -51,7 +51,8 @@ def test_a_call_shows_mood_captions_and_suggestions(qtbot: QtBot) -> None:
     assert state.mood_changes == 8 and state.captions_shown == 8 and state.suggestions_shown == 3
     assert app.overlay.meter.mood.number == "+35"
     assert "sorting this out" in app.overlay.customer.text()
-    assert len(app.overlay.cards) == 3
+    assert app.overlay.cards == [], "cards retire at the end of the call"
+    assert len(app.record.suggestions) == 3, "the review keeps them"
     runner = factory.runners[0]
     assert runner.worker_ident not in (None, threading.get_ident())
     assert app.last_record is app.record and len(app.record.transcripts) == 8
@@ -156,13 +157,15 @@ def test_feedback_and_call_go_to_history_when_on(qtbot: QtBot, isolated_dirs: Pa
     from agent_assist.store.history import History
 
     config = Config.model_validate({"privacy": {"history": True}})
-    app, _ = make(qtbot, config=config)
+    app, _ = make(qtbot, FakeFactory(scenario.escalating()), config=config)
     app.start()
-    qtbot.waitUntil(finished(app))
+    qtbot.waitUntil(lambda: len(app.overlay.cards) == 3)
     app.overlay.cards[0].used.click()
     app.overlay.cards[0].dismiss.click()
+    for event in scenario.full_call()[len(scenario.escalating()) :]:
+        app.on_event(event)
     assert [(f.suggestion_id, f.action) for f in app.record.feedback] == [
-        (scenario.EMPATHY.id, "used"),
+        (scenario.REPEAT.id, "used"),
         (scenario.MANAGER.id, "dismissed"),
     ]
     app.shutdown()
@@ -176,10 +179,12 @@ def test_feedback_and_call_go_to_history_when_on(qtbot: QtBot, isolated_dirs: Pa
 
 
 def test_history_off_writes_nothing(qtbot: QtBot, isolated_dirs: Path) -> None:
-    app, _ = make(qtbot)
+    app, _ = make(qtbot, FakeFactory(scenario.escalating()))
     app.start()
-    qtbot.waitUntil(finished(app))
+    qtbot.waitUntil(lambda: len(app.overlay.cards) == 3)
     app.overlay.cards[0].used.click()
+    for event in scenario.full_call()[len(scenario.escalating()) :]:
+        app.on_event(event)
     app.shutdown()
     assert not list(isolated_dirs.rglob("*.sqlite*")) and not list(isolated_dirs.rglob("*.db"))
 

@@ -109,14 +109,15 @@ def test_buttons_record_feedback_and_remove_the_card(qtbot: QtBot) -> None:
     feed(overlay, scenario.escalating())
     with qtbot.waitSignal(overlay.feedback) as blocker:
         qtbot.mouseClick(overlay.cards[0].used, Qt.MouseButton.LeftButton)
-    assert blocker.args == [scenario.EMPATHY.id, "used"]
+    assert blocker.args == [scenario.REPEAT.id, "used"]
     with qtbot.waitSignal(overlay.feedback) as blocker:
         qtbot.mouseClick(overlay.cards[1].dismiss, Qt.MouseButton.LeftButton)
-    assert blocker.args == [scenario.REPEAT.id, "dismissed"]
+    assert blocker.args == [scenario.EMPATHY.id, "dismissed"]
     assert [c.suggestion.id for c in overlay.cards] == [scenario.MANAGER.id]
+    assert overlay.cards[0].title.text() == "2. Offer help before escalating"
     assert [(f.suggestion_id, f.action) for f in overlay.state.deck.feedback] == [
-        (scenario.EMPATHY.id, "used"),
-        (scenario.REPEAT.id, "dismissed"),
+        (scenario.REPEAT.id, "used"),
+        (scenario.EMPATHY.id, "dismissed"),
     ]
 
 
@@ -129,9 +130,11 @@ def test_keyboard_mode_shortcuts_and_tab_order(qtbot: QtBot) -> None:
     with qtbot.waitSignal(overlay.feedback) as blocker:
         qtbot.keyClick(overlay, Qt.Key.Key_2)
     assert blocker.args == [scenario.MANAGER.id, "used"]
+    assert overlay.focusWidget() is overlay.cards[1].used, "focus stays on the same row"
     with qtbot.waitSignal(overlay.feedback) as blocker:
         qtbot.keyClick(overlay, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
-    assert blocker.args == [scenario.EMPATHY.id, "dismissed"]
+    assert blocker.args == [scenario.REPEAT.id, "dismissed"]
+    assert overlay.keys.isVisible() and "Ctrl+1–3 dismiss" in overlay.keys.text()
     buttons = [b for c in overlay.cards for b in (c.used, c.dismiss)]
     assert all(b.focusPolicy() & Qt.FocusPolicy.TabFocus for b in buttons)
     qtbot.keyClick(overlay, Qt.Key.Key_C)

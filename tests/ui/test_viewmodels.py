@@ -12,7 +12,6 @@ from agent_assist.ui.viewmodels import (
     MoodState,
     OverlayState,
     StatusModel,
-    SuggestionDeck,
     choose_position,
     default_position,
     evidence_text,
@@ -54,23 +53,9 @@ def test_mood_state_keeps_the_window_and_spreads_a_young_call() -> None:
     assert young.uncertain and young.arrow == "↓" and young.number == "-30"
 
 
-def test_deck_newest_first_replaces_repeats_and_limits() -> None:
-    deck = SuggestionDeck(max_visible=2)
-    for s in (scenario.REPEAT, scenario.MANAGER, scenario.EMPATHY):
-        deck.add(s)
-    assert [c.id for c in deck.cards] == [scenario.EMPATHY.id, scenario.MANAGER.id]
-    deck.add(scenario.MANAGER)
-    assert [c.id for c in deck.cards] == [scenario.MANAGER.id, scenario.EMPATHY.id]
-    entry = deck.act(scenario.MANAGER.id, "used", 30.0)
-    assert entry is not None and entry.action == "used" and entry.at == 30.0
-    assert [c.id for c in deck.cards] == [scenario.EMPATHY.id]
-    assert deck.act("unknown", "dismissed", 31.0) is None
-    assert len(deck.feedback) == 1
-
-
 def test_evidence_text_quotes_words_and_names_speaker() -> None:
     assert evidence_text(scenario.REPEAT) == "customer: “this is the third time I'm calling”"
-    assert evidence_text(scenario.EMPATHY) == "customer: mood -0.62 and falling"
+    assert evidence_text(scenario.EMPATHY) == "customer: mood −62 and falling"
     assert evidence_text(Suggestion("x", "t", "p", 1, 0.0)) == ""
 
 
