@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QWidget
 
 from agent_assist import config as config_io
 from agent_assist import paths
@@ -21,7 +21,7 @@ from agent_assist.ui.bridge import EventBridge
 from agent_assist.ui.devices import DeviceProvider, query_devices
 from agent_assist.ui.export import export_record
 from agent_assist.ui.overlay import Overlay
-from agent_assist.ui.review import Exporter, ReviewWindow
+from agent_assist.ui.review import Exporter, ReviewWindow, fit_on_screen
 from agent_assist.ui.session import RunnerFactory, RunnerHost, describe
 from agent_assist.ui.settings import SettingsDialog
 from agent_assist.ui.tray import Tray
@@ -249,12 +249,30 @@ class AgentAssistApp(QObject):
                 self.config, locked=self.locked, devices=self.devices, save=self.save_config
             )
             dialog.saved.connect(self.apply_config)
-            dialog.finished.connect(lambda _: setattr(self, "settings_dialog", None))
+            dialog.finished.connect(self._settings_closed)
             self.settings_dialog = dialog
+        self.overlay.set_on_top(False)
         self.settings_dialog.show()
+        self._fit(self.settings_dialog)
         self.settings_dialog.raise_()
         self.settings_dialog.activateWindow()
         return self.settings_dialog
+
+    def _settings_closed(self) -> None:
+        self.settings_dialog = None
+        self._own_window_closed()
+
+    def _own_window_closed(self, review_closing: bool = False) -> None:
+        """The overlay is on top again once none of the app's own windows is open."""
+        review = self.review_window
+        review_open = review is not None and review.isVisible() and not review_closing
+        if self.settings_dialog is None and not review_open:
+            self.overlay.set_on_top(True)
+
+    def _fit(self, window: QWidget) -> None:
+        screen = window.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            fit_on_screen(window, screen.availableGeometry())
 
     def apply_config(self, config: Config) -> None:
         """New settings: the look applies now; engine settings on the next start."""
@@ -293,9 +311,11 @@ class AgentAssistApp(QObject):
                 exporter=self.exporter,
                 history=self.history(),
             )
+            self.review_window.closed.connect(lambda: self._own_window_closed(True))
         else:
             self.review_window.history = self.history()
             self.review_window.show_session_record(record)
+        self.overlay.set_on_top(False)
         self.review_window.show()
         self.review_window.raise_()
         self.review_window.activateWindow()

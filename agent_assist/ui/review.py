@@ -8,16 +8,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
+    QCloseEvent,
     QColor,
+    QGuiApplication,
     QKeyEvent,
+    QLinearGradient,
     QMouseEvent,
     QPainter,
     QPainterPath,
     QPaintEvent,
     QPen,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,9 +38,9 @@ from PySide6.QtWidgets import (
 )
 
 from agent_assist.errors import AgentAssistError
-from agent_assist.events import SPEAKERS, Event, Speaker
+from agent_assist.events import SPEAKERS, Event, Speaker, Suggestion
 from agent_assist.ui import theme as themes
-from agent_assist.ui.viewmodels import CallRecord, mood_rgb, sentiment_of
+from agent_assist.ui.viewmodels import CallRecord, mood_number, mood_rgb, mood_words, sentiment_of
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,7 @@ class PastCalls(Protocol):
     def events(self, call_id: int) -> list[Event]: ...
 
 
+MARKER = "#f0a500"
 SPEAKER_STYLE: dict[Speaker, tuple[str, Qt.PenStyle]] = {
     "customer": ("Customer", Qt.PenStyle.SolidLine),
     "agent": ("Agent", Qt.PenStyle.DashLine),
@@ -97,7 +102,7 @@ class Timeline(QWidget):
     # geometry -----------------------------------------------------------------------------
     def plot_rect(self) -> QRectF:
         m = self.fontMetrics()
-        left = m.horizontalAdvance("+1.0") + 14
+        left = m.horizontalAdvance("−100") + 14
         return QRectF(
             left, m.height() * 2.2, self.width() - left - 12, self.height() - m.height() * 4.4
         )
@@ -158,7 +163,7 @@ class Timeline(QWidget):
             p.setPen(QPen(QColor(self.theme.border), 1, style))
             p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
             p.setPen(QColor(self.theme.dim))
-            label = f"{value:+.0f}" if value else "0"
+            label = mood_number(value).replace("-", "−")
             p.drawText(
                 QRectF(0, y - m.height() / 2, r.left() - 6, m.height()),
                 Qt.AlignmentFlag.AlignRight,
@@ -200,7 +205,8 @@ class Timeline(QWidget):
 
     def _utterance_ticks(self, p: QPainter, r: QRectF) -> None:
         for line in self.record.transcripts:
-            color = QColor(self.theme.sentiment.get(sentiment_of(line), self.theme.border))
+            label = sentiment_of(line) if line.speaker == "customer" else "neutral"
+            color = QColor(self.theme.sentiment.get(label, self.theme.border))
             color = color.lighter(160) if self.theme.name != "light" else color.darker(115)
             y = r.bottom() + (4 if line.speaker == "customer" else 10)
             p.fillRect(
@@ -213,31 +219,48 @@ class Timeline(QWidget):
                 color,
             )
 
+    def marker_groups(self) -> list[list[Suggestion]]:
+        """Suggestions close enough in time to share one marker (its label counts them)."""
+        groups: list[list[Suggestion]] = []
+        for suggestion in sorted(self.record.suggestions, key=lambda x: x.time):
+            if groups and self.x_of(suggestion.time) - self.x_of(groups[-1][0].time) < 10:
+                groups[-1].append(suggestion)
+            else:
+                groups.append([suggestion])
+        return groups
+
     def _suggestion_markers(self, p: QPainter, r: QRectF) -> None:
-        p.setPen(QPen(QColor(self.theme.background), 1))
-        p.setBrush(QColor("#f0a500"))
-        for suggestion in self.record.suggestions:
-            x = self.x_of(suggestion.time)
+        for group in self.marker_groups():
+            x = self.x_of(group[0].time)
             path = QPainterPath()
             path.moveTo(x, r.top() - 2)
             path.lineTo(x - 6, r.top() - 12)
             path.lineTo(x + 6, r.top() - 12)
             path.closeSubpath()
-            p.drawPath(path)
-            p.setPen(QPen(QColor("#f0a500"), 1, Qt.PenStyle.DotLine))
-            p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
             p.setPen(QPen(QColor(self.theme.background), 1))
+            p.setBrush(QColor(MARKER))
+            p.drawPath(path)
+            if len(group) > 1:
+                p.setPen(QColor(self.theme.text))
+                p.drawText(QPointF(x + 7, r.top() - 3), f"×{len(group)}")
+            p.setPen(QPen(QColor(MARKER), 1, Qt.PenStyle.DotLine))
+            p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
 
     def _legend(self, p: QPainter) -> None:
         m = self.fontMetrics()
         x = self.plot_rect().left()
         y = m.height() * 0.3
         entries = [
-            ("Customer", QPen(themes.rgb(mood_rgb(0.6)), 3)),
-            ("Agent", QPen(QColor(self.theme.dim), 2, Qt.PenStyle.DashLine)),
-            ("Suggestion", QPen(QColor("#f0a500"), 6)),
+            ("Customer mood (red upset → green happy)", None),
+            ("Agent mood", QPen(QColor(self.theme.dim), 2, Qt.PenStyle.DashLine)),
+            ("Suggestion", QPen(QColor(MARKER), 6)),
         ]
         for text, pen in entries:
+            if pen is None:
+                mood = QLinearGradient(x, 0, x + 18, 0)
+                for stop, value in ((0.0, -1.0), (0.5, 0.0), (1.0, 1.0)):
+                    mood.setColorAt(stop, themes.rgb(mood_rgb(value)))
+                pen = QPen(QBrush(mood), 3)
             p.setPen(pen)
             p.drawLine(QPointF(x, y + m.height() / 2), QPointF(x + 18, y + m.height() / 2))
             p.setPen(QColor(self.theme.text))
@@ -254,9 +277,9 @@ class Timeline(QWidget):
 
     def _tip_at(self, pos: QPointF) -> str:
         r = self.plot_rect()
-        for suggestion in self.record.suggestions:
-            if abs(self.x_of(suggestion.time) - pos.x()) < 7 and pos.y() < r.top() + 4:
-                return f"{clock(suggestion.time)} suggestion: {suggestion.title}"
+        for group in self.marker_groups():
+            if abs(self.x_of(group[0].time) - pos.x()) < 7 and pos.y() < r.top() + 4:
+                return "\n".join(f"{clock(x.time)} suggestion: {x.title}" for x in group)
         if self.record.duration > 0 and r.contains(pos):
             return clock(self.time_at(pos.x()))
         return ""
@@ -281,7 +304,11 @@ def _time_step(duration: float) -> float:
 
 
 class ReviewWindow(QWidget):
-    """The review of one call. ``exporter(record, format, path)`` writes the export files."""
+    """The review of one call. ``exporter(record, format, path)`` writes the export files.
+
+    Opens inside the screen's free area; Esc closes it; ``closed`` says it was closed."""
+
+    closed = Signal()
 
     def __init__(
         self,
@@ -353,6 +380,22 @@ class ReviewWindow(QWidget):
         self.refresh_calls()
         self.set_record(record)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            fit_on_screen(self, screen.availableGeometry())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        super().closeEvent(event)
+        self.closed.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+            return
+        super().keyPressEvent(event)
+
     def refresh_calls(self) -> None:
         """This session's call, then the stored calls when history is on."""
         self.calls.clear()
@@ -393,13 +436,15 @@ class ReviewWindow(QWidget):
         for line in record.transcripts:
             item = QListWidgetItem(self._line_text(line))
             label = sentiment_of(line)
-            item.setBackground(QBrush(QColor(self.theme.sentiment.get(label, self.theme.surface))))
+            tint = label if line.speaker == "customer" else "neutral"
+            item.setBackground(QBrush(QColor(self.theme.sentiment.get(tint, self.theme.surface))))
             item.setForeground(QBrush(QColor(self.theme.text)))
-            score = f" ({line.sentiment.valence:+.2f})" if line.sentiment else ""
+            score = f" ({mood_number(line.sentiment.valence)})" if line.sentiment else ""
+            who = "customer" if line.speaker == "customer" else "agent's own tone"
             item.setToolTip(
-                f"{label}{score}" + ("" if line.reliable else ", unreliable transcript")
+                f"{who}: {label}{score}" + ("" if line.reliable else ", unreliable transcript")
             )
-            item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, f"{label} sentiment")
+            item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, f"{who}: {label}")
             self.transcript.addItem(item)
         self.summary.setText(self._summary_html())
         for button in self.export_buttons.values():
@@ -438,7 +483,7 @@ class ReviewWindow(QWidget):
                 ("Duration", f"{clock(s.duration)} ({s.utterances} utterances)"),
                 ("Talk share", share or "n/a"),
                 (
-                    "Customer mood",
+                    "Customer mood (−100..+100)",
                     f"start {_num(s.mood_start)}, end {_num(s.mood_end)}, "
                     f"lowest {_num(s.mood_min)}",
                 ),
@@ -479,4 +524,20 @@ class ReviewWindow(QWidget):
 
 
 def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.2f}"
+    """A mood on the overlay's scale, in words too: '−38 (upset)'."""
+    return "n/a" if value is None else f"{mood_number(value)} ({mood_words(value)})"
+
+
+def fit_on_screen(window: QWidget, area: QRect) -> None:
+    """Shrink ``window`` to the free area if needed and move it fully inside (frame included)."""
+    frame = window.frameGeometry()
+    extra_w = frame.width() - window.width()
+    extra_h = frame.height() - window.height()
+    width = min(window.width(), area.width() - extra_w)
+    height = min(window.height(), area.height() - extra_h)
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
+    x = min(max(frame.x(), area.left()), area.right() + 1 - width - extra_w)
+    y = min(max(frame.y(), area.top()), area.bottom() + 1 - height - extra_h)
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(x, y)

@@ -59,6 +59,14 @@ def mood_number(score: float) -> str:
     return f"{value:+d}" if value else "0"
 
 
+MOOD_WORDS = ((-0.6, "very upset"), (-0.25, "upset"), (0.25, "neutral"), (0.6, "happy"))
+
+
+def mood_words(score: float) -> str:
+    """The meter's number in words: very upset, upset, neutral, happy, very happy."""
+    return next((word for limit, word in MOOD_WORDS if score < limit), "very happy")
+
+
 @dataclass
 class MoodState:
     """The mood of one speaker: latest value and a bounded history for the sparkline."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox
 from pytestqt.qtbot import QtBot
 
@@ -261,3 +261,20 @@ def test_run_app_returns_when_quit(qtbot: QtBot) -> None:
     QTimer.singleShot(0, check)
     assert run_app([], Config(), runner_factory=FakeFactory(scenario.full_call())) == 0
     assert seen and seen[0].state.mood_changes > 0 and not seen[0].isVisible()
+
+
+def test_overlay_steps_back_while_settings_or_review_are_open(qtbot: QtBot) -> None:
+    app, _ = make(qtbot)
+    on_top = Qt.WindowType.WindowStaysOnTopHint
+    assert app.overlay.windowFlags() & on_top
+    dialog = app.open_settings()
+    qtbot.waitExposed(dialog)
+    assert not app.overlay.windowFlags() & on_top
+    area = dialog.screen().availableGeometry()
+    assert area.contains(dialog.frameGeometry())
+    review = app.open_review()
+    dialog.reject()
+    assert not app.overlay.windowFlags() & on_top, "review is still open"
+    review.close()
+    assert app.overlay.windowFlags() & on_top and app.overlay.isVisible()
+    app.shutdown()

@@ -25,7 +25,14 @@ def make(qtbot: QtBot, record: CallRecord | None = None, **kwargs: object) -> Re
 
 
 def test_transcript_rows_coloured_by_sentiment(qtbot: QtBot) -> None:
-    window = make(qtbot, theme_name="light")
+    apology = "I'm sorry to hear that, let me look into it."
+    events = [
+        scenario.line("agent", 15.0, 19.0, apology, "negative")
+        if getattr(e, "text", "") == apology
+        else e
+        for e in scenario.full_call()
+    ]
+    window = make(qtbot, CallRecord.from_events(events), theme_name="light")
     rows = [window.transcript.item(i) for i in range(window.transcript.count())]
     assert len(rows) == 8
     assert (
@@ -36,7 +43,10 @@ def test_transcript_rows_coloured_by_sentiment(qtbot: QtBot) -> None:
     assert rows[2].background().color() == QColor(light["negative"])
     assert rows[-1].background().color() == QColor(light["positive"])
     assert rows[0].background().color() == QColor(light["neutral"])
-    assert rows[2].toolTip().startswith("negative (-0.")
+    assert rows[2].toolTip().startswith("customer: negative (-")
+    apology = rows[3]
+    assert "Agent: I'm sorry" in apology.text() and "agent's own tone" in apology.toolTip()
+    assert apology.background().color() == QColor(light["neutral"]), "agent lines are not mood"
 
 
 def test_clicking_the_timeline_selects_the_line(qtbot: QtBot) -> None:
@@ -80,7 +90,7 @@ def test_summary_and_feedback(qtbot: QtBot) -> None:
     record.feedback.append(Feedback(scenario.REPEAT.id, "used", 16.0))
     window = make(qtbot, record)
     text = window.summary.text()
-    for expected in ("0:50 (8 utterances)", "customer 52%", "lowest -0.62", "22 s",
+    for expected in ("0:50 (8 utterances)", "customer 52%", "lowest -62 (very upset)", "22 s",
                      "Acknowledge the repeat contact", "1 used, 0 dismissed"):  # fmt: skip
         assert expected in text
 
@@ -145,3 +155,30 @@ def test_past_calls_from_the_real_history(qtbot: QtBot, tmp_path: Path) -> None:
         assert (tmp_path / "monday.csv").read_text().splitlines()[1].startswith(f"{call_id},")
         window.calls.activated.emit(0)
         assert window.transcript.count() == 0
+
+
+def test_simultaneous_suggestions_share_a_counted_marker(qtbot: QtBot) -> None:
+    window = make(qtbot)
+    groups = window.timeline.marker_groups()
+    assert [[x.id for x in g] for g in groups] == [
+        [scenario.REPEAT.id],
+        [scenario.MANAGER.id, scenario.EMPATHY.id],
+    ]
+    tip = window.timeline._tip_at(
+        QPointF(window.timeline.x_of(24.0), window.timeline.plot_rect().top() - 6)
+    )
+    assert "Offer help before escalating" in tip and "Show empathy" in tip
+
+
+def test_review_opens_on_screen_and_closes_on_escape(qtbot: QtBot) -> None:
+    window = ReviewWindow(CallRecord.from_events(scenario.full_call()))
+    qtbot.addWidget(window)
+    area = window.screen().availableGeometry()
+    window.resize(area.width() + 300, area.height() + 200)
+    window.move(area.right() - 100, area.bottom() - 50)
+    window.show()
+    qtbot.waitExposed(window)
+    assert area.contains(window.frameGeometry())
+    with qtbot.waitSignal(window.closed):
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.isVisible()
