@@ -1,9 +1,10 @@
 """Wiring: load the models once, segment a call, and drive the engine.
 
-``load_models`` creates every model once (with explicit thread counts); ``analyze_call`` runs
-one recorded call through segmenter → engine as fast as it can (with the crosstalk gate and
-voice cues for two-channel calls); ``FileReplayRunner`` replays a call file through the live
-pipeline's worker (``agent_assist.live``), paced like a live call, for the GUI's demo mode.
+``load_models`` creates every model once (with explicit thread counts); ``analyze_call`` streams
+one recorded call through segmenter → engine as fast as it can, in bounded memory (with the
+crosstalk gate and voice cues for two-channel calls); ``FileReplayRunner`` replays a call file
+through the live pipeline's worker (``agent_assist.live``), paced like a live call, for the
+GUI's demo mode.
 ``LiveRunner`` (live capture) is importable from here too.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,25 +21,21 @@ from typing import Any
 import numpy as np
 
 from agent_assist import paths
+from agent_assist.analysis import CallStream
 from agent_assist.config import Config
 from agent_assist.contracts import (
     SAMPLE_RATE,
     SentimentModel,
     Transcriber,
-    Transcription,
-    Utterance,
 )
-from agent_assist.crosstalk import CrosstalkGate
-from agent_assist.cues import VoiceCueTracker
 from agent_assist.engine import CallEngine
 from agent_assist.errors import AgentAssistError
-from agent_assist.events import SPEAKERS, CallSummary, Event, EventSink, PipelineStatus, Speaker
+from agent_assist.events import CallSummary, EventSink, PipelineStatus, Speaker
 from agent_assist.vad.segmenter import Segmenter
 
 log = logging.getLogger(__name__)
 
 VadFactory = Callable[[], Callable[[np.ndarray], float]]
-CHUNK_SECONDS = 0.1
 
 
 @dataclass
@@ -132,23 +129,8 @@ def new_segmenter(
     )
 
 
-def chunks(audio: np.ndarray, seconds: float = CHUNK_SECONDS) -> Iterator[np.ndarray]:
-    step = int(seconds * SAMPLE_RATE)
-    for begin in range(0, len(audio), step):
-        yield audio[begin : begin + step]
-
-
-def segment_track(
-    speaker: Speaker, audio: np.ndarray, models: Models, config: Config
-) -> list[Utterance]:
-    segmenter = new_segmenter(speaker, models, config)
-    found: list[Utterance] = []
-    for chunk in chunks(audio):
-        found += [u for u in segmenter.accept(chunk) if isinstance(u, Utterance)]
-    return found + segmenter.finish()
-
-
 def load_tracks(path: Path, config: Config) -> dict[Speaker, np.ndarray]:
+    """The whole call decoded in memory (the demo replay plays it); ``analyze_call`` streams."""
     from agent_assist.audio.files import load_call
 
     return load_call(path, stereo_left=config.audio.stereo_left, mono_role=config.audio.mono_role)
@@ -157,80 +139,26 @@ def load_tracks(path: Path, config: Config) -> dict[Speaker, np.ndarray]:
 def analyze_call(path: Path, models: Models, config: Config, on_event: EventSink) -> CallSummary:
     """Run one recorded call through the whole pipeline; events go to ``on_event`` in time order.
 
+    The file is streamed (``analysis.CallStream``): memory does not grow with the call's length.
     Two-channel calls also get the crosstalk gate (agent-channel speech that is only the
     customer heard again is dropped) and, if ``privacy.voice_cues``, voice cues per utterance.
     """
-    tracks = load_tracks(path, config)
-    duration = max(len(audio) for audio in tracks.values()) / SAMPLE_RATE
-    engine = new_engine(models, config, path.stem)
-    utterances = sorted(
-        (
-            u
-            for speaker, audio in tracks.items()
-            for u in segment_track(speaker, audio, models, config)
-        ),
-        key=lambda u: u.start,
+    from agent_assist.audio.files import open_call
+
+    call = open_call(path, stereo_left=config.audio.stereo_left, mono_role=config.audio.mono_role)
+    stream = CallStream(
+        [new_segmenter(role, models, config) for role in call.roles],
+        models.transcriber,
+        new_engine(models, config, path.stem),
+        config,
+        on_event,
     )
-    gate, cues = _two_channel_stages(tracks, config)
-    if gate is not None:
-        kept = [u for u in utterances if not gate.check(u.speaker, u.start, u.end)]
-        log.debug("%s: %d utterance(s) gated as crosstalk", path.name, len(utterances) - len(kept))
-        utterances = kept
-    results = transcribe_all(models.transcriber, utterances)
-    for utterance, result in zip(utterances, results, strict=True):
-        events = _utterance_events(engine, utterance, result, cues)
-        for event in [*engine.tick(utterance.start), *events]:
-            on_event(event)
-    for event in engine.tick(duration):
-        on_event(event)
-    summary = engine.finish(duration)[0]
-    assert isinstance(summary, CallSummary)
-    on_event(summary)
+    for block in call.blocks():
+        stream.feed(block)
+    summary = stream.finish()
+    if stream.gate is not None:
+        log.debug("%s: %d utterance(s) gated as crosstalk", path.name, stream.gate.gated)
     return summary
-
-
-def _two_channel_stages(
-    tracks: dict[Speaker, np.ndarray], config: Config
-) -> tuple[CrosstalkGate | None, VoiceCueTracker | None]:
-    if len(tracks) < 2:
-        return None, None
-    gate = CrosstalkGate()
-    for speaker, audio in tracks.items():
-        gate.add(speaker, audio, 0.0)
-    return gate, (VoiceCueTracker() if config.privacy.voice_cues else None)
-
-
-def transcribe_all(transcriber: Transcriber, utterances: list[Utterance]) -> list[Transcription]:
-    """Transcribe a whole call's utterances, in order.
-
-    A transcriber with ``transcribe_many`` (Whisper) decodes each speaker's utterances packed
-    into 30 s windows: one encoder pass for several short turns, and more context.
-    """
-    many = getattr(transcriber, "transcribe_many", None)
-    results: dict[int, Transcription] = {}
-    for speaker in SPEAKERS:
-        indexes = [i for i, u in enumerate(utterances) if u.speaker == speaker]
-        audio = [utterances[i].audio for i in indexes]
-        texts = many(audio) if many else [transcriber.transcribe(a) for a in audio]
-        results.update(zip(indexes, texts, strict=True))
-    return [results[i] for i in range(len(utterances))]
-
-
-def _utterance_events(
-    engine: CallEngine,
-    utterance: Utterance,
-    result: Transcription,
-    cues: VoiceCueTracker | None,
-) -> list[Event]:
-    if cues is not None:
-        cues.note_speech(utterance.speaker, utterance.start, utterance.end)
-    final = engine.finalize(utterance, result)
-    if final is None:
-        return []
-    events = engine.on_transcript(final)
-    if cues is not None:
-        events += engine.on_cues(cues.cues(final, utterance.audio))
-    return events
 
 
 class FileReplayRunner:

@@ -5,9 +5,11 @@ decodes one utterance that the segmenter already cut, so faster-whisper's own VA
 no text is carried over from earlier utterances.
 
 Gates (thresholds from ``AsrConfig``):
+* determinism: decoding is beam search (or greedy) at temperature 0 only, never sampling, so
+  the same audio always gives the same text (Whisper's temperature fallback samples, and
+  CTranslate2's sampler cannot be seeded per call);
 * repetition loops: a decode whose compression ratio is above ``compression_ratio_threshold``
-  is redone at rising temperatures (Whisper's fallback, only for this case); a loop that
-  survives is cut back to its first occurrence and the text marked unreliable;
+  is cut back to the loop's first occurrence and the text marked unreliable;
 * silence: no-speech probability above ``no_speech_threshold`` while the average log
   probability is below ``log_prob_threshold`` (Whisper's rule, applied here rather than inside
   faster-whisper so the scores stay visible) or while the text is a loop -> text dropped;
@@ -15,6 +17,11 @@ Gates (thresholds from ``AsrConfig``):
 * known silence hallucinations ("you", "thank you.", "thanks for watching", ...) with a raised
   no-speech probability or on near-silent audio -> dropped;
 * low log probability or a low mean word probability -> the text is kept, marked unreliable.
+
+Packed decoding (``transcribe_many``) checks that the window's result maps back onto its
+utterances; when it does not (a loop, a segment without word times, words outside the
+window, an utterance left without words that it has on its own) the group is decoded one
+utterance at a time instead, so no speech is dropped or given another utterance's time.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +42,7 @@ import ctranslate2
 import numpy as np
 
 from agent_assist import modelstore
-from agent_assist.asr.window import windowed
+from agent_assist.asr.window import PACK_GAP, pack, windowed
 from agent_assist.config import AsrConfig
 from agent_assist.contracts import SAMPLE_RATE, Transcription
 from agent_assist.errors import ModelError
@@ -46,11 +54,10 @@ from faster_whisper import WhisperModel  # noqa: E402  (the offline switch must 
 log = logging.getLogger(__name__)
 
 PROFILE_MODELS = {"fast": "whisper-tiny.en", "accurate": "whisper-base"}
-PACK_SECONDS = 28.0
-"""transcribe_many fills Whisper's 30 s window up to this, leaving room for timestamp drift."""
-_GAP = SAMPLE_RATE // 5
-FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6)
-"""Temperatures tried in turn while a decode is a repetition loop."""
+TEMPERATURE = 0.0
+"""Deterministic decoding only: no temperature fallback (it samples)."""
+TIME_SLACK_S = 0.5
+"""Word times may overrun the packed audio by this much before the pack counts as unmappable."""
 LOOP_REPEATS = 4
 """A phrase repeated back to back more often than this, in a loop-like segment, is cut."""
 TOKENS_PER_SECOND = 10
@@ -165,6 +172,7 @@ class _Segment:
     avg_logprob: float
     compression_ratio: float
     tokens: int
+    temperature: float = TEMPERATURE
 
 
 class WhisperTranscriber:
@@ -257,22 +265,27 @@ class WhisperTranscriber:
         Whisper encodes a full 30 s window whatever the input length, so consecutive short
         utterances joined into one window cost one encoder pass instead of one each, and the
         model hears more context. Words are given back to the utterance their middle falls in.
+        A window whose result does not map back is decoded utterance by utterance instead.
         """
         parts = [_mono(u) for u in utterances]
         results: list[Transcription] = []
-        for group in _pack([len(p) for p in parts], int(PACK_SECONDS * SAMPLE_RATE), _GAP):
-            if len(group) == 1:
-                results.append(self.transcribe(parts[group[0]]))
-            else:
-                results.extend(self._transcribe_group([parts[i] for i in group]))
+        for group in pack([len(p) for p in parts]):
+            chunk = [parts[i] for i in group]
+            packed = self._transcribe_group(chunk) if len(chunk) > 1 else None
+            results.extend(packed if packed is not None else [self.transcribe(p) for p in chunk])
         return results
 
-    def _transcribe_group(self, parts: list[np.ndarray]) -> list[Transcription]:
-        gap = np.zeros(_GAP, dtype=np.float32)
+    def _transcribe_group(self, parts: list[np.ndarray]) -> list[Transcription] | None:
+        """The parts' results from one packed decode; None when it does not map back."""
+        gap = np.zeros(PACK_GAP, dtype=np.float32)
         joined = np.concatenate([x for p in parts for x in (p, gap)][:-1])
         segments = self._decode(joined)
+        problem = _unmappable(segments, len(joined) / SAMPLE_RATE, self._config)
+        if problem:
+            log.debug("packed decode of %d utterances failed (%s)", len(parts), problem)
+            return None
         kept = [s for s in segments if not self._is_silence(s, joined)]
-        results, offset, half_gap = [], 0, _GAP / 2 / SAMPLE_RATE
+        results, offset, half_gap = [], 0, PACK_GAP / 2 / SAMPLE_RATE
         for index, part in enumerate(parts):
             begin, end = offset / SAMPLE_RATE, (offset + len(part)) / SAMPLE_RATE
             # Each utterance owns its audio and half of the gaps around it.
@@ -283,8 +296,17 @@ class WhisperTranscriber:
             seen = [s for s in segments if s.start < owns[1] and s.end > owns[0]]
             mine = [c for c in (_clip(s, owns, begin, end) for s in kept) if c is not None]
             results.append(self._summarise(mine, seen))
-            offset += len(part) + _GAP
+            offset += len(part) + PACK_GAP
+        if len(results) != len(parts) or self._lost_speech(parts, results):
+            log.debug("packed decode of %d utterances lost speech", len(parts))
+            return None
         return results
+
+    def _lost_speech(self, parts: list[np.ndarray], results: list[Transcription]) -> bool:
+        """Whether an utterance the pack left without words has words on its own."""
+        return any(
+            not r.words and self.transcribe(p).words for p, r in zip(parts, results, strict=True)
+        )
 
     def _decode(self, samples: np.ndarray) -> list[_Segment]:
         with windowed(self._model, len(samples) / SAMPLE_RATE, self._window_s):
@@ -295,7 +317,7 @@ class WhisperTranscriber:
             samples,
             language=self._language,
             beam_size=self._config.beam,
-            temperature=list(FALLBACK_TEMPERATURES),
+            temperature=TEMPERATURE,
             word_timestamps=True,
             condition_on_previous_text=False,
             vad_filter=False,
@@ -370,7 +392,25 @@ def _segment(segment: Any) -> _Segment:
         avg_logprob=float(segment.avg_logprob),
         compression_ratio=float(segment.compression_ratio),
         tokens=max(1, len(segment.tokens)),
+        temperature=float(getattr(segment, "temperature", TEMPERATURE) or 0.0),
     )
+
+
+def _unmappable(segments: list[_Segment], duration: float, config: AsrConfig) -> str:
+    """Why a packed window's segments cannot be given back to its utterances ('' if they can)."""
+    for segment in segments:
+        if segment.temperature > 0.0:
+            return f"decoded at temperature {segment.temperature}"
+        if segment.compression_ratio > config.compression_ratio_threshold:
+            return f"repetition loop (compression ratio {segment.compression_ratio:.1f})"
+        if normalise(segment.text) and not segment.words:
+            return f"no word times for {segment.text[:40]!r}"
+    words = [w for s in segments for w in s.words]
+    if any(w.start < -TIME_SLACK_S or w.end > duration + TIME_SLACK_S for w in words):
+        return "word times outside the window"
+    if any(b.start < a.start - TIME_SLACK_S for a, b in pairwise(words)):
+        return "word times out of order"
+    return ""
 
 
 def _token_budget(seconds: float) -> int:
@@ -426,20 +466,6 @@ def _clip(
         text=segment.text if whole else " ".join(w.text for w in words),
         words=words,
     )
-
-
-def _pack(lengths: Sequence[int], limit: int, gap: int) -> list[list[int]]:
-    """Consecutive indices grouped so that each group's total (with gaps) fits ``limit``."""
-    groups: list[list[int]] = []
-    total = 0
-    for index, length in enumerate(lengths):
-        if groups and total + gap + length <= limit:
-            groups[-1].append(index)
-            total += gap + length
-        else:
-            groups.append([index])
-            total = length
-    return groups
 
 
 def _mono(audio: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""How much of Whisper's 30 s window the encoder is shown for an utterance.
+"""How much of Whisper's 30 s window the encoder is shown, and how utterances are packed into it.
 
 See ``whisper.WindowedWhisper``: Whisper's encoder costs the same for any audio shorter than
 30 s unless the padded window is cut; cut too short, Whisper loops on short clips.
@@ -7,9 +7,11 @@ See ``whisper.WindowedWhisper``: Whisper's encoder costs the same for any audio 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+
+from agent_assist.contracts import SAMPLE_RATE
 
 WINDOW_MARGIN_S = 1.0
 """Audio (silence) the encoder sees after the end of an utterance."""
@@ -34,3 +36,29 @@ def windowed(model: Any, audio_seconds: float, min_window_s: float) -> Iterator[
         return
     with window(window_seconds(audio_seconds, min_window_s)):
         yield
+
+
+PACK_SECONDS = 28.0
+"""Packed decoding fills Whisper's 30 s window up to this, leaving room for timestamp drift."""
+PACK_LIMIT = int(PACK_SECONDS * SAMPLE_RATE)
+PACK_GAP = SAMPLE_RATE // 5
+"""Silence (samples) put between two packed utterances."""
+
+
+def fits_one_window(lengths: Sequence[int]) -> bool:
+    """Whether utterances of these lengths (samples) pack into one window, gaps included."""
+    return sum(lengths) + PACK_GAP * max(len(lengths) - 1, 0) <= PACK_LIMIT
+
+
+def pack(lengths: Sequence[int], limit: int = PACK_LIMIT, gap: int = PACK_GAP) -> list[list[int]]:
+    """Consecutive indices grouped so that each group's total (with gaps) fits ``limit``."""
+    groups: list[list[int]] = []
+    total = 0
+    for index, length in enumerate(lengths):
+        if groups and total + gap + length <= limit:
+            groups[-1].append(index)
+            total += gap + length
+        else:
+            groups.append([index])
+            total = length
+    return groups

@@ -112,6 +112,13 @@ class Segmenter:
     def speaking(self) -> bool:
         return self._speech is not None
 
+    @property
+    def horizon(self) -> float:
+        """No utterance this segmenter has yet to give will start before this time."""
+        if self._speech is not None:
+            return self._seconds(self._speech.start)
+        return self._seconds(max(self._position - self._pre_roll, self._emitted_until))
+
     def accept(self, samples: np.ndarray) -> list[Output]:
         """Feed 16 kHz mono audio of any length; return what ended or progressed."""
         block = np.asarray(samples, dtype=np.float32)
