@@ -338,9 +338,20 @@ def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 def run_gui(args: argparse.Namespace) -> int:
     from agent_assist.ui.app import run_app
+    from agent_assist.ui.startup import load_for_gui
 
-    loaded = load_layered(args)
-    return run_app(sys.argv[:1], loaded.config, demo=args.demo, locked=loaded.locked)
+    user_file = Path(args.config) if args.config else None
+    started = load_for_gui(lambda: load_layered(args), user_file)
+    if started is None:
+        return 2
+    loaded = started.loaded
+    return run_app(
+        sys.argv[:1],
+        loaded.config,
+        demo=args.demo,
+        locked=loaded.locked,
+        open_settings=started.open_settings,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -346,11 +346,13 @@ def run_app(
     demo: bool = False,
     runner_factory: RunnerFactory | None = None,
     locked: frozenset[str] = frozenset(),
+    open_settings: bool = False,
 ) -> int:
     """Start the tray app (``agent-assist``) or the demo (``agent-assist --demo``); blocks.
 
     ``locked``: config keys IT has locked (``config.load_layered(...).locked``), shown
-    disabled in the settings dialog.
+    disabled in the settings dialog. ``open_settings``: open Settings at once (after a
+    config problem at start, see ``ui.startup``).
     """
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(argv)
@@ -363,6 +365,8 @@ def run_app(
     controller = AgentAssistApp(config, runner_factory, locked=locked)
     controller.show()
     QTimer.singleShot(0, controller.start)
+    if open_settings:
+        QTimer.singleShot(0, controller.open_settings)
     try:
         return app.exec()
     finally:
