@@ -60,7 +60,8 @@ class Redactor:
     def spans(self, text: str, short_digits: int | None = None) -> list[Span]:
         """Non-overlapping spans to replace, sorted by position. With ``short_digits``, digit
         runs of that many digits or more are redacted too (a number read out in pieces)."""
-        blocked = self._keep.tokens(text)
+        kept = self._keep.tokens(text)
+        protected = shapes.protected(text)
         found: list[Span] = []
         for finder, label in (
             (shapes.emails, "EMAIL"),
@@ -68,12 +69,13 @@ class Redactor:
             (shapes.phones, "PHONE"),
         ):
             for start, end in finder(text):
-                if _hits(start, end, blocked) or _hits(start, end, found):
+                if _hits(start, end, kept) or _hits(start, end, found):
+                    continue
+                if label == "PHONE" and _hits(start, end, protected):
                     continue
                 if not self._keep.keeps(text, start, end):
                     found.append(Span(start, end, label))
-        blocked += [(s.start, s.end) for s in found]
-        blocked += shapes.protected(text)
+        blocked = kept + [(s.start, s.end) for s in found] + protected
         for run in runs(text, blocked):
             kind = shapes.classify(text, run, short_digits)
             if kind and not self._keep.keeps(text, run.start, run.end):

@@ -161,14 +161,17 @@ def _widen(text: str, run: Run) -> None:
         run.end += 1
 
 
-def in_chain(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` is only a piece of a longer digit chain (a card, say)."""
-    return _digit_next(text[max(0, start - 4) : start][::-1]) or _digit_next(text[end : end + 4])
+_S = "[" + _SPACES + "]*"
+_MARK = "[" + "".join(sorted(_NUMERAL_MARKS | {"."})).replace("-", r"\-") + "]"
+_NO_COMMA = _MARK.replace(",", "")
+_CHAIN_BEFORE = re2.compile("[0-9]" + _S + _MARK + "?" + _S + "$")
+_CHAIN_AFTER = re2.compile("^" + _S + _MARK + "?" + _S + "[0-9]")
+_LIST_BEFORE = re2.compile("(?:[0-9]" + _S + _NO_COMMA + "?" + _S + "|[0-9],)$")
+_LIST_AFTER = re2.compile("^(?:" + _S + _NO_COMMA + "?" + _S + "|,)[0-9]")
 
 
-def _digit_next(side: str) -> bool:
-    """Whether ``side`` (read away from a span) reaches a digit over spaces and one mark."""
-    rest = side.lstrip(_SPACES)
-    if rest[:1] in CHAIN_MARKS:
-        rest = rest[1:].lstrip(_SPACES)
-    return rest[:1].isdigit()
+def in_chain(text: str, start: int, end: int, lists: bool = False) -> bool:
+    """Whether ``text[start:end]`` is only a piece of a longer digit chain (a card, say).
+    With ``lists``, a comma and a space end the chain ("on 12/25/2024, 2024-01-15")."""
+    before, after = (_LIST_BEFORE, _LIST_AFTER) if lists else (_CHAIN_BEFORE, _CHAIN_AFTER)
+    return bool(before.search(text[max(0, start - 4) : start]) or after.search(text[end : end + 4]))

@@ -49,6 +49,9 @@ _IBAN_GROUP = re2.compile(r"(?i)[a-z0-9]+")
 _SSN_SHAPE = re2.compile(r"[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}")
 _SSN_CONTEXT = re2.compile(r"(?i)social|security|ssn|tax id")
 _YEAR = re2.compile(r"(?:19|20)[0-9]{2}")
+_DIGIT_GROUPS = re2.compile("[0-9]+")
+_DIGIT_BEFORE = re2.compile("[0-9][^0-9]*$")
+_DIGIT_AFTER = re2.compile("^[^0-9]*[0-9]")
 
 
 def protected(text: str) -> list[tuple[int, int]]:
@@ -60,8 +63,48 @@ def protected(text: str) -> list[tuple[int, int]]:
             if _SANE_AMOUNT.fullmatch(match.group("amount")) and not in_chain(text, start, end):
                 spans.append(match.span())
     spans += [m.span() for m in _TIME.finditer(text)]
-    spans += [m.span() for m in _DATE.finditer(text) if not in_chain(text, *m.span())]
-    return spans
+    return spans + _dates(text)
+
+
+def _dates(text: str) -> list[tuple[int, int]]:
+    """Real dates not chained to other digits, except to other such dates by ", "."""
+    dates = [m.span() for m in _DATE.finditer(text) if _real_date(m.group())]
+    changed = True
+    while changed:
+        kept = [d for d in dates if _date_neighbours_ok(text, d, dates)]
+        changed, dates = len(kept) != len(dates), kept
+    return dates
+
+
+def _date_neighbours_ok(text: str, date: tuple[int, int], dates: list[tuple[int, int]]) -> bool:
+    start, end = date
+    if not in_chain(text, start, end):
+        return True
+    if in_chain(text, start, end, lists=True):
+        return False
+    ends, starts = {e for _, e in dates}, {s for s, _ in dates}
+    before = _DIGIT_BEFORE.search(text[max(0, start - 4) : start])
+    after = _DIGIT_AFTER.search(text[end : end + 4])
+    before_ok = before is None or max(0, start - 4) + before.start() + 1 in ends
+    after_ok = after is None or end + after.end() - 1 in starts
+    return before_ok and after_ok
+
+
+def _real_date(text: str) -> bool:
+    parts = [int(p) for p in _DIGIT_GROUPS.findall(text)]
+    if len(parts) == 2:  # a year range
+        return True
+    first, second, third = parts
+    if len(_DIGIT_GROUPS.findall(text)[0]) == 4:
+        return _year(first) and 1 <= second <= 12 and 1 <= third <= 31
+    year_ok = _year(third) if third >= 100 else True
+    day_month = 1 <= first <= 31 and 1 <= second <= 12
+    month_day = 1 <= first <= 12 and 1 <= second <= 31
+    return year_ok and (day_month or month_day)
+
+
+def _year(value: int) -> bool:
+    return 1900 <= value <= 2099
 
 
 def emails(text: str) -> Iterator[tuple[int, int]]:
@@ -90,7 +133,8 @@ def phones(text: str) -> Iterator[tuple[int, int]]:
         text, PHONE_REGION, leniency=phonenumbers.Leniency.VALID
     )
     for match in matcher:
-        yield match.start, match.end
+        if not in_chain(text, match.start, match.end):  # else a digit run takes all of it
+            yield match.start, match.end
 
 
 def classify(text: str, run: Run, short_digits: int | None = None) -> str | None:
@@ -120,7 +164,7 @@ def _phone_like(raw: str, run: Run) -> bool:
     if "(" in raw and n <= 12:
         return True
     if n == 7:
-        return run.spoken or run.groups == [3, 4]
+        return run.spoken or run.groups == [3, 4] or max(run.groups) <= 2
     if n in (10, 11):
         number = phonenumbers.parse(run.digits, PHONE_REGION)
         return phonenumbers.is_possible_number(number)
