@@ -35,6 +35,7 @@ PACKAGES = (
     ("sounddevice", "sounddevice"),
     ("soundfile", "soundfile"),
     ("pydantic", "pydantic"),
+    ("google-re2", "re2"),
 )
 
 

@@ -144,3 +144,28 @@ def test_bundle_after_a_real_call_holds_no_call_content(home, capsys):
         for i in range(max(1, len(words) - 3)):
             shingle = " ".join(words[i : i + 4])
             assert len(words) < 4 or shingle not in lowered, f"call content: {shingle!r}"
+
+
+SLOW_PHRASE = "this " + "* " * 14 + "nevermatched"
+SLOW_PLAYBOOK = f"""
+[[rule]]
+id = "many-gaps"
+title = "Many gaps"
+prompt = "A phrase with more gaps than matching allows"
+priority = 50
+cooldown_s = 0
+trigger = {{ kind = "phrase", speaker = "any", phrases = ["refund", "{SLOW_PHRASE}"] }}
+"""
+
+
+def test_playbook_over_the_phrase_bounds_fails_naming_file_rule_and_phrase(home, capsys):
+    playbook = home / "slow.toml"
+    playbook.write_text(SLOW_PLAYBOOK)
+    user = home / "user.toml"
+    user.write_text(f'[guidance]\nplaybook = "{playbook}"\n')
+    assert doctor.run(args(config=str(user))) == 1
+    [line] = [line for line in capsys.readouterr().out.splitlines() if "playbook:" in line]
+    assert line == (
+        f"[FAIL] playbook: {playbook}: rule 'many-gaps': trigger.phrases: '{SLOW_PHRASE}' "
+        "has 14 gaps ('*'); at most 6 are allowed"
+    )

@@ -3,7 +3,8 @@
 The schema is documented for editors at the top of ``resources/playbooks/default.toml``.
 Every problem in a file raises ``PlaybookError`` with one line naming the file, the rule id
 and the key, e.g. ``playbook.toml: rule 'refund-request': trigger.phrases: must be a
-non-empty list``.
+non-empty list``. Phrases are bounded (``MAX_PHRASES`` per list, ``MAX_TOTAL_PHRASES`` per
+file, and the per-phrase bounds in ``text``) so that matching stays cheap for any playbook.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 
 Who = Literal["customer", "agent", "any"]
 Label = Literal["negative", "neutral", "positive"]
+MAX_PHRASES = 100
+"""Phrases in one rule, and hold phrases."""
+MAX_TOTAL_PHRASES = 1000
+"""Phrases in a whole playbook, hold phrases included."""
 
 
 class _Strict(BaseModel):
@@ -50,7 +55,7 @@ class PhraseTrigger(_Strict):
 
     kind: Literal["phrase"]
     speaker: Who = "customer"
-    phrases: tuple[str, ...] = Field(min_length=1)
+    phrases: tuple[str, ...] = Field(min_length=1, max_length=MAX_PHRASES)
 
     _check = field_validator("phrases")(_phrases)
 
@@ -183,7 +188,7 @@ class _File(_Strict):
     version: Literal[1] = 1
     name: str = ""
     description: str = ""
-    hold_phrases: tuple[str, ...] = ()
+    hold_phrases: tuple[str, ...] = Field((), max_length=MAX_PHRASES)
     rule: list[Any] = Field(min_length=1)
 
     _check = field_validator("hold_phrases")(_phrases)
@@ -218,6 +223,8 @@ def _message(error: dict[str, Any]) -> str:
         return "unknown key"
     if kind == "too_short" and isinstance(error.get("input"), list | tuple):
         return "must be a non-empty list"
+    if kind == "too_long" and isinstance(error.get("input"), list | tuple):
+        return f"has {len(error['input'])} items; at most {error['ctx']['max_length']} are allowed"
     if kind == "union_tag_invalid":
         return f"unknown kind {error['input'].get('kind')!r} (one of: {', '.join(TRIGGER_KINDS)})"
     if kind == "union_tag_not_found":
@@ -244,6 +251,16 @@ def _rule_name(raw: Any, index: int) -> str:
     return f"rule #{index + 1}"
 
 
+def _check_total(rules: list[Rule], hold_phrases: int, source: str) -> None:
+    phrases = [r.trigger.phrases for r in rules if isinstance(r.trigger, PhraseTrigger)]
+    total = hold_phrases + sum(len(p) for p in phrases)
+    if total > MAX_TOTAL_PHRASES:
+        raise PlaybookError(
+            f"{source}: {total} phrases in all (rules and hold_phrases); "
+            f"at most {MAX_TOTAL_PHRASES} are allowed"
+        )
+
+
 def parse_playbook(data: dict[str, Any], source: str = "playbook") -> Playbook:
     """Validate a playbook already read into a dict (``source`` names it in errors)."""
     try:
@@ -262,6 +279,7 @@ def parse_playbook(data: dict[str, Any], source: str = "playbook") -> Playbook:
             raise PlaybookError(f"{source}: {name}: id: duplicate rule id")
         seen.add(rule.id)
         rules.append(rule)
+    _check_total(rules, len(top.hold_phrases), source)
     return Playbook(
         source=source,
         name=top.name,

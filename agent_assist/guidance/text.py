@@ -11,14 +11,29 @@ Phrase syntax: words separated by spaces, where
 * ``word*`` matches any word starting with ``word`` (``cancel*``: cancel, cancelled, cancelling),
 * ``a|b|c`` matches one word out of the alternatives,
 * a lone ``*`` matches a gap of 0 to 3 words (``called * 3 times``).
+
+A compiled phrase is an RE2 expression over the normalised words joined by spaces: RE2 matches
+in time linear in the text, whatever the phrase, so no playbook can stall the engine. The
+``MAX_*`` bounds keep each expression small; a phrase over them is a ``PhraseSyntaxError``.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import re2
 
 MAX_GAP = 3
+"""Words one lone ``*`` may skip."""
+MAX_GAPS = 6
+"""Lone ``*`` per phrase."""
+MAX_WORDS = 20
+"""Words (with their alternatives) per phrase, gaps not counted."""
+MAX_PHRASE_CHARS = 200
+"""Characters per phrase as written."""
 
 
 def _words(text: str) -> list[str]:
@@ -72,6 +87,19 @@ class Tokens:
     words: tuple[str, ...]
     origin: tuple[int, ...]
     raw: tuple[str, ...]
+
+    @cached_property
+    def line(self) -> str:
+        """The words joined for matching, each followed by one space."""
+        return "".join(f"{word} " for word in self.words)
+
+    @cached_property
+    def starts(self) -> tuple[int, ...]:
+        """Where each word starts in ``line``."""
+        offsets = [0]
+        for word in self.words[:-1]:
+            offsets.append(offsets[-1] + len(word) + 1)
+        return tuple(offsets) if self.words else ()
 
     def excerpt(self, first: int, last: int, context: int = 3) -> str:
         """The original words behind normalised words ``first..last``, with ``context`` words
@@ -157,8 +185,13 @@ class _Slot:
     prefixes: tuple[str, ...] = ()
     gap: bool = False
 
-    def accepts(self, word: str) -> bool:
-        return word in self.exact or (bool(self.prefixes) and word.startswith(self.prefixes))
+    def pattern(self) -> str:
+        """RE2 syntax for this slot: one word and its trailing space, or a lazy gap."""
+        if self.gap:
+            return f"(?:[^ ]+ ){{0,{MAX_GAP}}}?"
+        words = [re2.escape(word) for word in sorted(self.exact)]
+        words += [re2.escape(prefix) + "[^ ]*" for prefix in self.prefixes]
+        return f"(?:{'|'.join(words)}) "
 
 
 class PhraseSyntaxError(ValueError):
@@ -171,33 +204,41 @@ class Phrase:
 
     text: str
     slots: tuple[_Slot, ...]
+    regex: re2._Regexp = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        body = "".join(slot.pattern() for slot in self.slots)
+        # Leftmost-first with lazy gaps: the same match a left-to-right backtracker finds.
+        object.__setattr__(self, "regex", re2.compile(f"(?:^| )({body})"))
 
     def search(self, tokens: Tokens) -> tuple[int, int] | None:
         """First (leftmost) match as (first, last) normalised word index, or None."""
-        words = tokens.words
-        first = self.slots[0]
-        for start, word in enumerate(words):
-            if first.accepts(word):
-                end = self._match(words, start + 1, 1)
-                if end is not None:
-                    return start, end
-        return None
-
-    def _match(self, words: tuple[str, ...], pos: int, slot: int) -> int | None:
-        if slot == len(self.slots):
-            return pos - 1
-        current = self.slots[slot]
-        if current.gap:
-            for skip in range(MAX_GAP + 1):
-                if pos + skip > len(words):
-                    break
-                end = self._match(words, pos + skip, slot + 1)
-                if end is not None:
-                    return end
+        found = self.regex.search(tokens.line)
+        if found is None:
             return None
-        if pos < len(words) and current.accepts(words[pos]):
-            return self._match(words, pos + 1, slot + 1)
-        return None
+        first = bisect.bisect_left(tokens.starts, found.start(1))
+        last = bisect.bisect_right(tokens.starts, found.end(1) - 1) - 1
+        return first, last
+
+
+def _shorten(phrase: str, limit: int = 60) -> str:
+    """The phrase for a one-line message: whitespace collapsed, cut at ``limit``."""
+    phrase = " ".join(phrase.split())
+    return phrase if len(phrase) <= limit else phrase[: limit - 1] + "…"
+
+
+def _check_size(phrase: str, slots: list[_Slot]) -> None:
+    """Raise PhraseSyntaxError for a phrase over the MAX_* bounds."""
+    gaps = sum(slot.gap for slot in slots)
+    words = len(slots) - gaps
+    if gaps > MAX_GAPS:
+        raise PhraseSyntaxError(
+            f"'{_shorten(phrase)}' has {gaps} gaps ('*'); at most {MAX_GAPS} are allowed"
+        )
+    if words > MAX_WORDS:
+        raise PhraseSyntaxError(
+            f"'{_shorten(phrase)}' has {words} words; at most {MAX_WORDS} are allowed"
+        )
 
 
 def _compile_alternative(alt: str, phrase: str) -> tuple[str | None, str | None]:
@@ -205,12 +246,18 @@ def _compile_alternative(alt: str, phrase: str) -> tuple[str | None, str | None]
     prefix = alt.endswith("*")
     words = normalize(alt.rstrip("*")).words
     if len(words) != 1:
-        raise PhraseSyntaxError(f"'{alt}' in '{phrase}' must be one word")
+        raise PhraseSyntaxError(f"'{alt}' in '{_shorten(phrase)}' must be one word")
     return (None, words[0]) if prefix else (words[0], None)
 
 
 def compile_phrase(phrase: str) -> Phrase:
-    """Compile a playbook phrase; raise PhraseSyntaxError when it cannot match anything."""
+    """Compile a playbook phrase; raise PhraseSyntaxError when it cannot match anything or is
+    over the MAX_* bounds."""
+    if len(phrase) > MAX_PHRASE_CHARS:
+        raise PhraseSyntaxError(
+            f"'{_shorten(phrase)}' has {len(phrase)} characters; "
+            f"at most {MAX_PHRASE_CHARS} are allowed"
+        )
     slots: list[_Slot] = []
     literal: list[str] = []
 
@@ -241,7 +288,8 @@ def compile_phrase(phrase: str) -> Phrase:
     while slots and slots[-1].gap:
         slots.pop()
     if not slots:
-        raise PhraseSyntaxError(f"'{phrase}' has no words to match")
+        raise PhraseSyntaxError(f"'{_shorten(phrase)}' has no words to match")
     # Consecutive literal words that normalise to a repeat were collapsed in the text too.
     deduped = [s for i, s in enumerate(slots) if i == 0 or s != slots[i - 1] or s.gap]
+    _check_size(phrase, deduped)
     return Phrase(phrase, tuple(deduped))

@@ -2,7 +2,9 @@
 dropped, renamed, retyped or given odd values (structurally valid, semantically wrong).
 
 Every input must end in a ``Playbook`` that the guidance engine can run, or one
-``PlaybookError`` line naming the file; never another exception, never a hang.
+``PlaybookError`` line naming the file; never another exception, never a hang. Phrase strings
+alone (any text, and phrases full of ``*`` gaps) either compile and match a long call at once
+or raise one ``PhraseSyntaxError`` line.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from agent_assist.errors import PlaybookError
 from agent_assist.events import MoodUpdate, Sentiment, TranscriptFinal, Word
 from agent_assist.guidance.engine import GuidanceEngine
 from agent_assist.guidance.playbook import TRIGGER_KINDS, Playbook, load_playbook, parse_playbook
-from tests.fuzz.support import FUZZ, result_or_clean_error
+from agent_assist.guidance.text import (
+    MAX_GAPS,
+    MAX_PHRASE_CHARS,
+    MAX_WORDS,
+    PhraseSyntaxError,
+    compile_phrase,
+    normalize,
+)
+from tests.fuzz.support import FUZZ, no_hang, result_or_clean_error
 
 DEFAULT = tomllib.loads(paths.default_playbook().read_text(encoding="utf-8"))
 KEYS = sorted({k for rule in DEFAULT["rule"] for k in [*rule, *rule["trigger"]]})
@@ -143,3 +153,38 @@ def test_random_bytes_as_a_playbook_file(tmp_path: Path, data: bytes) -> None:
     outcome = result_or_clean_error(lambda: load_playbook(path), PlaybookError, names=path)
     if isinstance(outcome, Playbook):
         run_engine(outcome)
+
+
+LONG_CALL = normalize("i want a b the refund a b " * 2000)
+GAPPY_BITS = ["*", "*", "*", "a|b", "a*", "the", "refund", "b|the*", "i", "x|y|z", "don't"]
+
+
+def compile_and_search(phrase: str) -> None:
+    """A phrase compiles and matches a long call, or is refused with one clear line."""
+    try:
+        with no_hang():
+            compiled = compile_phrase(phrase)
+            compiled.search(LONG_CALL)
+    except PhraseSyntaxError as error:
+        message = str(error)
+        assert message.startswith("'") and "\n" not in message, message
+        return
+    assert sum(slot.gap for slot in compiled.slots) <= MAX_GAPS
+    assert len(compiled.slots) <= MAX_GAPS + MAX_WORDS
+    assert len(phrase) <= MAX_PHRASE_CHARS
+
+
+@FUZZ
+@given(phrase=st.lists(st.sampled_from(GAPPY_BITS), max_size=40).map(" ".join))
+@example(phrase="i " + "* " * 14 + "nevermatched")
+@example(phrase=" * ".join(["a|b"] * 30))
+def test_gap_heavy_phrases_compile_and_match_without_hanging(phrase: str) -> None:
+    compile_and_search(phrase)
+
+
+@FUZZ
+@given(phrase=st.one_of(st.text(max_size=300), phrases))
+@example(phrase="\x00*|" * 80)
+@example(phrase="|".join(["a*"] * 66))
+def test_any_phrase_text_compiles_or_is_refused_cleanly(phrase: str) -> None:
+    compile_and_search(phrase)

@@ -1,7 +1,11 @@
 from agent_assist.contracts import Guidance
 from agent_assist.events import Evidence, TranscriptPartial
+from agent_assist.guidance.playbook import MAX_PHRASES
+from agent_assist.guidance.text import MAX_GAPS
+from tests.fuzz.support import no_hang
 
 from .factory import cues, engine, mood, rule, said
+from .test_call_sequence import asr_style, corpus
 
 PHRASE = {"kind": "phrase", "phrases": ["3rd time i am calling", "called * 3 times"]}
 
@@ -294,3 +298,18 @@ def test_debug_log_holds_no_transcript_text(caplog) -> None:
         guide.tick(100.0)
     assert "legal" in caplog.text
     assert "zanzibar" not in caplog.text.lower()
+
+
+def test_a_playbook_at_the_phrase_bounds_runs_on_a_long_real_call() -> None:
+    """A rule with the most phrases, each with the most gaps, on a long real monologue: the
+    rule fires on the one phrase that matches and names the customer's words."""
+    common = "i|the|to|and|my|a|on"
+    missing = [" * ".join([common] * (MAX_GAPS + 1)) + f" z{n}" for n in range(MAX_PHRASES - 1)]
+    gapped = {"kind": "phrase", "phrases": [*missing, "i " + "* " * MAX_GAPS + "refund"]}
+    guide = engine(rule("refund", gapped))
+    lines = [asr_style(text) for _, _, text in corpus().values()]
+    without_refund = [line for line in lines if "refund" not in line]
+    with no_hang():
+        assert guide.observe(said(" ".join(without_refund * 20), 0.0, 600.0)) == []
+        [suggestion] = guide.observe(said(" ".join(lines * 20), 600.0, 1200.0))
+    assert suggestion.evidence[0].detail == "…waiting on you i want my refund and i'd like…"

@@ -6,7 +6,12 @@ import pytest
 
 from agent_assist import paths
 from agent_assist.errors import PlaybookError
-from agent_assist.guidance.playbook import load_playbook, parse_playbook
+from agent_assist.guidance.playbook import (
+    MAX_PHRASES,
+    MAX_TOTAL_PHRASES,
+    load_playbook,
+    parse_playbook,
+)
 
 from .factory import rule
 
@@ -71,6 +76,7 @@ def test_default_playbook_header_documents_every_trigger_kind() -> None:
 
 
 PHRASES = {"kind": "phrase", "phrases": ["refund"]}
+MANY_GAPS = "this " + "* " * 14 + "nevermatched"
 
 
 def with_rule(**changes: Any) -> dict[str, Any]:
@@ -147,6 +153,22 @@ def with_rule(**changes: Any) -> dict[str, Any]:
         ({"rule": [rule("a", PHRASES)], "hold_phrases": ["uh"]}, "hold_phrases: 'uh' has no"),
         ({"rule": [rule("a", PHRASES), rule("a", PHRASES)]}, "rule 'a': id: duplicate rule id"),
         ({"rule": [rule("a", PHRASES), "oops"]}, "rule #2: (top level): must be a table (got str)"),
+        (
+            with_rule(trigger={"kind": "phrase", "phrases": ["refund", MANY_GAPS]}),
+            f"rule 'refund-request': trigger.phrases: '{MANY_GAPS}' has 14 gaps ('*'); at most",
+        ),
+        (
+            with_rule(trigger={"kind": "phrase", "phrases": ["refund"] * (MAX_PHRASES + 1)}),
+            f"rule 'refund-request': trigger.phrases: has {MAX_PHRASES + 1} items; at most",
+        ),
+        (
+            {"rule": [rule("a", PHRASES)], "hold_phrases": ["hold on " * 30]},
+            "hold_phrases: 'hold on hold on hold on hold on hold on hold on hold on hol…' has 240",
+        ),
+        (
+            {"rule": [rule(f"r{i}", {"kind": "phrase", "phrases": ["x"] * 90}) for i in range(12)]},
+            f"1080 phrases in all (rules and hold_phrases); at most {MAX_TOTAL_PHRASES} are",
+        ),
     ],
 )
 def test_every_mistake_gives_one_line_naming_rule_and_key(
