@@ -1,8 +1,13 @@
-"""``agent-assist history ...``: list, show, export, delete, purge and stats on the CLI."""
+"""``agent-assist history ...``: list, show, export, delete, purge and stats on the CLI.
+
+list, show, export and stats only read: the database is opened read-only and nothing is
+created, moved or re-permissioned. delete and purge need an existing history database; purge
+also deletes the corrupt copies the app moved aside."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +15,9 @@ from pathlib import Path
 from agent_assist import config
 from agent_assist.errors import AgentAssistError
 from agent_assist.events import Suggestion, TranscriptFinal
+from agent_assist.redact import Redactor
 from agent_assist.store.export import FORMATS, export_call, stats_csv, write_private
+from agent_assist.store.files import corrupt_copies, remove_corrupt_copies
 from agent_assist.store.history import History, HistoryError, default_path
 
 Handler = Callable[[argparse.Namespace], int]
@@ -47,19 +54,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stats.set_defaults(func=_stats)
 
 
-def _guarded(handler: Callable[[argparse.Namespace, History], int]) -> Handler:
+def _guarded(handler: Callable[[argparse.Namespace, History], int], write: bool = False) -> Handler:
+    """Run ``handler`` on the existing history database: read-only unless ``write``."""
+
     def run(args: argparse.Namespace) -> int:
         path: Path = args.db or default_path()
-        if not path.exists():
-            print(
-                f"history: no history database at {path} (turn on privacy.history)", file=sys.stderr
-            )
-            return 1
         try:
             retention = config.load().privacy.retention_days
-            with History.open(path, retention_days=retention) as history:
-                if not history.readable:
-                    raise HistoryError(history.problem or f"cannot open {path}")
+            with History.open_existing(path, write=write, retention_days=retention) as history:
                 return handler(args, history)
         except AgentAssistError as error:
             print(f"history: {error}", file=sys.stderr)
@@ -101,7 +103,8 @@ def _do_show(args: argparse.Namespace, history: History) -> int:
 
 
 def _do_export(args: argparse.Namespace, history: History) -> int:
-    text = export_call(history, args.id, args.format)
+    redactor = Redactor.from_config(config.load())
+    text = export_call(history, args.id, args.format, redactor)
     if args.out is None:
         sys.stdout.write(text)
         return 0
@@ -122,21 +125,41 @@ def _do_delete(args: argparse.Namespace, history: History) -> int:
     return 0
 
 
+def _confirmed(question: str, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print("history: purge deletes every stored call; add --yes to confirm", file=sys.stderr)
+        return False
+    if input(f"{question} [y/N] ").strip().lower() in ("y", "yes"):
+        return True
+    print("nothing deleted")
+    return False
+
+
 def _do_purge(args: argparse.Namespace, history: History) -> int:
     count = len(history.list_calls())
-    if not args.yes:
-        if not sys.stdin.isatty():
-            print("history: purge deletes every stored call; add --yes to confirm", file=sys.stderr)
-            return 1
-        answer = input(f"Delete all {count} stored calls? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("nothing deleted")
-            return 1
+    if not _confirmed(f"Delete all {count} stored calls?", args.yes):
+        return 1
     deleted = history.purge()
     if history.problem:
         raise HistoryError(history.problem)
     print(f"deleted {deleted} calls")
     return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    """Purge the database, and the corrupt copies moved aside from it (also when only those
+    are left)."""
+    path: Path = args.db or default_path()
+    if os.path.lexists(path) or not corrupt_copies(path):
+        return _guarded(_do_purge, write=True)(args)
+    copies = corrupt_copies(path)
+    if not _confirmed(f"Delete {len(copies)} unreadable history file(s)?", args.yes):
+        return 1
+    removed = remove_corrupt_copies(path)
+    print(f"deleted {removed} unreadable history file(s)")
+    return 0 if removed == len(copies) else 1
 
 
 def _do_stats(args: argparse.Namespace, history: History) -> int:
@@ -170,6 +193,5 @@ def _clock(seconds: float) -> str:
 _list = _guarded(_do_list)
 _show = _guarded(_do_show)
 _export = _guarded(_do_export)
-_delete = _guarded(_do_delete)
-_purge = _guarded(_do_purge)
+_delete = _guarded(_do_delete, write=True)
 _stats = _guarded(_do_stats)

@@ -1,6 +1,8 @@
 """Hand-made call events for the store tests."""
 
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 from agent_assist.events import (
     CallSummary,
@@ -98,3 +100,24 @@ def sample_call(triggers: tuple[str, ...] = ("calm_down", "verify_identity")) ->
 
 
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def write_v1_database(path: Path, call_id: int = 7, name: str = "v1") -> None:
+    """A history database as agent-assist wrote it at schema version 1, with one call."""
+    from agent_assist.store.history import MIGRATIONS
+
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    MIGRATIONS[0](conn)
+    conn.execute("INSERT INTO schema_version VALUES (1)")
+    events = [e for e in sample_call() if not isinstance(e, TranscriptPartial)]
+    conn.execute(
+        "INSERT INTO calls (id, name, started_at, duration, summary) VALUES (?, ?, ?, 12, NULL)",
+        (call_id, name, NOON.isoformat(timespec="microseconds")),
+    )
+    conn.executemany(
+        f"INSERT INTO events VALUES ({call_id}, ?, ?, ?)",
+        [(i, e.type, e.to_json()) for i, e in enumerate(events)],
+    )
+    conn.commit()
+    conn.close()

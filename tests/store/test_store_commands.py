@@ -153,3 +153,74 @@ def test_a_broken_config_is_one_line(
     assert run(["history", "list"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "privacy.retention_days" in err
+
+
+def folder_state(folder: Path) -> dict[str, tuple[int, int, bytes]]:
+    return {
+        item.name: (item.stat().st_mode, item.stat().st_mtime_ns, item.read_bytes())
+        for item in sorted(folder.iterdir())
+    } | {".": (folder.stat().st_mode, 0, b"")}
+
+
+@pytest.fixture
+def shared_db(tmp_path: Path, data_home: Path) -> Path:
+    folder = tmp_path / "team"
+    folder.mkdir()
+    db = folder / "calls.sqlite3"
+    with History.open(db, retention_days=3650) as history:
+        history.save_call("x.wav", datetime.now(UTC), sample_call())
+    folder.chmod(0o755)
+    db.chmod(0o644)
+    return db
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["list"], ["show", "1"], ["export", "1"], ["stats"], ["stats", "--period", "week"]],
+)
+def test_read_commands_change_nothing(
+    shared_db: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = folder_state(shared_db.parent)
+    assert run(["history", "--db", str(shared_db), *command]) == 0
+    assert capsys.readouterr().err == ""
+    assert folder_state(shared_db.parent) == before
+
+
+@pytest.mark.parametrize(
+    "command", [["list"], ["show", "1"], ["stats"], ["delete", "1"], ["purge", "--yes"]]
+)
+def test_a_foreign_file_is_an_error_and_kept(
+    tmp_path: Path, data_home: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("call the bank about card 4111 1111 1111 1111\n" * 40)
+    before = folder_state(tmp_path)
+    assert run(["history", "--db", str(notes), *command]) == 1
+    err = capsys.readouterr().err
+    assert err == f"history: {notes}: not an agent-assist history database (not SQLite)\n"
+    assert folder_state(tmp_path) == before
+
+
+def test_purge_deletes_corrupt_copies_even_without_a_database(
+    data_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = paths.user_data_dir() / "history.sqlite3"
+    db.parent.mkdir(parents=True)
+    copy = db.with_name("history.sqlite3.corrupt-20260101T000000Z")
+    copy.write_bytes(b"SQLite format 3\x00 charged twice 4111 1111 1111 1111")
+    Path(f"{copy}-wal").write_bytes(b"wal")
+    assert run(["history", "purge", "--yes"]) == 0
+    assert "deleted 2 unreadable history file(s)" in capsys.readouterr().out
+    assert list(db.parent.iterdir()) == []
+
+
+def test_purge_deletes_the_database_and_its_corrupt_copies(
+    two_calls: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = paths.user_data_dir() / "history.sqlite3"
+    copy = db.with_name("history.sqlite3.corrupt-20260101T000000Z")
+    copy.write_bytes(b"SQLite format 3\x00 charged twice")
+    assert run(["history", "purge", "--yes"]) == 0
+    assert "deleted 2 calls" in capsys.readouterr().out
+    assert not copy.exists()

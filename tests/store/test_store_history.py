@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from store_calls import CARD, EMAIL, NOON, PHONE, PII, sample_call
+from store_calls import CARD, EMAIL, NOON, PHONE, PII, sample_call, write_v1_database
 
 from agent_assist import paths
 from agent_assist.events import (
@@ -17,7 +17,7 @@ from agent_assist.events import (
     event_from_dict,
 )
 from agent_assist.redact import Redactor
-from agent_assist.store import history as history_module
+from agent_assist.store import database as database_module
 from agent_assist.store.history import SCHEMA_VERSION, History, HistoryError
 
 
@@ -191,21 +191,7 @@ def test_stats_per_day_and_week_have_no_transcript_text(tmp_path: Path) -> None:
 
 def test_a_v1_database_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    history_module.MIGRATIONS[0](conn)
-    conn.execute("INSERT INTO schema_version VALUES (1)")
-    events = [e for e in sample_call() if not isinstance(e, TranscriptPartial)]
-    conn.execute(
-        "INSERT INTO calls (id, name, started_at, duration, summary) VALUES (7, 'v1', ?, 12, NULL)",
-        (NOON.isoformat(timespec="microseconds"),),
-    )
-    conn.executemany(
-        "INSERT INTO events VALUES (7, ?, ?, ?)",
-        [(i, e.type, e.to_json()) for i, e in enumerate(events)],
-    )
-    conn.commit()
-    conn.close()
+    write_v1_database(path)
     with History.open(path, retention_days=3650) as history:
         version = history._db().execute("SELECT version FROM schema_version").fetchone()[0]
         [row] = history.list_calls()
@@ -228,9 +214,11 @@ def test_a_newer_schema_turns_history_off(tmp_path: Path, caplog: pytest.LogCapt
         assert not history.enabled
         assert history.save_call("c", NOON, sample_call()) is None
     assert "schema version 99 is newer" in caplog.text
+    with pytest.raises(HistoryError, match="schema version 99 is newer"):
+        History.open_existing(path)
 
 
-def test_a_corrupt_database_is_moved_aside(
+def test_a_corrupt_database_is_deleted_and_replaced(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "h.sqlite3"
@@ -240,10 +228,43 @@ def test_a_corrupt_database_is_moved_aside(
         assert history.enabled
         assert history.save_call("new", NOON, sample_call()) is not None
         assert len(history.list_calls()) == 1
-    [aside] = tmp_path.glob("h.sqlite3.corrupt-*")
-    assert aside.read_bytes() == junk
-    assert "is corrupt" in caplog.text and str(aside) in caplog.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.sqlite3"]
+    assert junk not in path.read_bytes()
+    assert f"{path} is corrupt" in caplog.text and "deleted it" in caplog.text
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def aside_copies(path: Path) -> list[Path]:
+    """Corrupt copies as an older agent-assist left them: moved aside, with transcripts."""
+    copies = []
+    for stamp in ("20250101T000000Z", "20261201T101010Z"):
+        copy = path.with_name(f"{path.name}.corrupt-{stamp}")
+        copy.write_bytes(b"SQLite format 3\x00 ... " + CARD.encode())
+        Path(f"{copy}-wal").write_bytes(PHONE.encode())
+        copies += [copy, Path(f"{copy}-wal")]
+    return copies
+
+
+def test_retention_deletes_corrupt_copies_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    History.open(path, retention_days=3650).close()
+    copies = aside_copies(path)
+    unrelated = tmp_path / "h.sqlite3.backup"
+    unrelated.write_text("mine")
+    with History.open(path, retention_days=3650) as history:
+        assert not any(copy.exists() for copy in copies)
+        aside_copies(path)
+        history.apply_retention()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.sqlite3", "h.sqlite3.backup"]
+
+
+def test_purge_deletes_corrupt_copies_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    with History.open(path, retention_days=3650) as history:
+        history.save_call("c", NOON, sample_call())
+        copies = aside_copies(path)
+        assert history.purge() == 1
+    assert not any(copy.exists() for copy in copies)
 
 
 def test_a_damaged_page_is_detected(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -258,7 +279,7 @@ def test_a_damaged_page_is_detected(tmp_path: Path, caplog: pytest.LogCaptureFix
     path.write_bytes(bytes(data))
     with caplog.at_level(logging.WARNING), History.open(path) as history:
         assert history.enabled and history.list_calls() == []
-    assert len(list(tmp_path.glob("h.sqlite3.corrupt-*"))) == 1
+    assert list(tmp_path.glob("h.sqlite3.corrupt-*")) == []
     assert "is corrupt" in caplog.text
 
 
@@ -275,7 +296,7 @@ def test_a_read_only_database_turns_history_off(
     path = tmp_path / "h.sqlite3"
     with History.open(path, retention_days=3650) as history:
         history.save_call("before", NOON, sample_call())
-    monkeypatch.setattr(history_module, "_connect", _read_only)
+    monkeypatch.setattr(database_module, "connect", _read_only)
     events = sample_call()
     with caplog.at_level(logging.WARNING), History.open(path, retention_days=3650) as history:
         assert not history.enabled
