@@ -1,3 +1,21 @@
 """agent-assist: an offline agent-assist overlay for contact-center agents."""
 
+import logging
+import os
+import sys
+
 __version__ = "0.1.0"
+
+# onnxruntime starts its native telemetry when it is imported: a device id and queued events
+# under ~/.cache/Microsoft, then DNS lookups of mobile.events.data.microsoft.com every few
+# seconds. Only this variable, set before the import, stops it. It is forced (a user
+# environment must not turn it back on) here, before any submodule imports onnxruntime, so
+# every entry point and every worker process (which imports agent_assist first) inherits it.
+TELEMETRY_OFF = {"ORT_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+os.environ.update(TELEMETRY_OFF)
+
+if "onnxruntime" in sys.modules:
+    logging.getLogger(__name__).warning(
+        "onnxruntime was imported before agent_assist: its telemetry may be running; "
+        "set ORT_DISABLE_TELEMETRY=1 in the environment or import agent_assist first"
+    )

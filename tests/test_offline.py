@@ -8,6 +8,14 @@ records any child process (which the hook could not watch). Where the kernel all
 (root, or unprivileged user namespaces), the process also runs under ``unshare -n``: a network
 namespace with no interface but loopback, which covers native code too. The tests assert a
 real result (transcripts of the sample call, the call summary) and zero attempts.
+
+The hook cannot see native code: onnxruntime's telemetry resolves and connects from its own
+threads. The ``native`` tests therefore run the real entry points (``analyze``, ``analyze
+--workers``, ``sentiment``, the ``--demo`` GUI) for longer than 30 s each, concurrently, under
+``strace -f`` in a loopback-only network namespace with a private HOME and an environment that
+asks for telemetry (tests/offline/harness.py), and assert zero DNS or outside attempts and no
+files under ~/.cache/Microsoft. tests/packaging/test_frozen_offline.py does the same for the
+frozen app.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ import pytest
 
 from agent_assist import modelstore, paths
 from agent_assist.errors import ModelError
+from tests.offline import harness
+from tests.offline.harness import Finished, python_argv
 
 pytestmark = pytest.mark.slow
 
@@ -302,3 +312,98 @@ def test_the_run_is_network_isolated_when_the_kernel_allows_it() -> None:
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() in {"101", "113"}  # ENETUNREACH / EHOSTUNREACH: no route out
+
+
+NATIVE_RUN_S = 35  # onnxruntime's telemetry first looks up its host ~10 s in, then retries
+LINGER = str(ROOT / "tests" / "offline" / "linger.py")
+DATA = ROOT / "tests" / "data"
+SENTIMENT_LINES = (
+    "This is the worst service ever, I am furious.",
+    "Thank you so much, that fixed it.",
+    "I have been waiting on hold for forty minutes.",
+    "Can you check the status of my order?",
+    "I love how quickly you sorted this out.",
+    "Cancel my account, I am done with you people.",
+    "Okay, that sounds fine.",
+)
+
+
+@pytest.fixture(scope="module")
+def native_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Finished]:
+    """Each entry point traced for > 30 s, all at once (the sentiment feed and GUI mostly wait)."""
+    require_sentiment_model()
+    base = tmp_path_factory.mktemp("native")
+    sample = str(paths.sample_call())
+    workers_out = base / "workers" / "out"
+    feed_interval = NATIVE_RUN_S / (len(SENTIMENT_LINES) - 1)
+    runs = [
+        harness.start(
+            "analyze",
+            python_argv(LINGER, str(NATIVE_RUN_S), "--", "analyze", sample, "--format", "jsonl"),
+            base / "analyze",
+        ),
+        harness.start(
+            "analyze --workers",
+            python_argv("-m", "agent_assist", "analyze", "--workers", "2", "--out",
+                        str(workers_out), str(DATA / "jfk.flac"),
+                        str(DATA / "librivox_ill_disposed.flac")),
+            base / "workers",
+        ),
+        harness.start(
+            "sentiment",
+            python_argv("-m", "agent_assist", "sentiment"),
+            base / "sentiment",
+            stdin_lines=SENTIMENT_LINES,
+            line_interval_s=feed_interval,
+        ),
+        harness.start(
+            "demo", python_argv(LINGER, str(NATIVE_RUN_S), "--gui", "--", "--demo"), base / "demo"
+        ),
+    ]
+    return {run.name: run.finish(RUN_LIMIT_S) for run in runs}
+
+
+def assert_stayed_offline(done: Finished) -> None:
+    assert done.forbidden == [], done.explain()
+    assert done.telemetry_files == [], done.explain()
+
+
+def onnx_loads(done: Finished) -> int:
+    """How many times the run's own log says onnxruntime loaded the sentiment model."""
+    return done.log().count("agent_assist.sentiment.model: loaded")
+
+
+def test_native_analyze_makes_no_outside_attempt(native_runs: dict[str, Finished]) -> None:
+    done = native_runs["analyze"]
+    assert done.returncode == 0, done.explain()
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert events and events[-1]["type"] == "summary" and events[-1]["utterances"] >= 8
+    assert onnx_loads(done) >= 1
+    assert_stayed_offline(done)
+
+
+def test_native_analyze_workers_make_no_outside_attempt(native_runs: dict[str, Finished]) -> None:
+    """The pool's worker processes load the models themselves: they are traced too (strace -f)."""
+    done = native_runs["analyze --workers"]
+    assert done.returncode == 0, done.explain()
+    written = " ".join(p.read_text() for p in (done.root / "out").glob("*.txt"))
+    assert "country" in written.lower(), written
+    assert onnx_loads(done) >= 2  # one per worker process
+    assert_stayed_offline(done)
+
+
+def test_native_sentiment_makes_no_outside_attempt(native_runs: dict[str, Finished]) -> None:
+    done = native_runs["sentiment"]
+    assert done.returncode == 0, done.explain()
+    scored = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(scored) == len(SENTIMENT_LINES), done.stdout
+    assert scored[0]["label"] == "negative" and scored[1]["label"] == "positive"
+    assert onnx_loads(done) >= 1
+    assert_stayed_offline(done)
+
+
+def test_native_gui_demo_makes_no_outside_attempt(native_runs: dict[str, Finished]) -> None:
+    done = native_runs["demo"]
+    assert done.returncode == 0, done.explain()
+    assert onnx_loads(done) >= 1 and "faster_whisper" in done.log(), done.log()[-2000:]
+    assert_stayed_offline(done)
