@@ -57,6 +57,11 @@ class AppActions(QObject):
         menu.addAction(self.quit)
         return menu
 
+    def show_keyboard_shortcut(self, shortcut: str) -> None:
+        """Name the global shortcut in the menu entry (none: the entry alone)."""
+        text = "Use overlay with &keyboard"
+        self.keyboard.setText(f"{text}\t{shortcut}" if shortcut else text)
+
     def set_running(self, running: bool, paused: bool) -> None:
         """Reflect the pipeline's state in the check marks without re-triggering them."""
         for action, value in ((self.listen, running), (self.pause, paused)):

@@ -20,6 +20,7 @@ from agent_assist.ui.actions import AppActions
 from agent_assist.ui.bridge import EventBridge
 from agent_assist.ui.devices import DeviceProvider, query_devices
 from agent_assist.ui.export import export_record
+from agent_assist.ui.hotkey import GlobalHotkey
 from agent_assist.ui.overlay import Overlay
 from agent_assist.ui.review import Exporter, ReviewWindow, fit_on_screen
 from agent_assist.ui.session import RunnerFactory, RunnerHost, describe
@@ -93,6 +94,7 @@ class AgentAssistApp(QObject):
         self._history: Any = None
         self._history_failed = False
         self._redactor: Any = None
+        self.hotkey: GlobalHotkey | None = None
         self._connect()
 
     # wiring -------------------------------------------------------------------------------
@@ -127,6 +129,19 @@ class AgentAssistApp(QObject):
             self.bridge.post(
                 PipelineStatus(state="info", message="no system tray: right-click the overlay")
             )
+        self.start_hotkey()
+
+    def start_hotkey(self) -> None:
+        """The global shortcut into keyboard mode (why there is none goes to the log)."""
+        if self.hotkey is not None:
+            self.hotkey.stop()
+        shortcut = self.config.ui.keyboard_shortcut
+        self.hotkey = GlobalHotkey(shortcut, self)
+        self.hotkey.pressed.connect(lambda: self.overlay.set_keyboard_mode(True))
+        problem = self.hotkey.start()
+        self.actions.show_keyboard_shortcut("" if problem else shortcut)
+        if problem:
+            log.warning("no global keyboard shortcut: %s", problem)
 
     # pipeline -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -290,6 +305,8 @@ class AgentAssistApp(QObject):
             themes.apply_app_theme(app, config.ui.theme, config.ui.scale)
         self.overlay.state.deck.max_visible = config.guidance.max_visible
         self.overlay.apply_ui(config.ui)
+        if self.hotkey is not None and self.hotkey.shortcut != config.ui.keyboard_shortcut:
+            self.start_hotkey()
         for action, value in (
             (self.actions.compact, config.ui.compact),
             (self.actions.click_through, config.ui.click_through),
@@ -328,6 +345,8 @@ class AgentAssistApp(QObject):
             app.quit()
 
     def shutdown(self) -> None:
+        if self.hotkey is not None:
+            self.hotkey.stop()
         self.overlay.hide()
         self.tray.hide()
         for window in (self.settings_dialog, self.review_window):

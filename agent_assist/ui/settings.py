@@ -253,6 +253,17 @@ class SettingsDialog(QDialog):
         self._bind_check(form, "ui.compact", "&Compact overlay")
         self._bind_check(form, "ui.show_agent_caption", "Show the &agent's caption")
         self._bind_check(form, "ui.click_through", "Clicks pass &through the overlay")
+        shortcut = QLineEdit()
+        shortcut.setPlaceholderText("none (use the tray menu)")
+        shortcut.setToolTip("Anywhere on the desktop, this key puts the overlay in keyboard mode")
+        self._bind(
+            form,
+            "ui.keyboard_shortcut",
+            "&Keyboard mode shortcut:",
+            shortcut,
+            lambda: shortcut.text().strip(),
+            lambda v: shortcut.setText(str(v)),
+        )
         return page
 
     # binding helpers ----------------------------------------------------------------------
