@@ -55,10 +55,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     devices.set_defaults(func=cmd_devices)
 
 
-def _config(args: argparse.Namespace) -> Config:
-    from agent_assist.cli import load_config
+def _config(args: argparse.Namespace, flags: dict[str, tuple[str, Any]] | None = None) -> Config:
+    from agent_assist.commands import load_config
 
-    return load_config(args)
+    return load_config(args, flags)
 
 
 # ---------------------------------------------------------------- devices
@@ -123,14 +123,10 @@ def make_runner(config: Config, on_event: EventSink) -> Runner:
 class _Printer:
     """Prints events as JSON lines from the worker thread; remembers fatal statuses."""
 
-    def __init__(self, out: TextIO, partials: bool, redact: bool) -> None:
+    def __init__(self, out: TextIO, partials: bool, redactor: Any) -> None:
         self.out = out
         self.partials = partials
-        self.redactor: Any = None
-        if redact:
-            from agent_assist.redact import Redactor
-
-            self.redactor = Redactor()
+        self.redactor = redactor.for_call() if redactor is not None else None
         self.fatal: list[PipelineStatus] = []
         self.stopped = threading.Event()
         self._lock = threading.Lock()
@@ -153,14 +149,18 @@ class _Printer:
 
 
 def cmd_listen(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    config = _config(args)
-    if args.customer is not None:
-        config.audio.customer_device = args.customer
-    if args.agent is not None:
-        config.audio.agent_device = args.agent
-    if args.profile:
-        config.asr.profile = args.profile
-    printer = _Printer(out or sys.stdout, not args.no_partials, not args.no_redact)
+    from agent_assist.commands import no_redact_flag, redactor_for
+
+    config = _config(
+        args,
+        {
+            "audio.customer_device": ("--customer", args.customer),
+            "audio.agent_device": ("--agent", args.agent),
+            "asr.profile": ("--profile", args.profile),
+            "privacy.redact_outputs": no_redact_flag(args),
+        },
+    )
+    printer = _Printer(out or sys.stdout, not args.no_partials, redactor_for(config))
     runner = make_runner(config, printer)
     runner.start()
     running: Callable[[], bool] = getattr(runner, "is_running", lambda: True)

@@ -25,8 +25,10 @@ TRANSCRIPT_COLUMNS = [
 SUMMARY_COLUMNS = [
     "call", "status", "error", "duration", "utterances", "talk_share_customer", "talk_share_agent",
     "mood_start", "mood_end", "mood_min", "negative_seconds", "customer_negative",
-    "customer_neutral", "customer_positive", "suggestions",
+    "customer_neutral", "customer_positive", "suggestions", "output", "note",
 ]  # fmt: skip
+"""``output``: the call's file in the output folder; ``note``: why a call's name differs from its
+file's (redacted, or made unique). Rows are written with ``agent_assist.tables`` (CSV-safe)."""
 
 
 def clock(seconds: float) -> str:

@@ -1,7 +1,12 @@
 """CLI behaviour with the analysis stubbed out (the real pipeline has its own integration tests)."""
 
 import csv
+import dataclasses
+import io
 import json
+import re
+import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -130,7 +135,7 @@ def test_missing_input_and_empty_folder(stub, tmp_path, capsys):
     empty.mkdir()
     assert cli.main(["analyze", str(empty), str(tmp_path / "nope.wav")]) == 1
     err = capsys.readouterr().err
-    assert "folder contains no audio files" in err and "no such file or folder" in err
+    assert "folder contains no audio files" in err and "nope.wav: file not found" in err
 
 
 def test_invalid_config_is_one_line_and_exit_2(stub, tmp_path, capsys):
@@ -195,3 +200,259 @@ def test_models_command_verifies_every_model(capsys):
     for name in ("whisper-tiny.en", "whisper-base", "silero-vad-v6", "sentiment-minilm"):
         assert f"{name}" in out
     assert "FAILED" not in out
+
+
+# ---------------------------------------------------------------- privacy and safe files
+
+PHONE = "4155550132"
+
+
+def loading_call(path, models, config, on_event):
+    """The stub, after the real loader has read the file (it logs the file's name)."""
+    from agent_assist.audio.files import load_call
+
+    load_call(path)
+    return scripted_call(path, models, config, on_event)
+
+
+def three_channel_wav(path: Path) -> Path:
+    import numpy as np
+    import soundfile as sf
+
+    sf.write(path, np.random.default_rng(0).normal(0, 0.1, (8000, 3)), 8000)
+    return path
+
+
+def test_file_names_are_personal_data(stub, tmp_path, monkeypatch, capsys):
+    """A phone number in a file name reaches no output, summary.csv, log or doctor report."""
+    from agent_assist import doctor, logs
+
+    monkeypatch.setattr(batch, "analyze_call", loading_call)
+    calls = tmp_path / "phones"
+    calls.mkdir()
+    three_channel_wav(calls / f"{PHONE}.wav")
+    (calls / "+1 415 555 0199.wav").write_bytes(b"BAD")
+    out = tmp_path / "out"
+    assert cli.main(["analyze", str(calls), "--format", "jsonl", "--out", str(out)]) == 1
+    capsys.readouterr()
+    written = {p.name: p.read_text() for p in out.iterdir()}
+    report = doctor.write_report(tmp_path / "report.txt", []).read_text()
+    log = "\n".join(logs.tail())
+    assert "3 channels" in log  # the loader's warning is there, naming the call by its id
+    for text in [*written, *written.values(), log, report]:
+        assert PHONE not in text and "555 0199" not in text
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [r["status"] for r in rows] == ["failed", "ok"]
+    assert all("redacted" in r["note"] for r in rows)
+    assert rows[1]["output"] in written
+
+
+def test_no_redact_keeps_the_file_name(stub, tmp_path):
+    three_channel_wav(stub / f"{PHONE}.wav")
+    out = tmp_path / "out"
+    cli.main(["analyze", str(stub), "--format", "jsonl", "--out", str(out), "--no-redact"])
+    assert f"{PHONE}.jsonl" in [p.name for p in out.iterdir()]
+
+
+def test_same_name_in_two_folders_gives_two_outputs(stub, tmp_path):
+    for folder in ("x", "y"):
+        (stub / folder).mkdir()
+        (stub / folder / "call.wav").write_bytes(folder.encode() + b"RIFF")
+    out = tmp_path / "out"
+    assert cli.main(["analyze", str(stub), "--format", "jsonl", "--out", str(out)]) == 0
+    outputs = sorted(p.name for p in out.iterdir() if p.name.startswith("call"))
+    assert len(outputs) == 2 and all(re.fullmatch(r"call-[0-9a-f]{6}\.jsonl", n) for n in outputs)
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    same = [r for r in rows if r["call"].startswith("call-")]
+    assert sorted(r["output"] for r in same) == outputs
+    assert all("same name" in r["note"] for r in same)
+    again = tmp_path / "again"
+    cli.main(["analyze", str(stub), "--format", "jsonl", "--out", str(again)])
+    assert sorted(p.name for p in again.iterdir() if p.name.startswith("call")) == outputs
+
+
+def test_workers_are_capped_with_a_note(stub, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(batch, "load_models", lambda config: object())  # reaches forked workers
+    out = tmp_path / "out"
+    args = ["analyze", str(stub), "--format", "jsonl", "--out", str(out), "--workers", "8"]
+    assert cli.main(args) == 0
+    err = capsys.readouterr().err
+    assert "agent-assist: note: --workers 8 capped at 2 (2 call(s) to analyse)" in err
+    with pytest.raises(SystemExit):
+        cli.main([*args[:-1], "0"])
+
+
+def test_a_full_disk_is_one_line_and_a_failure(stub, capsys):
+    args = ["analyze", str(stub), "--format", "jsonl", "--summary", "/dev/full"]
+    assert cli.main(args) != 0
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert err == ["agent-assist: error: /dev/full: cannot write (no space left on device)"]
+
+
+def test_outputs_are_private(stub, tmp_path):
+    out = tmp_path / "new" / "out"
+    assert cli.main(["analyze", str(stub), "--format", "csv", "--out", str(out)]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+    assert modes == dict.fromkeys(["a.csv", "b.csv", "summary.csv"], 0o600)
+
+
+def test_csv_cells_cannot_run_as_formulas(stub, tmp_path, monkeypatch, capsys):
+    def formula_call(path, models, config, on_event):
+        def rewrite(event):
+            if isinstance(event, TranscriptFinal):
+                event = dataclasses.replace(event, text='=HYPERLINK("http://x.example","y")')
+            on_event(event)
+
+        return scripted_call(path, models, config, rewrite)
+
+    monkeypatch.setattr(batch, "analyze_call", formula_call)
+    (stub / "@SUM(A1).wav").write_bytes(b"RIFF")
+    out = tmp_path / "out"
+    assert cli.main(["analyze", str(stub), "--format", "csv", "--out", str(out)]) == 0
+    rows = list(csv.DictReader((out / "a.csv").open()))
+    assert rows[0]["text"].startswith("'=HYPERLINK") and rows[0]["mood"] == "-0.5"
+    summary = list(csv.DictReader((out / "summary.csv").open()))
+    assert summary[0]["call"] == "'@SUM(A1)" and summary[0]["mood_end"] == "-0.5"
+    assert cli.main(["analyze", str(stub / "a.wav"), "--format", "csv"]) == 0
+    printed = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert printed[0]["text"].startswith("'=HYPERLINK") and printed[0]["call"] == "a"
+
+
+# ---------------------------------------------------------------- locks beat flags
+
+SITE = """
+[asr]
+profile = "fast"
+[logging]
+level = "WARNING"
+[locked]
+keys = ["asr.profile", "audio", "privacy", "logging.level"]
+"""
+
+
+@pytest.fixture
+def locked_site(tmp_path, monkeypatch):
+    system = tmp_path / "site.toml"
+    system.write_text(SITE)
+    monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(system))
+    return system
+
+
+def test_locked_keys_beat_command_line_flags(stub, locked_site, monkeypatch, capsys):
+    import logging
+
+    seen = []
+    monkeypatch.setattr(
+        "agent_assist.pipeline.load_models", lambda config, on_status=None: seen.append(config)
+    )
+    args = [
+        "--log-level", "DEBUG", "analyze", str(stub / "a.wav"), "--format", "jsonl",
+        "--profile", "accurate", "--channels", "customer,agent", "--mono-role", "agent",
+        "--no-redact",
+    ]  # fmt: skip
+    assert cli.main(args) == 0
+    captured = capsys.readouterr()
+    assert "4111" not in captured.out
+    config = seen[0]
+    assert config.asr.profile == "fast" and config.privacy.redact_outputs
+    assert (config.audio.stereo_left, config.audio.mono_role) == ("agent", "customer")
+    assert logging.getLogger().level == logging.WARNING
+    refused = [line for line in captured.err.splitlines() if line.startswith("agent-assist:")]
+    assert sorted(refused) == sorted(
+        f"agent-assist: {key} is locked by {locked_site}; {flag} ignored"
+        for key, flag in [
+            ("logging.level", "--log-level"),
+            ("asr.profile", "--profile"),
+            ("audio.stereo_left", "--channels"),
+            ("audio.mono_role", "--mono-role"),
+            ("privacy.redact_outputs", "--no-redact"),
+        ]
+    )
+
+
+def test_flags_apply_where_nothing_is_locked(stub, monkeypatch, capsys):
+    import logging
+
+    seen = []
+    monkeypatch.setattr(
+        "agent_assist.pipeline.load_models", lambda config, on_status=None: seen.append(config)
+    )
+    args = ["analyze", str(stub / "a.wav"), "--profile", "accurate", "--mono-role", "agent"]
+    assert cli.main(["--log-level", "DEBUG", *args, "--channels", "customer,agent"]) == 0
+    config = seen[0]
+    assert (config.asr.profile, config.audio.stereo_left) == ("accurate", "customer")
+    assert config.audio.mono_role == "agent" and logging.getLogger().level == logging.DEBUG
+    assert "locked" not in capsys.readouterr().err
+
+
+def test_the_configured_log_level_takes_effect(stub, tmp_path):
+    import logging
+
+    user = tmp_path / "user.toml"
+    user.write_text('[logging]\nlevel = "ERROR"\n')
+    assert cli.main(["--config", str(user), "analyze", str(stub / "a.wav")]) == 0
+    assert logging.getLogger().level == logging.ERROR
+
+
+# ---------------------------------------------------------------- sentiment input and echo
+
+PII_LINE = "my card is 4111 1111 1111 1111 and my mail is jane.doe@example.com, this is awful"
+
+
+def run_cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "agent_assist", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+
+
+def test_sentiment_survives_bad_utf8_and_counts_the_lines(tmp_path, capsys):
+    source = tmp_path / "survey.txt"
+    source.write_bytes(b"great service\nterrible \xff\xfe wait\nfine\n\xc3(\n")
+    assert cli.main(["sentiment", str(source)]) == 0
+    captured = capsys.readouterr()
+    texts = [json.loads(line)["text"] for line in captured.out.splitlines()]
+    assert texts == ["great service", "terrible \ufffd\ufffd wait", "fine", "\ufffd("]
+    assert (
+        f"agent-assist: warning: {source}: 2 line(s) were not valid UTF-8; their bad bytes were"
+        " replaced with U+FFFD" in captured.err
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        ((), b"fine\n\x00\x01\x02binary\xff\n", "stdin: line 2: binary data (NUL byte), not text"),
+        (("/dev/zero",), b"", "/dev/zero: line 1: binary data (NUL byte), not text"),
+        (("/nonexistent/survey.txt",), b"", "/nonexistent/survey.txt: cannot read (no such file"),
+    ],
+)
+def test_sentiment_bad_input_is_one_line(args, stdin, message):
+    done = run_cli("sentiment", *args, stdin=stdin)
+    err = done.stderr.decode().strip().splitlines()
+    assert done.returncode != 0 and len(err) == 1 and "Traceback" not in done.stderr.decode()
+    assert err[0].startswith(f"agent-assist: error: {message}")
+
+
+def test_sentiment_echo_is_redacted_unless_asked(tmp_path, capsys):
+    source = tmp_path / "chat.txt"
+    source.write_text(PII_LINE + "\n")
+    assert cli.main(["sentiment", str(source)]) == 0
+    echoed = json.loads(capsys.readouterr().out)["text"]
+    assert "4111" not in echoed and "jane.doe" not in echoed and "awful" in echoed
+    assert cli.main(["sentiment", str(source), "--no-redact"]) == 0
+    assert json.loads(capsys.readouterr().out)["text"] == PII_LINE
+
+
+def test_sentiment_no_redact_is_refused_when_privacy_is_locked(tmp_path, locked_site, capsys):
+    source = tmp_path / "chat.txt"
+    source.write_text(PII_LINE + "\n")
+    assert cli.main(["sentiment", str(source), "--no-redact"]) == 0
+    captured = capsys.readouterr()
+    assert "4111" not in json.loads(captured.out)["text"]
+    line = f"agent-assist: privacy.redact_outputs is locked by {locked_site}; --no-redact ignored"
+    assert captured.err.splitlines().count(line) == 1

@@ -1,16 +1,14 @@
 """Export a stored call as JSON, CSV (a flat transcript table) or a standalone HTML report, and
 history stats as CSV. Text is redacted again on the way out, so an export never carries more
-than the store."""
+than the store. CSV cells are neutralised against spreadsheet formulas, and files are written
+atomically, readable by the user only (``agent_assist.tables``)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import os
 from collections.abc import Sequence
 from html import escape
-from pathlib import Path
 from typing import Literal
 
 from agent_assist.events import (
@@ -21,8 +19,11 @@ from agent_assist.events import (
     Suggestion,
     TranscriptFinal,
 )
-from agent_assist.redact import Redactor, redact_event
+from agent_assist.redact import Redactor
 from agent_assist.store.history import CallRow, History, StatsRow
+from agent_assist.tables import SafeWriter, write_private
+
+__all__ = ["FORMATS", "export_call", "stats_csv", "to_csv", "to_html", "to_json", "write_private"]
 
 Format = Literal["json", "csv", "html"]
 FORMATS: tuple[Format, ...] = ("json", "csv", "html")
@@ -42,9 +43,9 @@ STATS_COLUMNS = (
 def export_call(
     history: History, call_id: int, fmt: Format, redactor: Redactor | None = None
 ) -> str:
-    redactor = redactor or Redactor()
+    redact = (redactor or Redactor()).for_call()
     row = history.call(call_id)
-    events = [redact_event(e, redactor) for e in history.events(call_id)]
+    events = [redact(e) for e in history.events(call_id)]
     if fmt == "json":
         return to_json(row, events)
     if fmt == "csv":
@@ -52,14 +53,6 @@ def export_call(
     if fmt == "html":
         return to_html(row, events)
     raise ValueError(f"export format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to a file only the user can read."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    path.chmod(0o600)
 
 
 def _call_dict(row: CallRow) -> dict[str, object]:
@@ -91,7 +84,7 @@ def to_json(row: CallRow, events: Sequence[Event]) -> str:
 
 def to_csv(row: CallRow, events: Sequence[Event]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(TRANSCRIPT_COLUMNS)
     for e in events:
         if isinstance(e, TranscriptFinal):
@@ -112,7 +105,7 @@ def to_csv(row: CallRow, events: Sequence[Event]) -> str:
 
 def stats_csv(rows: Sequence[StatsRow]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(STATS_COLUMNS)
     for r in rows:
         triggers = ";".join(f"{name}:{count}" for name, count in r.top_triggers)

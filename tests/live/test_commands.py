@@ -12,7 +12,7 @@ import pytest
 
 from agent_assist import live_commands
 from agent_assist.errors import DeviceError
-from agent_assist.events import Event, TranscriptPartial
+from agent_assist.events import Event, PipelineStatus, TranscriptFinal, TranscriptPartial
 from agent_assist.live import LiveRunner
 from tests.live.helpers import FakeSource, fake_models, speech_pattern
 from tests.live.test_capture import DEVICES, FakeSd
@@ -101,3 +101,62 @@ def test_listen_without_portaudio_exits_non_zero(monkeypatch, capsys) -> None:  
     assert live_commands.cmd_listen(parse("listen", "--seconds", "30"), out) == 1
     assert "PortAudio library not found" in capsys.readouterr().err
     assert '"state": "no_device"' in out.getvalue()
+
+
+class ScriptedRunner:
+    """Says one sentence with a card number in it, then stops; remembers its config."""
+
+    made: list[ScriptedRunner] = []
+
+    def __init__(self, config, on_event) -> None:  # noqa: ANN001
+        self.config, self.on_event = config, on_event
+        ScriptedRunner.made.append(self)
+
+    def start(self) -> None:
+        self.on_event(TranscriptFinal("customer", 0.0, 2.0, "card 4111 1111 1111 1111", 0.9))
+        self.on_event(PipelineStatus(state="stopped", message="stopped"))
+
+    def stop(self) -> None:
+        pass
+
+    def is_running(self) -> bool:
+        return False
+
+
+def test_listen_flags_lose_to_locked_keys(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    site = tmp_path / "site.toml"
+    site.write_text(
+        '[audio]\ncustomer_device = "Loopback"\n[locked]\nkeys = ["audio", "asr", "privacy"]\n'
+    )
+    monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(site))
+    monkeypatch.setattr(live_commands, "make_runner", ScriptedRunner)
+    ScriptedRunner.made.clear()
+    out = io.StringIO()
+    args = parse(
+        "listen", "--customer", "Monitor", "--agent", "none", "--profile", "accurate", "--no-redact"
+    )
+    assert live_commands.cmd_listen(args, out) == 0
+    config = ScriptedRunner.made[0].config
+    assert (config.audio.customer_device, config.audio.agent_device) == ("Loopback", "")
+    assert config.asr.profile == "fast" and "4111" not in out.getvalue()
+    refused = capsys.readouterr().err.splitlines()
+    assert refused == [
+        f"agent-assist: {key} is locked by {site}; {flag} ignored"
+        for key, flag in [
+            ("audio.customer_device", "--customer"),
+            ("audio.agent_device", "--agent"),
+            ("asr.profile", "--profile"),
+            ("privacy.redact_outputs", "--no-redact"),
+        ]
+    ]
+
+
+def test_listen_flags_apply_where_nothing_is_locked(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(live_commands, "make_runner", ScriptedRunner)
+    ScriptedRunner.made.clear()
+    out = io.StringIO()
+    args = parse("listen", "--customer", "Monitor", "--profile", "accurate", "--no-redact")
+    assert live_commands.cmd_listen(args, out) == 0
+    config = ScriptedRunner.made[0].config
+    assert (config.audio.customer_device, config.asr.profile) == ("Monitor", "accurate")
+    assert "4111 1111 1111 1111" in out.getvalue()

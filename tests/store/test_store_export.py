@@ -142,3 +142,46 @@ def test_unknown_format(stored: tuple[History, int]) -> None:
     history, call_id = stored
     with pytest.raises(ValueError, match=re.escape("json, csv, html")):
         export_call(history, call_id, "pdf")  # type: ignore[arg-type]
+
+
+def test_csv_cells_cannot_run_as_formulas(tmp_path: Path) -> None:
+    from store_calls import final
+
+    from agent_assist.store.history import StatsRow
+
+    with History.open(tmp_path / "h.sqlite3", retention_days=3650) as history:
+        events = [
+            final("customer", 0.0, '=HYPERLINK("http://x.example","click")', "negative"),
+            final("agent", 4.0, "@SUM(A1:A9)", "neutral"),
+        ]
+        call_id = history.save_call("formulas", NOON, events)
+        assert call_id is not None
+        rows = list(csv.reader(io.StringIO(export_call(history, call_id, "csv"))))
+    assert rows[1][4] == '\'=HYPERLINK("http://x.example","click")' and rows[1][1] == "0.00"
+    assert rows[2][4] == "'@SUM(A1:A9)"
+    stats = StatsRow("2026-W47", 1, 12.0, -0.4, 5.0, (("=cmd|'/C calc'!A0", 2),), 0, 0)
+    written = list(csv.reader(io.StringIO(stats_csv([stats]))))[1]
+    assert written[3] == "-0.400" and written[5] == "'=cmd|'/C calc'!A0:2"
+
+
+def test_a_failed_export_keeps_the_old_file_whole(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import os
+
+    target = tmp_path / "call.csv"
+    target.write_text("old export")
+
+    real_fdopen = os.fdopen
+
+    class Full(io.TextIOWrapper):
+        def write(self, text: str) -> int:
+            super().write(text[:100])
+            self.flush()
+            raise OSError(28, "No space left on device")
+
+    def fdopen(fd: int, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        return Full(real_fdopen(fd, "wb"), encoding="utf-8")
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    with pytest.raises(Exception, match="(?i)no space left on device"):
+        write_private(target, "x" * 100_000)
+    assert target.read_text() == "old export" and os.listdir(tmp_path) == ["call.csv"]
