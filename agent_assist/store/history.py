@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from agent_assist import paths
 from agent_assist.events import Event, TranscriptPartial, event_from_dict
-from agent_assist.redact import Redactor, redact_event
+from agent_assist.redact import Redactor
 from agent_assist.store.database import HistoryDatabase, utc_text
 from agent_assist.store.files import HistoryError, remove_corrupt_copies
 from agent_assist.store.schema import MIGRATIONS, SCHEMA_VERSION, CallFigures
@@ -109,9 +109,8 @@ class History(HistoryDatabase):
         """Store one call, redacted. Returns its id, or None when history is (now) off."""
         if not self.enabled:
             return None
-        kept = [
-            redact_event(e, self._redactor) for e in events if not isinstance(e, TranscriptPartial)
-        ]
+        redact = self._redactor.for_call()
+        kept = [redact(e) for e in events if not isinstance(e, TranscriptPartial)]
         figures = CallFigures.of(kept)
         summary = figures.summary.to_json() if figures.summary else None
         started = utc_text(started_at)

@@ -19,7 +19,7 @@ from agent_assist.ui import theme as themes
 from agent_assist.ui.actions import AppActions
 from agent_assist.ui.bridge import EventBridge
 from agent_assist.ui.devices import DeviceProvider, query_devices
-from agent_assist.ui.export import export_record
+from agent_assist.ui.export import configured_exporter, export_record
 from agent_assist.ui.hotkey import GlobalHotkey
 from agent_assist.ui.overlay import Overlay
 from agent_assist.ui.review import Exporter, ReviewWindow, fit_on_screen
@@ -78,7 +78,7 @@ class AgentAssistApp(QObject):
         self.save_config = save_config
         self.locked = locked
         self.devices = devices
-        self.exporter = exporter
+        self.exporter = configured_exporter(config) if exporter is export_record else exporter
         self.bridge = EventBridge(self)
         self.host = RunnerHost(runner_factory, self.bridge.post)
         self.actions = AppActions(self)
@@ -180,6 +180,7 @@ class AgentAssistApp(QObject):
             self.actions.set_running(True, False)
 
     def _on_summary(self, summary: CallSummary) -> None:
+        self._redactor = None  # the next call gets a fresh per-call redactor
         self.last_record = self.record
         history = self.history()
         if history is not None:
@@ -197,7 +198,7 @@ class AgentAssistApp(QObject):
             return event
         from agent_assist.redact import Redactor, redact_event
 
-        self._redactor = self._redactor or Redactor()
+        self._redactor = self._redactor or Redactor.from_config(self.config).for_call()
         return redact_event(event, self._redactor)
 
     # feedback, history, position ----------------------------------------------------------
@@ -215,9 +216,13 @@ class AgentAssistApp(QObject):
             return None
         if self._history is None:
             try:
+                from agent_assist.redact import Redactor
                 from agent_assist.store.history import History
 
-                self._history = History.open(retention_days=self.config.privacy.retention_days)
+                self._history = History.open(
+                    retention_days=self.config.privacy.retention_days,
+                    redactor=Redactor.from_config(self.config),
+                )
             except Exception as error:  # noqa: BLE001 - history is optional; say why it is off
                 log.warning("history unavailable: %s", error)
                 self.bridge.post(

@@ -5,14 +5,32 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent_assist.events import Event
 from agent_assist.ui.viewmodels import CallRecord
 
+if TYPE_CHECKING:
+    from agent_assist.config import Config
+    from agent_assist.redact import Redactor
 
-def export_record(record: CallRecord, fmt: str, path: Path) -> Path:
+
+def configured_exporter(config: Config) -> Callable[[CallRecord, str, Path], Path]:
+    """``export_record`` with the configured redactor (``privacy.redact_keep`` honoured)."""
+
+    def export(record: CallRecord, fmt: str, path: Path) -> Path:
+        from agent_assist.redact import Redactor
+
+        return export_record(record, fmt, path, Redactor.from_config(config))
+
+    return export
+
+
+def export_record(
+    record: CallRecord, fmt: str, path: Path, redactor: Redactor | None = None
+) -> Path:
     """Write ``record`` as JSON, CSV or a standalone HTML report (redacted, user-only file)."""
-    from agent_assist.redact import Redactor, redact_event
+    from agent_assist.redact import Redactor
     from agent_assist.store import export
     from agent_assist.store.history import CallRow
 
@@ -35,7 +53,7 @@ def export_record(record: CallRecord, fmt: str, path: Path) -> Path:
         negative_seconds=summary.negative_seconds if summary else 0.0,
         suggestions=len(record.suggestions),
     )
-    redactor = Redactor()
-    events = [redact_event(e, redactor) for e in record.events]
+    redact = (redactor or Redactor()).for_call()
+    events = [redact(e) for e in record.events]
     export.write_private(path, writers[fmt](row, events))
     return path
