@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent_assist import paths
 from agent_assist.errors import AgentAssistError, ConfigError
@@ -96,11 +97,26 @@ class AudioConfig(_Section):
     max_lag_s: float = Field(default=3.0, gt=0.0, le=300.0)
 
 
+def _checksums(sums: dict[str, str]) -> dict[str, str]:
+    """``{file name: sha256}`` for a custom model folder, as ``sha256sum`` prints them."""
+    for name, digest in sums.items():
+        if not name or "/" in name or "\\" in name or name in (".", ".."):
+            raise ValueError(f"{name!r} is not a file name in the model folder")
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+            raise ValueError(f"{name}: {digest!r} is not a sha256 (64 hex digits)")
+    return {name: digest.lower() for name, digest in sums.items()}
+
+
 class SentimentConfig(_Section):
     model_path: str = ""
     """Empty: the bundled model."""
+    model_sha256: dict[str, str] = Field(default_factory=dict)
+    """A custom ``model_path`` loads only when each of its files (model.onnx, tokenizer.json,
+    config.json) has its sha256 here and matches: ``{ "model.onnx" = "…", … }``."""
     threads: int = Field(default=1, ge=1, le=64)
     use_context: bool = True
+
+    _check_sums = field_validator("model_sha256")(_checksums)
 
 
 class MoodConfig(_Section):
@@ -128,7 +144,20 @@ class PrivacyConfig(_Section):
     redact_outputs: bool = True
     """Redact PII in every output (``analyze``, ``listen``, history); ``--no-redact`` sets false."""
     redact_keep: list[str] = Field(default_factory=list)
-    """Regexes for ids that must not be redacted (e.g. order numbers the playbook mentions)."""
+    """Regexes for ids that must not be redacted (e.g. order numbers the playbook mentions):
+    RE2 syntax, and none may match real PII (checked by ``agent_assist.redact``)."""
+
+    @field_validator("redact_keep")
+    @classmethod
+    def _safe_keep_patterns(cls, patterns: list[str]) -> list[str]:
+        if patterns:
+            from agent_assist.redact import check_keep_patterns  # not at import: no cycle
+
+            try:
+                check_keep_patterns(patterns)
+            except ValueError as error:
+                raise ValueError(str(error).removeprefix("privacy.redact_keep: ")) from None
+        return patterns
 
 
 class UiConfig(_Section):
@@ -162,7 +191,8 @@ class Config(_Section):
 def _describe(error: ValidationError, source: str) -> str:
     first = error.errors()[0]
     key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    return " ".join(f"{source}: {key}: {first['msg']}".split())
+    message = first["msg"].removeprefix("Value error, ")
+    return " ".join(f"{source}: {key}: {message}".split())
 
 
 def from_dict(data: dict[str, Any], source: str = "config") -> Config:

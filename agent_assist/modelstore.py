@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import logging
 import shutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,6 +110,34 @@ def _check(path: Path, expected: str, name: str) -> None:
     actual = sha256_of(path)
     if actual != expected:
         raise ModelError(f"model {name}: checksum mismatch for {path} (file is corrupt or altered)")
+
+
+def verify_custom(folder: Path, required: Sequence[str], sums: Mapping[str, str], key: str) -> None:
+    """Check a model folder the config points at (``key``, e.g. ``sentiment.model_path``)
+    against the sha256 sums the config gives for it (``<section>.model_sha256``).
+
+    Every ``required`` file needs a sum; every file with a sum must match. One-line
+    ``ModelError`` otherwise."""
+    section = key.rsplit(".", 1)[0]
+    if not folder.is_dir():
+        raise ModelError(f"{key}: model folder {folder} not found")
+    missing = [name for name in required if name not in sums]
+    if missing:
+        raise ModelError(
+            f"{key}: custom model {folder} has no checksum for {', '.join(missing)};"
+            f" set {section}.model_sha256 = {{ \"<file>\" = \"<sha256>\", ... }}"
+            " (sha256sum prints them)"
+        )
+    for name, expected in sums.items():
+        path = folder / name
+        if not path.is_file():
+            raise ModelError(f"{key}: file {path} is missing")
+        if sha256_of(path) != expected:
+            raise ModelError(
+                f"{key}: checksum mismatch for {path} (file is corrupt or altered, or"
+                f" {section}.model_sha256 is out of date)"
+            )
+    log.info("custom model %s: %d file(s) verified", folder, len(sums))
 
 
 def _bundled_dir(spec: ModelSpec) -> Path | None:

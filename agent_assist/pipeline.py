@@ -75,8 +75,7 @@ def load_models(config: Config, on_status: EventSink | None = None) -> Models:
     status(f"loading speech model ({config.asr.profile})")
     transcriber = WhisperTranscriber.load(config.asr)
     status("loading sentiment model")
-    model_dir = Path(config.sentiment.model_path) if config.sentiment.model_path else None
-    sentiment = OnnxSentimentModel.load(model_dir, threads=config.sentiment.threads)
+    sentiment = OnnxSentimentModel.from_config(config.sentiment)
     vad = SileroVad.load()
     playbook = load_playbook(playbook_path(config)) if config.guidance.enabled else None
     status(transcriber.device_message)

@@ -129,3 +129,46 @@ def test_every_number_is_bounded_on_both_sides():
         if field.annotation in (int, float):
             kinds = {type(m).__name__ for m in field.metadata}
             assert kinds & {"Ge", "Gt"} and kinds & {"Le", "Lt"}, key
+
+
+@pytest.mark.parametrize(
+    ("sums", "needle"),
+    [
+        ({"../model.onnx": "a" * 64}, "'../model.onnx' is not a file name in the model folder"),
+        ({"model.onnx": "a" * 63}, "model.onnx: 'aaa"),
+        ({"model.onnx": 12}, "Input should be a valid string"),
+    ],
+)
+def test_model_checksums_are_file_names_and_sha256s(sums, needle):
+    with pytest.raises(ConfigError, match=r"^cfg: sentiment\.model_sha256") as info:
+        config.from_dict({"sentiment": {"model_sha256": sums}}, "cfg")
+    assert needle in str(info.value)
+
+
+def test_model_checksums_are_kept_lower_case():
+    loaded = config.from_dict({"sentiment": {"model_sha256": {"model.onnx": "AB" * 32}}})
+    assert loaded.sentiment.model_sha256 == {"model.onnx": "ab" * 32}
+
+
+@pytest.mark.parametrize(
+    ("keep", "needle"),
+    [
+        ([".*"], "pattern '.*' would keep a card number"),
+        (["[0-9]+"], "would keep"),
+        (["(a"], "invalid regex '(a'"),
+        (["[0-9]{4}"], "would keep a card number read in groups"),
+    ],
+)
+def test_unsafe_keep_patterns_are_config_errors(tmp_path, keep, needle):
+    path = tmp_path / "config.toml"
+    path.write_text(f"[privacy]\nredact_keep = {keep!r}\n".replace('"', "'"))
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: privacy.redact_keep: ") and needle in message
+    assert "\n" not in message and message.count("privacy.redact_keep") == 1
+
+
+def test_safe_keep_patterns_load():
+    loaded = config.from_dict({"privacy": {"redact_keep": ["ORD-[0-9]+", "TKT[A-Z]{3}"]}})
+    assert loaded.privacy.redact_keep == ["ORD-[0-9]+", "TKT[A-Z]{3}"]

@@ -108,8 +108,7 @@ def cmd_sentiment(args: argparse.Namespace) -> int:
     redactor = redactor_for(config)
     source = TextSource(args.file)
     lines = texts(source, args.column)
-    model_dir = Path(config.sentiment.model_path) if config.sentiment.model_path else None
-    model = OnnxSentimentModel.load(model_dir, threads=config.sentiment.threads)
+    model = OnnxSentimentModel.from_config(config.sentiment)
     for batch in batched(lines, BATCH):
         for text, result in zip(batch, model.score(batch), strict=True):
             record = {

@@ -12,6 +12,7 @@ import numpy as np
 import onnxruntime as ort
 
 from agent_assist import modelstore
+from agent_assist.config import SentimentConfig
 from agent_assist.errors import ModelError
 from agent_assist.events import Sentiment
 from agent_assist.sentiment.encoding import Encoder
@@ -83,6 +84,17 @@ class OnnxSentimentModel:
             raise ModelError(f"{path}: cannot load ONNX model ({first})") from None
         log.info("loaded %s (%s, %d thread(s))", path, session.get_providers()[0], threads)
         return cls(session, encoder, bool(config.get("use_context", False)))
+
+    @classmethod
+    def from_config(cls, config: SentimentConfig, use_gpu: bool = False) -> OnnxSentimentModel:
+        """The configured model: the bundled one (checked against the manifest), or the custom
+        ``sentiment.model_path``, which loads only when ``sentiment.model_sha256`` has a
+        matching sha256 for each of its files."""
+        if not config.model_path:
+            return cls.load(None, threads=config.threads, use_gpu=use_gpu)
+        folder = Path(config.model_path)
+        modelstore.verify_custom(folder, FILES, config.model_sha256, "sentiment.model_path")
+        return cls.load(folder, threads=config.threads, use_gpu=use_gpu)
 
     def probabilities(
         self, texts: Sequence[str], contexts: Sequence[str | None] | None = None

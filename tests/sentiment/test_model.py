@@ -10,7 +10,7 @@ import pytest
 from agent_assist import modelstore
 from agent_assist.errors import ModelError
 from agent_assist.sentiment.labels import EMOTIONS, SENTIMENTS
-from agent_assist.sentiment.model import MODEL_NAME, OnnxSentimentModel
+from agent_assist.sentiment.model import FILES, MODEL_NAME, OnnxSentimentModel
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_DIR = REPO / "models" / MODEL_NAME
@@ -131,3 +131,63 @@ def test_corrupt_copy_fails_the_manifest_checksum(
 def _examples() -> list[dict[str, str]]:
     with EXAMPLES.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def custom_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "custom-sentiment"
+    shutil.copytree(MODEL_DIR, folder)
+    return folder
+
+
+def sums_of(folder: Path) -> dict[str, str]:
+    return {name: modelstore.sha256_of(folder / name) for name in FILES}
+
+
+def run_sentiment_cli(tmp_path: Path, sentiment_toml: str, capsys) -> tuple[int, str, str]:
+    from agent_assist.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text(f"[sentiment]\n{sentiment_toml}")
+    lines = tmp_path / "lines.txt"
+    lines.write_text("I am very angry about this bill\n")
+    code = main(["--config", str(config), "sentiment", str(lines)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_custom_model_without_checksums_is_refused(tmp_path: Path, capsys) -> None:
+    folder = custom_copy(tmp_path)
+    code, out, err = run_sentiment_cli(tmp_path, f"model_path = '{folder}'\n", capsys)
+    assert code != 0 and out == ""
+    assert f"sentiment.model_path: custom model {folder} has no checksum for model.onnx" in err
+    assert "sentiment.model_sha256" in err and err.count("\n") == 1
+
+
+def test_an_altered_custom_model_is_refused(tmp_path: Path, capsys) -> None:
+    folder = custom_copy(tmp_path)
+    sums = sums_of(folder)
+    onnx = folder / "model.onnx"
+    data = bytearray(onnx.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    onnx.write_bytes(bytes(data))
+    table = ", ".join(f'"{name}" = "{digest}"' for name, digest in sums.items())
+    toml = f"model_path = '{folder}'\nmodel_sha256 = {{ {table} }}\n"
+    code, out, err = run_sentiment_cli(tmp_path, toml, capsys)
+    assert code != 0 and out == ""
+    assert f"checksum mismatch for {onnx}" in err and err.count("\n") == 1
+
+
+def test_a_custom_model_with_matching_checksums_scores_like_the_bundled_one(
+    tmp_path: Path, model: OnnxSentimentModel
+) -> None:
+    from agent_assist.config import SentimentConfig
+
+    folder = custom_copy(tmp_path)
+    config = SentimentConfig(model_path=str(folder), model_sha256=sums_of(folder))
+    custom = OnnxSentimentModel.from_config(config)
+    text = ["this is the third time I am calling about the same problem"]
+    assert custom.score(text)[0].scores == model.score(text)[0].scores
+    (folder / "tokenizer.json").write_text("{}")
+    with pytest.raises(ModelError, match="tokenizer.json") as error:
+        OnnxSentimentModel.from_config(config)
+    assert "\n" not in str(error.value)
