@@ -2,8 +2,10 @@
 
 For each finished utterance of a speaker:
 
-* speaking rate: words per minute between the first word's start and the last word's end
-  (at least ``MIN_RATE_WORDS`` words over ``MIN_RATE_SPAN_S`` seconds, else none);
+* speaking rate: words per minute of that speaker's speech over the last ``RATE_WINDOW_S``
+  seconds (each utterance from its first word's start to its last word's end), once at least
+  ``RATE_MIN_WORDS`` words over ``RATE_MIN_SPEECH_S`` seconds of speech are known, else none: one
+  brisk greeting is not a fast pace;
 * loudness: the active speech level in dBFS (mean power of the 20 ms frames within 20 dB of
   the loudest one) and its difference from that speaker's running baseline (an exponential
   average of their earlier utterances; none until ``BASELINE_UTTERANCES`` are known);
@@ -23,6 +25,9 @@ from agent_assist.events import Speaker, TranscriptFinal, VoiceCues
 
 MIN_RATE_WORDS = 3
 MIN_RATE_SPAN_S = 1.0
+RATE_WINDOW_S = 60.0
+RATE_MIN_WORDS = 25
+RATE_MIN_SPEECH_S = 8.0
 BASELINE_UTTERANCES = 2
 BASELINE_WEIGHT = 0.2
 ACTIVE_RANGE_DB = 20.0
@@ -39,6 +44,13 @@ def words_per_minute(final: TranscriptFinal) -> float | None:
     if span < MIN_RATE_SPAN_S:
         return None
     return 60.0 * len(words) / span
+
+
+def word_span(final: TranscriptFinal) -> tuple[int, float]:
+    """(words, seconds from the first word's start to the last word's end) of an utterance."""
+    if not final.words:
+        return 0, 0.0
+    return len(final.words), max(0.0, final.words[-1].end - final.words[0].start)
 
 
 def active_level_dbfs(audio: np.ndarray) -> float | None:
@@ -66,6 +78,8 @@ class VoiceCueTracker:
         self._speech: dict[Speaker, deque[list[float]]] = {}
         self._baseline: dict[Speaker, float] = {}
         self._loudness_count: dict[Speaker, int] = {}
+        self._spoken: dict[Speaker, deque[tuple[float, int, float]]] = {}
+        """Per speaker: (end, words, seconds) of their recent utterances, for the rate."""
 
     def note_speech(self, speaker: Speaker, start: float, end: float) -> None:
         """``speaker`` is (or was) speaking from ``start`` to ``end`` (call time)."""
@@ -86,12 +100,26 @@ class VoiceCueTracker:
         return VoiceCues(
             speaker=speaker,
             time=final.end,
-            words_per_minute=words_per_minute(final),
+            words_per_minute=self.speaking_rate(final),
             loudness_db=loudness,
             loudness_vs_baseline_db=self._against_baseline(speaker, loudness),
             talk_over_s=self.talk_over(speaker, final.start, final.end),
             silence_s=self.silence_before(final.start),
         )
+
+    def speaking_rate(self, final: TranscriptFinal) -> float | None:
+        """Words per minute of ``final``'s speaker over the last ``RATE_WINDOW_S`` seconds."""
+        spoken = self._spoken.setdefault(final.speaker, deque())
+        words, seconds = word_span(final)
+        if words:
+            spoken.append((final.end, words, seconds))
+        while spoken and spoken[0][0] < final.end - RATE_WINDOW_S:
+            spoken.popleft()
+        total_words = sum(w for _, w, _ in spoken)
+        total_s = sum(s for _, _, s in spoken)
+        if total_words < RATE_MIN_WORDS or total_s < RATE_MIN_SPEECH_S:
+            return None
+        return 60.0 * total_words / total_s
 
     def talk_over(self, speaker: Speaker, start: float, end: float) -> float:
         other: Speaker = "agent" if speaker == "customer" else "customer"

@@ -83,3 +83,19 @@ def test_progress_notes_merge_into_one_interval() -> None:
     tracker.note_speech("customer", 1.0, 3.0)
     agent = tracker.cues(final("agent", 2.0, 4.0), np.full(16000, 0.1, np.float32))
     assert agent.talk_over_s == pytest.approx(1.0)
+
+
+def test_one_brisk_greeting_is_not_a_fast_pace() -> None:
+    tracker = VoiceCueTracker()
+    audio = np.full(16000, 0.1, np.float32)
+    greeting = final("agent", 1.0, 5.5, n_words=14, span=4.3)  # 195 words/min
+    assert words_per_minute(greeting) == pytest.approx(195.3, abs=0.1)
+    assert tracker.cues(greeting, audio).words_per_minute is None
+    calm = final("agent", 8.0, 14.0, n_words=14, span=6.0)  # 140 words/min
+    rate = tracker.cues(calm, audio).words_per_minute
+    assert rate == pytest.approx(60 * 28 / 10.3, abs=0.1), "the pace over the recent speech"
+    rushed = [final("agent", 20.0 + 6 * i, 25.0 + 6 * i, n_words=18, span=5.0) for i in range(3)]
+    rates = [tracker.cues(u, audio).words_per_minute for u in rushed]
+    assert rates[-1] is not None and rates[-1] > 190, "a sustained fast pace still shows"
+    later = final("agent", 200.0, 206.0, n_words=14, span=6.0)
+    assert tracker.cues(later, audio).words_per_minute is None, "older speech left the window"
