@@ -46,10 +46,23 @@ PROFILE_BEAMS = {"fast": 5, "accurate": 1, "custom": 5}
 (and makes it 8x faster than real time), while tiny.en loses about 4 points on telephone audio."""
 
 
+def _checksums(sums: dict[str, str]) -> dict[str, str]:
+    """``{file name: sha256}`` for a custom model folder, as ``sha256sum`` prints them."""
+    for name, digest in sums.items():
+        if not name or "/" in name or "\\" in name or name in (".", ".."):
+            raise ValueError(f"{name!r} is not a file name in the model folder")
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+            raise ValueError(f"{name}: {digest!r} is not a sha256 (64 hex digits)")
+    return {name: digest.lower() for name, digest in sums.items()}
+
+
 class AsrConfig(_Section):
     profile: Literal["fast", "accurate", "custom"] = "fast"
     model_path: str = ""
     """A local CTranslate2 model directory, used when profile is "custom"."""
+    model_sha256: dict[str, str] = Field(default_factory=dict)
+    """The custom model loads only when each of its files (model.bin, config.json,
+    tokenizer.json, vocabulary.*) has its sha256 here and matches."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     beam_size: int = Field(default=0, ge=0, le=10)
     """0: the profile's measured default (``PROFILE_BEAMS``)."""
@@ -66,6 +79,8 @@ class AsrConfig(_Section):
     live_window_s: float = Field(default=10.0, ge=5.0, le=30.0)
     """Live decoding: Whisper's encoder sees the utterance plus 1 s, at least this much (30:
     the full 30 s window, as batch analysis and plain faster-whisper). See models/README.md."""
+
+    _check_sums = field_validator("model_sha256")(_checksums)
 
     @property
     def beam(self) -> int:
@@ -95,16 +110,6 @@ class AudioConfig(_Section):
     mono_role: Literal["agent", "customer"] = "customer"
     queue_seconds: float = Field(default=30.0, gt=1.0, le=600.0)
     max_lag_s: float = Field(default=3.0, gt=0.0, le=300.0)
-
-
-def _checksums(sums: dict[str, str]) -> dict[str, str]:
-    """``{file name: sha256}`` for a custom model folder, as ``sha256sum`` prints them."""
-    for name, digest in sums.items():
-        if not name or "/" in name or "\\" in name or name in (".", ".."):
-            raise ValueError(f"{name!r} is not a file name in the model folder")
-        if not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
-            raise ValueError(f"{name}: {digest!r} is not a sha256 (64 hex digits)")
-    return {name: digest.lower() for name, digest in sums.items()}
 
 
 class SentimentConfig(_Section):

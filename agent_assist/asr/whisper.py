@@ -146,7 +146,11 @@ def select_device(requested: str) -> tuple[str, str, str]:
 def model_dir(config: AsrConfig) -> Path:
     """The local CTranslate2 directory for the configured profile."""
     if config.profile == "custom":
-        return _custom_dir(config.model_path)
+        folder = _custom_dir(config.model_path)
+        files = ["model.bin", "config.json", "tokenizer.json"]
+        files += sorted(path.name for path in folder.glob("vocabulary.*"))
+        modelstore.verify_custom(folder, files, config.model_sha256, "asr.model_path")
+        return folder
     return modelstore.locate(modelstore.find_spec(PROFILE_MODELS[config.profile]))
 
 

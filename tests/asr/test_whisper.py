@@ -260,14 +260,37 @@ def test_custom_model_without_model_bin(tmp_path: Path) -> None:
         WhisperTranscriber.load(AsrConfig(profile="custom", model_path=str(folder)))
 
 
-def test_custom_model_with_corrupt_model_bin(tmp_path: Path) -> None:
+def _sums(folder: Path) -> dict[str, str]:
+    return {p.name: modelstore.sha256_of(p) for p in folder.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize("sums_of", ["original", "copy"])
+def test_custom_model_with_corrupt_model_bin(tmp_path: Path, sums_of: str) -> None:
     folder = tmp_path / "model"
     source = _copy_tiny(folder)
     (folder / "model.bin").write_bytes((source / "model.bin").read_bytes()[:100_000])
+    sums = _sums(source if sums_of == "original" else folder)
+    config = AsrConfig(profile="custom", model_path=str(folder), device="cpu", model_sha256=sums)
     with pytest.raises(ModelError) as caught:
-        WhisperTranscriber.load(AsrConfig(profile="custom", model_path=str(folder), device="cpu"))
+        WhisperTranscriber.load(config)
     message = str(caught.value)
     assert str(folder / "model.bin") in message and "\n" not in message
+
+
+def test_custom_model_needs_checksums(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(_copy_tiny(tmp_path / "scratch"), folder)
+    sums = _sums(folder)
+    del sums["vocabulary.txt"]
+    with pytest.raises(ModelError) as caught:
+        WhisperTranscriber.load(AsrConfig(profile="custom", model_path=str(folder)))
+    message = str(caught.value)
+    assert message.startswith(f"asr.model_path: custom model {folder} has no checksum for")
+    assert "asr.model_sha256" in message and "\n" not in message
+    with pytest.raises(ModelError, match="no checksum for vocabulary.txt;"):
+        WhisperTranscriber.load(
+            AsrConfig(profile="custom", model_path=str(folder), model_sha256=sums)
+        )
 
 
 # --- the real models on real speech (integration) ------------------------------------------
@@ -346,7 +369,8 @@ def test_packed_transcription_matches_the_utterances(
 @pytest.mark.slow
 def test_custom_profile_loads_a_local_directory(jfk: np.ndarray) -> None:
     folder = modelstore.locate(modelstore.find_spec("whisper-tiny.en"))
-    transcriber = WhisperTranscriber.load(AsrConfig(profile="custom", model_path=str(folder)))
+    config = AsrConfig(profile="custom", model_path=str(folder), model_sha256=_sums(folder))
+    transcriber = WhisperTranscriber.load(config)
     assert word_error_rate(JFK_TEXT, transcriber.transcribe(jfk[: 5 * 16_000]).text) < 1.0
 
 
