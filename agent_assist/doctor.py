@@ -2,7 +2,10 @@
 
 The bundle holds versions, the OS, audio and compute devices, model checksum states, the
 effective config with the origin of each value, and the last log lines. It never holds call
-content: no transcripts, no audio, nothing from the history database.
+content: no transcripts, no audio, nothing from the history database. It leaves the site, so
+personal data is taken out on the way in: each log message goes through the ``Redactor`` (no
+keep patterns) and loses the names and paths of audio files, and the user's home folder is
+written ``~`` everywhere (its name is usually the user's).
 """
 
 from __future__ import annotations
@@ -14,15 +17,19 @@ import importlib.metadata
 import importlib.util
 import os
 import platform
+import re
 import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import re2
+
 from agent_assist import __version__, logs, modelstore, paths
 from agent_assist import config as config_module
 from agent_assist.config import Config, LoadedConfig
 from agent_assist.errors import AgentAssistError
+from agent_assist.redact import Redactor
 
 LOG_LINES = 300
 PACKAGES = (
@@ -209,19 +216,50 @@ def versions() -> list[tuple[str, str]]:
     return found + [(dist, package_version(dist, module)) for dist, module in PACKAGES]
 
 
+_LOG_PREFIX = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: )(.*)$")
+"""A line in ``logs.FORMAT``: the time, level and logger are kept as they are."""
+AUDIO_SUFFIXES = "wav|flac|mp3|ogg|oga|opus|m4a|aac|wma|webm|mp4|mka|aif|aiff|amr|3gp"
+_AUDIO_FILE = re2.compile(
+    rf"(?i)(^|: |[\s\"'(\[=])((?:[a-z]:)?[^:\"'\n]*?\.(?:{AUDIO_SUFFIXES}))(?:\b|$)"
+)
+"""An audio file's name or path, from the start of the message or a delimiter (names may hold
+spaces) to its suffix. Generous on purpose: a few words too many go, never a name."""
+
+
+def scrub_log_line(line: str, redactor: Redactor) -> str:
+    """A log line fit to leave the site: PII redacted, audio file names and paths removed."""
+    found = _LOG_PREFIX.match(line)
+    prefix, message = (found.group(1), found.group(2)) if found else ("", line)
+    message = _AUDIO_FILE.sub(r"\1[audio file]", redactor.redact(message))
+    return prefix + message
+
+
+def without_home(text: str, home: Path | None = None) -> str:
+    """``text`` with the user's home folder written ``~``."""
+    folder = str(home or Path.home()).rstrip("/\\")
+    if len(folder) < 2:
+        return text
+    return re.sub(re.escape(folder) + r"(?=[/\\\s:;,'\")\]]|$)", "~", text, flags=re.M)
+
+
 def report_lines(
     checks: list[Check], loaded: LoadedConfig | None, log_lines: list[str]
 ) -> list[str]:
     from agent_assist.config_commands import show_lines
 
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    lines = [f"agent-assist support report, {now}", "(no call content: no transcripts, no audio)"]
+    lines = [
+        f"agent-assist support report, {now}",
+        "(no call content: no transcripts, no audio; personal data in the log redacted)",
+    ]
     lines += ["", "== versions"] + [f"{name}: {value}" for name, value in versions()]
     lines += ["", "== checks"] + [check.line() for check in checks]
     lines += ["", "== configuration (value, then where it came from)"]
     lines += show_lines(loaded) if loaded else ["(config could not be loaded; see checks)"]
-    lines += ["", f"== log: last {len(log_lines)} lines of {logs.log_file()}", *log_lines]
-    return lines
+    redactor = Redactor()
+    lines += ["", f"== log: last {len(log_lines)} lines of {logs.log_file()}"]
+    lines += [scrub_log_line(line, redactor) for line in log_lines]
+    return [without_home(line) for line in lines]
 
 
 def write_report(

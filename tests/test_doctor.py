@@ -9,10 +9,14 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy
 import pytest
+import soundfile
 
 from agent_assist import cli, doctor, logs, paths
+from agent_assist.audio.files import load_call
 from agent_assist.config import Config
+from agent_assist.redact import Redactor
 
 
 @pytest.fixture
@@ -146,6 +150,7 @@ def test_bundle_after_a_real_call_holds_no_call_content(home, capsys):
             assert len(words) < 4 or shingle not in lowered, f"call content: {shingle!r}"
 
 
+JFK = Path(__file__).resolve().parent / "data" / "jfk.flac"
 SLOW_PHRASE = "this " + "* " * 14 + "nevermatched"
 SLOW_PLAYBOOK = f"""
 [[rule]]
@@ -168,4 +173,60 @@ def test_playbook_over_the_phrase_bounds_fails_naming_file_rule_and_phrase(home,
     assert line == (
         f"[FAIL] playbook: {playbook}: rule 'many-gaps': trigger.phrases: '{SLOW_PHRASE}' "
         "has 14 gaps ('*'); at most 6 are allowed"
+    )
+
+
+def test_bundle_redacts_pii_file_names_and_the_home_folder_from_the_log(home, monkeypatch, capsys):
+    """A call file named after the customer, logged by the real loader, and an error message
+    holding a card and an e-mail: none of it, nor the home folder's name, reaches the bundle."""
+    user_home = home  # the log and config folders are under it, as on a real machine
+    monkeypatch.setenv("HOME", str(user_home))
+    call = user_home / "calls" / "Jane Doe 415-555-0132.wav"
+    call.parent.mkdir(parents=True)
+    mono, rate = soundfile.read(JFK, dtype="float32", frames=16000)
+    soundfile.write(call, numpy.stack([mono, mono], axis=1), rate)
+    logs.setup("INFO")
+    load_call(call)
+    try:
+        raise ValueError("card 4111 1111 1111 1111 for jane.doe@example.com")
+    except ValueError:
+        logging.getLogger("agent_assist.live").exception("stage failed on customer audio")
+    logging.getLogger("agent_assist.test").info("marker line for the tail")
+    assert "Jane Doe 415-555-0132.wav" in logs.log_file().read_text()
+    report = user_home / "support.zip"
+    doctor.run(args(report=str(report)))
+    bundle = read_bundle(report)
+    for secret in ("Jane", "Doe", "555", "4111", "jane.doe@", "example.com", str(user_home)):
+        assert secret not in bundle, secret
+    log_part = bundle.split("== log:")[1]
+    assert re.search(r"INFO agent_assist\.audio\.files: \[audio file\]: both channels", log_part)
+    assert "ValueError: card [CARD] for [EMAIL]" in log_part
+    assert re.search(
+        r"^\d{4}-\d\d-\d\d [\d:,]+ INFO agent_assist.test: marker line", log_part, re.M
+    )
+    assert f"lines of ~/{logs.log_file().relative_to(user_home)}" in bundle
+
+
+@pytest.mark.parametrize(
+    ("message", "scrubbed"),
+    [
+        ("/calls/John Smith.wav: odd file", "[audio file]: odd file"),
+        ("loaded C:\\Calls\\Mary Major.MP3 (stereo)", "loaded [audio file] (stereo)"),
+        ("3 files: a b.flac, 'c d.ogg'", "3 files: [audio file], '[audio file]'"),
+        ("call +1 (415) 555-0132 failed", "call [PHONE] failed"),
+        ("loaded model.onnx and 2 files", "loaded model.onnx and 2 files"),
+    ],
+)
+def test_log_messages_lose_audio_file_names_and_pii(message: str, scrubbed: str) -> None:
+    line = f"2026-01-02 03:04:05,678 WARNING agent_assist.x: {message}"
+    expected = f"2026-01-02 03:04:05,678 WARNING agent_assist.x: {scrubbed}"
+    assert doctor.scrub_log_line(line, Redactor()) == expected
+
+
+def test_home_folder_written_as_tilde_only_where_it_is_the_folder() -> None:
+    home = Path("/home/jdoe")
+    text = "python: 3.11 (/home/jdoe/.venv/bin/python); /home/jdoe2/x; user:/home/jdoe"
+    assert (
+        doctor.without_home(text, home)
+        == "python: 3.11 (~/.venv/bin/python); /home/jdoe2/x; user:~"
     )
