@@ -220,10 +220,11 @@ _LOG_PREFIX = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+:
 """A line in ``logs.FORMAT``: the time, level and logger are kept as they are."""
 AUDIO_SUFFIXES = "wav|flac|mp3|ogg|oga|opus|m4a|aac|wma|webm|mp4|mka|aif|aiff|amr|3gp"
 _AUDIO_FILE = re2.compile(
-    rf"(?i)(^|: |[\s\"'(\[=])((?:[a-z]:)?[^:\"'\n]*?\.(?:{AUDIO_SUFFIXES}))(?:\b|$)"
+    rf"(?i)(^|: |[\s\"'(\[=])((?:[a-z]:)?[^:\"'\n]*\.(?:{AUDIO_SUFFIXES}))(?:\b|$)"
 )
 """An audio file's name or path, from the start of the message or a delimiter (names may hold
-spaces) to its suffix. Generous on purpose: a few words too many go, never a name."""
+spaces) to the last audio suffix before the next ``:`` or quote. Generous on purpose: a few
+words too many go, never part of a name."""
 
 
 def scrub_log_line(line: str, redactor: Redactor) -> str:

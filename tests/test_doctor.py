@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy
 import pytest
 import soundfile
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent_assist import cli, doctor, logs, paths
 from agent_assist.audio.files import load_call
@@ -230,3 +232,19 @@ def test_home_folder_written_as_tilde_only_where_it_is_the_folder() -> None:
         doctor.without_home(text, home)
         == "python: 3.11 (~/.venv/bin/python); /home/jdoe2/x; user:~"
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=st.text(alphabet=st.sampled_from("acvwXYZ019 -_+().,#é"), min_size=1, max_size=40).filter(
+        lambda n: n.strip() and not n.endswith(" ")
+    ),
+    suffix=st.sampled_from(doctor.AUDIO_SUFFIXES.split("|")),
+    folder=st.sampled_from(["", "/home/jdoe/calls/", "C:\\Calls\\", "./in box/"]),
+)
+def test_any_audio_file_name_in_a_log_message_is_removed(name: str, suffix: str, folder: str):
+    message = f"{folder}{name}.{suffix.upper()}: both channels carry the same signal"
+    line = doctor.scrub_log_line(
+        f"2026-01-02 03:04:05,678 INFO agent_assist.audio.files: {message}", Redactor()
+    )
+    assert line.endswith(": [audio file]: both channels carry the same signal"), line
