@@ -239,7 +239,7 @@ def test_home_folder_written_as_tilde_only_where_it_is_the_folder() -> None:
     name=st.text(alphabet=st.sampled_from("acvwXYZ019 -_+().,#é"), min_size=1, max_size=40).filter(
         lambda n: n.strip() and not n.endswith(" ")
     ),
-    suffix=st.sampled_from(doctor.AUDIO_SUFFIXES.split("|")),
+    suffix=st.sampled_from(["wav", "flac", "mp3", "ogg", "m4a", "opus", "aac"]),
     folder=st.sampled_from(["", "/home/jdoe/calls/", "C:\\Calls\\", "./in box/"]),
 )
 def test_any_audio_file_name_in_a_log_message_is_removed(name: str, suffix: str, folder: str):
