@@ -24,30 +24,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub.add_parser("path", help="the system and user config files").set_defaults(func=cmd_path)
 
 
-GLOBAL_FLAGS = {"log_level": ("logging.level", "--log-level")}
-"""Options of the top-level parser that set a config key: ``dest: (key, flag)``."""
-
-
-def command_line_flags(
-    args: argparse.Namespace, table: dict[str, tuple[str, str]] | None = None
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """``(flags, flag_names)`` for ``config.load_layered`` from the options given in ``args``.
-
-    ``table`` maps an argparse ``dest`` to ``(dotted key, flag name)`` (default: the global
-    options); options left unset (None) are not part of the layer."""
-    flags: dict[str, Any] = {}
-    names: dict[str, str] = {}
-    for dest, (key, flag) in (table or GLOBAL_FLAGS).items():
-        if (value := getattr(args, dest, None)) is not None:
-            flags[key] = value
-            names[key] = flag
-    return flags, names
-
-
 def _loaded(args: argparse.Namespace) -> LoadedConfig:
-    user = getattr(args, "config", None)
-    flags, names = command_line_flags(args)
-    return config_module.load_layered(Path(user) if user else None, flags=flags, flag_names=names)
+    from agent_assist.commands import load_layered
+
+    return load_layered(args, {"logging.level": ("--log-level", getattr(args, "log_level", None))})
 
 
 def toml_value(value: Any) -> str:
