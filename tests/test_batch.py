@@ -3,7 +3,11 @@
 import errno
 import logging
 import os
+import shutil
 import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -216,3 +220,34 @@ def test_a_call_that_kills_its_worker_twice_fails_alone(forked):
     assert errors["a"] is None and errors["b"] is None and errors["c"] is None
     assert errors["crash"] == f"{files[1]}: {batch.WORKER_DIED}"
     assert len(os.listdir(forked / "pids")) == 2
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root to drop to nobody"
+)
+def test_a_folder_the_user_cannot_read_is_named_not_called_empty():
+    """For real: the CLI runs as ``nobody`` over a folder only root can list."""
+    top = Path(tempfile.mkdtemp(prefix="agent-assist-", dir="/tmp"))
+    try:
+        top.chmod(0o755)
+        wav(top / "calls" / "locked" / "call.wav")
+        (top / "calls").chmod(0o755)
+        (top / "calls" / "locked").chmod(0o700)
+        env = {**os.environ, "XDG_STATE_HOME": str(top / "state"), "HOME": str(top)}
+        done = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            + [sys.executable, "-m", "agent_assist", "analyze", str(top / "calls")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).resolve().parents[1],
+            env=env,
+        )
+    finally:
+        shutil.rmtree(top)
+    assert done.returncode == 1
+    assert (
+        f"agent-assist: error: cannot read folder {top / 'calls' / 'locked'}: permission denied"
+        in done.stderr.splitlines()
+    )
+    assert "no audio files" not in done.stderr

@@ -4,7 +4,9 @@ import csv
 import dataclasses
 import io
 import json
+import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -456,3 +458,58 @@ def test_sentiment_no_redact_is_refused_when_privacy_is_locked(tmp_path, locked_
     assert "4111" not in json.loads(captured.out)["text"]
     line = f"agent-assist: privacy.redact_outputs is locked by {locked_site}; --no-redact ignored"
     assert captured.err.splitlines().count(line) == 1
+
+
+def test_a_dead_worker_fails_its_call_not_the_batch(stub, tmp_path, monkeypatch, capsys):
+    """A worker SIGKILLed twice on one call: the others finish, summary.csv lists all three."""
+    import multiprocessing
+
+    from tests.test_batch import killer, waiting_call
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the stand-ins reach the workers only when they are forked")
+    monkeypatch.setattr(batch, "analyze_call", waiting_call)
+    monkeypatch.setattr(batch, "load_models", lambda config: object())
+    (stub / "pids").mkdir()
+    (stub / "crash.wav").write_bytes(b"RIFF")
+    out = tmp_path / "out"
+    thread = killer(stub, kills=2)
+    args = ["analyze", str(stub), "--format", "jsonl", "--out", str(out), "--workers", "2"]
+    assert cli.main(args) == 1
+    thread.join(5)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "1 input(s) failed" in err
+    rows = {r["call"]: r for r in csv.DictReader((out / "summary.csv").open())}
+    assert {call: row["status"] for call, row in rows.items()} == {
+        "a": "ok",
+        "b": "ok",
+        "crash": "failed",
+    }
+    assert rows["crash"]["error"] == f"crash: {batch.WORKER_DIED}"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root")
+def test_a_real_full_disk_loses_no_result_silently(tmp_path):
+    """Real models, a real 64 KiB tmpfs nearly full: one line per file that cannot be written,
+    no partial or temporary file left, exit 1."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    jfk = Path(__file__).parent / "data" / "jfk.flac"
+    script = (
+        f"mount -t tmpfs -o size=64k tmpfs {disk} && head -c 61440 /dev/zero > {disk}/filler;"
+        f" {sys.executable} -m agent_assist analyze {jfk} --format jsonl --out {disk}/out;"
+        f" echo rc=$?; ls -A {disk}/out"
+    )
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+    )
+    assert "Traceback" not in done.stderr
+    error = f"agent-assist: error: {disk}/out/jfk.jsonl: cannot write (no space left on device)"
+    assert error in done.stderr.splitlines()
+    assert done.stdout.splitlines() == ["rc=1"]  # and the folder is empty
