@@ -134,3 +134,31 @@ def test_system_files_with_random_locks(tmp_path: Path, text: str, locked: Any, 
     if isinstance(outcome, config_module.LoadedConfig):
         check_config(outcome.config)
         assert all("\n" not in note for note in outcome.notes)
+
+
+DOTTED = st.one_of(st.sampled_from(config_module.all_keys()), st.text(max_size=16))
+
+
+@FUZZ
+@given(
+    flags=st.dictionaries(DOTTED, json_like, max_size=4),
+    locked=st.lists(st.sampled_from(SECTIONS + config_module.all_keys()), max_size=3),
+)
+@example(flags={"privacy.redact_outputs": False}, locked=["privacy"])
+@example(flags={"asr.profile": "accurate", "nope": 1}, locked=[])
+def test_random_command_line_flags(tmp_path: Path, flags: dict[str, Any], locked: list) -> None:
+    """Random flags over a system file with random locks: a config where no locked key moved,
+    or one ``ConfigError`` line."""
+    system = tmp_path / "system.toml"
+    system.write_text(f"[locked]\nkeys = {json.dumps(locked)}\n", encoding="utf-8")
+    outcome = result_or_clean_error(
+        lambda: config_module.load_layered(None, system, flags=flags), ConfigError
+    )
+    if isinstance(outcome, config_module.LoadedConfig):
+        check_config(outcome.config)
+        defaults = Config()
+        for key in outcome.locked:
+            assert config_module.get_value(outcome.config, key) == config_module.get_value(
+                defaults, key
+            )
+        assert all("\n" not in line for line in outcome.refused)
