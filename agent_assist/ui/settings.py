@@ -41,6 +41,8 @@ from agent_assist.ui.devices import DeviceListing, DeviceProvider, query_devices
 log = logging.getLogger(__name__)
 
 LOCK_HINT = "Locked by your administrator"
+LOCK_MARK = " (locked)"
+"""Text, not an emoji: it must show with any font."""
 PlaybookCheck = Callable[[Path], str]
 SaveConfig = Callable[[Config], object]
 
@@ -124,7 +126,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._model_tab(), "&Model")
         self.tabs.addTab(self._guidance_tab(), "&Guidance")
         self.tabs.addTab(self._privacy_tab(), "&Privacy")
-        self.tabs.addTab(self._appearance_tab(), "A&ppearance")
+        self.tabs.addTab(self._appearance_tab(), "Appeara&nce")
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -151,8 +153,8 @@ class SettingsDialog(QDialog):
     def _audio_tab(self) -> QWidget:
         form, page = _form()
         for key, text in (
-            ("audio.customer_device", "&Customer side (loopback):"),
-            ("audio.agent_device", "A&gent side (microphone):"),
+            ("audio.customer_device", "C&ustomer side (loopback):"),
+            ("audio.agent_device", "Agen&t side (microphone):"),
         ):
             self._bind_device(form, key, text)
         self.device_problem = QLabel(self.listing.problem)
@@ -169,7 +171,7 @@ class SettingsDialog(QDialog):
         self._bind_combo(
             form,
             "audio.mono_role",
-            "&Mono input is:",
+            "Mono &input is:",
             [("Customer", "customer"), ("Agent", "agent")],
         )
         return page
@@ -179,7 +181,7 @@ class SettingsDialog(QDialog):
         self.profile = self._bind_combo(
             form,
             "asr.profile",
-            "Speech model &profile:",
+            "Speech model pro&file:",
             [("Fast", "fast"), ("Accurate", "accurate"), ("Custom model folder", "custom")],
         )
         self.profile.currentIndexChanged.connect(self._profile_changed)
@@ -191,7 +193,7 @@ class SettingsDialog(QDialog):
         self._bind(
             form,
             "asr.model_path",
-            "Custom model &folder:",
+            "Custom model f&older:",
             _with_button(self.model_path, browse),
             self.model_path.text,
             lambda v: self.model_path.setText(str(v)),
@@ -207,10 +209,10 @@ class SettingsDialog(QDialog):
 
     def _guidance_tab(self) -> QWidget:
         form, page = _form()
-        self._bind_check(form, "guidance.enabled", "Show &suggestions")
-        self._bind_double(form, "guidance.sensitivity", "Suggestion &sensitivity:", 0.25, 2)
+        self._bind_check(form, "guidance.enabled", "Show s&uggestions")
+        self._bind_double(form, "guidance.sensitivity", "Suggestion sensiti&vity:", 0.25, 2)
         self._bind_double(form, "mood.smoothing", "Mood &responsiveness:", 0.05, 2)
-        self._bind_int(form, "guidance.max_visible", "Suggestions &shown at once:")
+        self._bind_int(form, "guidance.max_visible", "Suggestions sho&wn at once:")
         self.playbook = QLineEdit()
         self.playbook.setPlaceholderText("bundled default playbook")
         self.playbook.editingFinished.connect(self.check_playbook)
@@ -220,7 +222,7 @@ class SettingsDialog(QDialog):
         self._bind(
             form,
             "guidance.playbook",
-            "&Playbook file:",
+            "Pla&ybook file:",
             _with_button(self.playbook, browse),
             self.playbook.text,
             lambda v: self.playbook.setText(str(v)),
@@ -235,7 +237,7 @@ class SettingsDialog(QDialog):
     def _privacy_tab(self) -> QWidget:
         form, page = _form()
         self._bind_check(form, "privacy.history", "Keep call &history on this computer")
-        self._bind_int(form, "privacy.retention_days", "&Delete history after (days):")
+        self._bind_int(form, "privacy.retention_days", "&Delete history after:", " days")
         self._bind_check(form, "privacy.voice_cues", "Use &voice cues (loudness, pace)")
         self._bind_check(form, "privacy.redact_overlay", "&Redact numbers in the overlay")
         return page
@@ -243,23 +245,23 @@ class SettingsDialog(QDialog):
     def _appearance_tab(self) -> QWidget:
         form, page = _form()
         self._bind_percent(form, "ui.opacity", "&Opacity:", 5)
-        self._bind_percent(form, "ui.scale", "&Size:", 25)
+        self._bind_percent(form, "ui.scale", "Si&ze:", 25)
         self._bind_combo(
             form,
             "ui.theme",
             "&Theme:",
             [("Dark", "dark"), ("Light", "light"), ("High contrast", "high-contrast")],
         )
-        self._bind_check(form, "ui.compact", "&Compact overlay")
-        self._bind_check(form, "ui.show_agent_caption", "Show the &agent's caption")
-        self._bind_check(form, "ui.click_through", "Clicks pass &through the overlay")
+        self._bind_check(form, "ui.compact", "Compact o&verlay")
+        self._bind_check(form, "ui.show_agent_caption", "Show the agent's capt&ion")
+        self._bind_check(form, "ui.click_through", "Clic&ks pass through the overlay")
         shortcut = QLineEdit()
         shortcut.setPlaceholderText("none (use the tray menu)")
         shortcut.setToolTip("Anywhere on the desktop, this key puts the overlay in keyboard mode")
         self._bind(
             form,
             "ui.keyboard_shortcut",
-            "&Keyboard mode shortcut:",
+            "Key&board mode shortcut:",
             shortcut,
             lambda: shortcut.text().strip(),
             lambda v: shortcut.setText(str(v)),
@@ -314,10 +316,11 @@ class SettingsDialog(QDialog):
         form.addRow(label, box)
         self.bindings[key] = Binding(key, box, label, box.isChecked, box.setChecked)
 
-    def _bind_int(self, form: QFormLayout, key: str, text: str) -> None:
+    def _bind_int(self, form: QFormLayout, key: str, text: str, unit: str = "") -> None:
         spin = QSpinBox()
         low, high = field_bounds(key)
         spin.setRange(int(low if low is not None else 0), int(high if high is not None else 10**6))
+        text = _with_range(text, spin.minimum(), spin.maximum(), unit)
         self._bind(form, key, text, spin, spin.value, lambda v: spin.setValue(int(v)))
 
     def _bind_double(
@@ -328,6 +331,7 @@ class SettingsDialog(QDialog):
         spin.setDecimals(digits)
         spin.setRange(low if low is not None else 0.0, high if high is not None else 1e6)
         spin.setSingleStep(step)
+        text = _with_range(text, spin.minimum(), spin.maximum(), "")
         self._bind(form, key, text, spin, spin.value, lambda v: spin.setValue(float(v)))
 
     def _bind_percent(self, form: QFormLayout, key: str, text: str, step: int) -> None:
@@ -336,6 +340,7 @@ class SettingsDialog(QDialog):
         spin.setRange(round((low or 0) * 100), round((high or 1) * 100))
         spin.setSingleStep(step)
         spin.setSuffix(" %")
+        text = _with_range(text, spin.minimum(), spin.maximum(), " %")
         self._bind(
             form,
             key,
@@ -349,7 +354,10 @@ class SettingsDialog(QDialog):
         binding.widget.setEnabled(False)
         binding.widget.setToolTip(LOCK_HINT)
         binding.label.setToolTip(LOCK_HINT)
-        binding.label.setText(f"🔒 {binding.label.text()}")
+        if isinstance(binding.widget, QCheckBox):
+            binding.widget.setText(binding.widget.text() + LOCK_MARK)
+        else:
+            binding.label.setText(binding.label.text().rstrip(":") + LOCK_MARK + ":")
         name = binding.widget.accessibleName()
         binding.widget.setAccessibleName(f"{name} (locked)")
         binding.widget.setAccessibleDescription(LOCK_HINT)
@@ -435,6 +443,11 @@ class SettingsDialog(QDialog):
     def show_error(self, message: str) -> None:
         log.info("settings refused: %s", message)
         self.error.setText(message)
+
+
+def _with_range(text: str, low: float, high: float, unit: str) -> str:
+    """'Si&ze:' → 'Si&ze (50–300 %):' so the limits are seen before a value is refused."""
+    return f"{text.rstrip(':')} ({low:g}–{high:g}{unit}):"
 
 
 def _form() -> tuple[QFormLayout, QWidget]:

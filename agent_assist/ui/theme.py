@@ -25,6 +25,8 @@ class Theme:
     sentiment: dict[str, str]
     """Tints for transcript lines: negative / neutral / positive."""
     panel_alpha: int = 235
+    disabled: str = "#7d8590"
+    """Text of disabled controls: readable, but never brighter than enabled text."""
 
     def qcolor(self, attr: str, alpha: int | None = None) -> QColor:
         color = QColor(getattr(self, attr))
@@ -50,8 +52,8 @@ THEMES: dict[str, Theme] = {
         background="#f7f8fa",
         surface="#ffffff",
         text="#1b1f24",
-        dim="#5d6670",
-        border="#cdd3da",
+        dim="#4a525c",
+        border="#aeb6bf",
         accent="#0b63c5",
         button="#e6e9ee",
         sentiment={"negative": "#f8d7d7", "neutral": "#ffffff", "positive": "#d5f0de"},
@@ -67,6 +69,7 @@ THEMES: dict[str, Theme] = {
         button="#000000",
         sentiment={"negative": "#7a0000", "neutral": "#000000", "positive": "#005a00"},
         panel_alpha=255,
+        disabled="#a6a6a6",
     ),
 }
 
@@ -124,10 +127,29 @@ def palette(t: Theme) -> QPalette:
     }
     for role, value in roles.items():
         pal.setColor(role, QColor(value))
-    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(t.dim))
-    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor(t.dim))
-    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(t.dim))
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor(t.disabled))
     return pal
+
+
+def app_stylesheet(t: Theme) -> str:
+    """High contrast: check boxes and radio buttons get a visible box (Fusion draws them in
+    the window colour, i.e. black on black); a checked box is filled with the accent."""
+    if t.name != "high-contrast":
+        return ""
+    return f"""
+        QCheckBox::indicator {{ width: 14px; height: 14px; border: 2px solid {t.text};
+                                background: {t.background}; }}
+        QCheckBox::indicator:checked {{ background: {t.accent}; }}
+        QCheckBox::indicator:disabled {{ border-color: {t.disabled}; }}
+        QCheckBox::indicator:checked:disabled {{ background: {t.disabled}; }}
+        QCheckBox:focus, QPushButton:focus, QComboBox:focus, QLineEdit:focus,
+        QAbstractSpinBox:focus {{ outline: 2px solid {t.accent}; }}
+    """
 
 
 def apply_app_theme(app: QApplication, name: str, scale: float) -> None:
@@ -135,6 +157,7 @@ def apply_app_theme(app: QApplication, name: str, scale: float) -> None:
     base = system_point_size()
     app.setStyle("Fusion")
     app.setPalette(palette(theme(name)))
+    app.setStyleSheet(app_stylesheet(theme(name)))
     font = QFont(app.font())
     font.setPointSizeF(max(6.0, base * scale))
     app.setFont(font)

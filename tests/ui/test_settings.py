@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from agent_assist import config as config_io
@@ -155,7 +163,10 @@ def test_locked_keys_disabled_and_kept(qtbot: QtBot, isolated_dirs: Path) -> Non
     dialog = make(qtbot, loaded.config, locked=loaded.locked, save=saved.append)
     history = dialog.bindings["privacy.history"]
     assert not history.widget.isEnabled() and history.widget.toolTip() == LOCK_HINT
-    assert history.label.text().startswith("🔒")
+    assert history.widget.text().endswith("(locked)"), "text, not an emoji a font may lack"
+    assert "🔒" not in history.widget.text() + history.label.text()
+    playbook = dialog.bindings["guidance.playbook"]
+    assert playbook.label.text() == "Pla&ybook file (locked):"
     assert history.widget.accessibleName().endswith("(locked)")
     assert not dialog.bindings["guidance.playbook"].widget.isEnabled()
     assert dialog.bindings["privacy.retention_days"].widget.isEnabled()
@@ -180,3 +191,27 @@ def test_every_control_is_keyboard_reachable_and_named(qtbot: QtBot) -> None:
                 assert widget.focusPolicy() != widget.focusPolicy().NoFocus, key
         if not isinstance(binding.widget, QCheckBox):
             assert binding.label.buddy() is not None, key
+
+
+def mnemonic(text: str) -> str | None:
+    at = text.replace("&&", "").find("&")
+    return text.replace("&&", "")[at + 1].lower() if at >= 0 else None
+
+
+def test_no_two_mnemonics_clash_on_a_page(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    common = [mnemonic(dialog.tabs.tabText(i)) for i in range(dialog.tabs.count())]
+    common += [mnemonic(b.text()) for b in dialog.buttons.buttons()]
+    for i in range(dialog.tabs.count()):
+        page = dialog.tabs.widget(i)
+        texts = [w.text() for w in page.findChildren(QLabel) if w.buddy() is not None]
+        texts += [w.text() for w in page.findChildren(QCheckBox)]
+        letters = [m for m in [*common, *map(mnemonic, texts)] if m]
+        clashes = {m for m in letters if letters.count(m) > 1}
+        assert not clashes, f"{dialog.tabs.tabText(i)}: Alt+{clashes} used twice"
+
+
+def test_number_fields_show_their_range(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    assert dialog.bindings["ui.scale"].label.text() == "Si&ze (50–300 %):"
+    assert dialog.bindings["privacy.retention_days"].label.text().endswith("(1–3650 days):")
