@@ -44,7 +44,8 @@ class CallResult:
 
 
 def collect_inputs(inputs: list[Path]) -> tuple[list[Path], list[str]]:
-    """Expand folders into their audio files (sorted); return the files and the input errors."""
+    """Expand folders into their audio files (sorted), each file once; return the files and
+    the input errors."""
     from agent_assist.audio.files import input_problem
 
     files: list[Path] = []
@@ -60,7 +61,18 @@ def collect_inputs(inputs: list[Path]) -> tuple[list[Path], list[str]]:
             files.append(item)
         else:
             errors.append(problem)
-    return files, errors
+    return _once(files), errors
+
+
+def _once(files: list[Path]) -> list[Path]:
+    """Each file once, however often it was given (as itself or inside a folder)."""
+    seen: set[Path] = set()
+    unique = []
+    for path in files:
+        if (key := path.resolve()) not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
 
 
 def _audio_in_folder(folder: Path) -> tuple[list[Path], list[str]]:

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +43,11 @@ def path_hash(path: Path, length: int = HASH_CHARS) -> str:
     return hashlib.sha256(path.as_posix().encode("utf-8", "surrogateescape")).hexdigest()[:length]
 
 
-def name_calls(files: Sequence[Path], redact: Callable[[str], str] | None) -> list[CallName]:
-    """One unique, deterministic id per file (same inputs, same ids)."""
+def name_calls(
+    files: Sequence[Path], redact: Callable[[str], str] | None, reserved: Collection[str] = ()
+) -> list[CallName]:
+    """One unique, deterministic id per file (same inputs, same ids); ``reserved`` ids (the
+    summary file's name) are never used as they are."""
     bases = [redact_stem(path.stem, redact) for path in files]
     counts = Counter(bases)
     names: list[CallName] = []
@@ -52,9 +55,9 @@ def name_calls(files: Sequence[Path], redact: Callable[[str], str] | None) -> li
     for path, base in zip(files, bases, strict=True):
         notes = [] if base == path.stem else ["name redacted"]
         call_id = base
-        if counts[base] > 1:
+        if counts[base] > 1 or base in reserved:
             call_id = _unique(base, path, used)
-            notes.append("another input has the same name: suffix from a hash of its path")
+            notes.append("another file has the same name: suffix from a hash of its path")
         used.add(call_id)
         names.append(CallName(path, call_id, "; ".join(notes)))
     return names

@@ -88,6 +88,11 @@ def test_symlinked_folder_loops_do_not_hang(tmp_path):
     assert batch.collect_inputs([tmp_path / "calls"]) == ([good], [])
 
 
+def test_a_file_given_twice_is_analysed_once(tmp_path):
+    good = wav(tmp_path / "calls" / "a.wav")
+    assert batch.collect_inputs([good, tmp_path / "calls", good]) == ([good], [])
+
+
 def test_worker_count_is_capped_by_calls_and_cores(monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     assert batch.worker_count(8, 2) == 2

@@ -268,6 +268,11 @@ def test_same_name_in_two_folders_gives_two_outputs(stub, tmp_path):
     same = [r for r in rows if r["call"].startswith("call-")]
     assert sorted(r["output"] for r in same) == outputs
     assert all("same name" in r["note"] for r in same)
+    (stub / "summary.wav").write_bytes(b"RIFF")
+    cli.main(["analyze", str(stub), "--format", "csv", "--out", str(tmp_path / "csv")])
+    summary = list(csv.DictReader((tmp_path / "csv" / "summary.csv").open()))
+    assert len(summary) == 5 and any(r["call"].startswith("summary-") for r in summary)
+    (stub / "summary.wav").unlink()
     again = tmp_path / "again"
     cli.main(["analyze", str(stub), "--format", "jsonl", "--out", str(again)])
     assert sorted(p.name for p in again.iterdir() if p.name.startswith("call")) == outputs

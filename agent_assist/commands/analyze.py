@@ -155,7 +155,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if not files:
         return 1
     redactor = redactor_for(config)
-    names = name_calls(files, redactor.redact if redactor else None)
+    names = name_calls(files, redactor.redact if redactor else None, reserved={"summary"})
     out_dir = Path(args.out) if args.out else None
     if out_dir:
         private_dir(out_dir)
