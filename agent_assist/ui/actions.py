@@ -70,3 +70,10 @@ class AppActions(QObject):
             action.blockSignals(was)
         self.pause.setEnabled(running)
         self.listen.setText("Stop &listening" if running else "Start &listening")
+
+    def set_waiting(self, waiting: bool) -> None:
+        """Listening is on but no audio device captures: say so in the menu entry."""
+        if waiting and self.listen.isChecked():
+            self.listen.setText("Stop &listening (no audio device yet)")
+        elif self.listen.isChecked():
+            self.listen.setText("Stop &listening")

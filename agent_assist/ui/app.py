@@ -178,6 +178,7 @@ class AgentAssistApp(QObject):
             self.actions.set_running(True, True)
         elif event.state in ("listening", "behind"):
             self.actions.set_running(True, False)
+        self.actions.set_waiting(self.overlay.state.status.waiting_for_devices)
 
     def _on_summary(self, summary: CallSummary) -> None:
         self._redactor = None  # the next call gets a fresh per-call redactor

@@ -28,6 +28,8 @@ from agent_assist.events import (
 )
 from agent_assist.ui.deck import Feedback as Feedback
 from agent_assist.ui.deck import FeedbackAction, SuggestionDeck
+from agent_assist.ui.status import StatusModel as StatusModel
+from agent_assist.ui.status import StatusTone as StatusTone
 
 RGB = tuple[int, int, int]
 MOOD_RED: RGB = (214, 48, 49)
@@ -160,64 +162,6 @@ def evidence_text(suggestion: Suggestion, limit: int = 2) -> str:
             detail = on_meter_scale(detail)
         parts.append(f"{who}{detail}")
     return " · ".join(parts)
-
-
-StatusTone = Literal["ok", "busy", "warn", "error", "idle"]
-
-_STATE_TEXT: dict[str, tuple[str, StatusTone]] = {
-    "starting": ("Starting…", "busy"),
-    "loading": ("Loading model…", "busy"),
-    "listening": ("Listening", "ok"),
-    "paused": ("Paused (privacy)", "idle"),
-    "stopped": ("Stopped", "idle"),
-    "behind": ("Falling behind", "warn"),
-    "device_lost": ("Input device lost", "error"),
-    "no_device": ("No input device", "error"),
-    "error": ("Error", "error"),
-    "recovering": ("Recovered from an error", "warn"),
-}
-
-
-class StatusModel:
-    """The status line: the pipeline state plus the latest info note (e.g. 'ASR on CPU')."""
-
-    def __init__(self) -> None:
-        self.state: str = "stopped"
-        self.message: str = ""
-        self.info: str = ""
-        self.lag: float = 0.0
-
-    def update(self, event: PipelineStatus) -> None:
-        if event.state == "info":
-            self.info = event.message
-            return
-        self.state = event.state
-        self.message = event.message
-        self.lag = event.lag
-
-    def set_local(self, state: str, message: str = "") -> None:
-        """A state the app itself knows (e.g. a runner that failed to import)."""
-        self.state = state
-        self.message = message
-
-    @property
-    def tone(self) -> StatusTone:
-        return _STATE_TEXT.get(self.state, ("", "idle"))[1]
-
-    @property
-    def running(self) -> bool:
-        return self.state in {"starting", "loading", "listening", "paused", "behind"}
-
-    def text(self) -> str:
-        title = _STATE_TEXT.get(self.state, (self.state.capitalize(), "idle"))[0]
-        if self.state == "behind" and self.lag > 0:
-            title = f"Falling behind ({self.lag:.1f} s)"
-        parts = [title]
-        if self.message and self.message.lower() != title.lower():
-            parts.append(self.message)
-        if self.info and self.state not in {"error", "no_device", "device_lost"}:
-            parts.append(self.info)
-        return " · ".join(parts)
 
 
 @dataclass

@@ -278,3 +278,17 @@ def test_overlay_steps_back_while_settings_or_review_are_open(qtbot: QtBot) -> N
     review.close()
     assert app.overlay.windowFlags() & on_top and app.overlay.isVisible()
     app.shutdown()
+
+
+def test_no_sound_card_says_so_in_the_menu_and_status(qtbot: QtBot) -> None:
+    app, _ = make(qtbot, FakeFactory([]))
+    app.actions.set_running(True, False)
+    app.on_event(PipelineStatus("starting", "starting live capture"))
+    for side in ("customer", "agent"):
+        app.on_event(PipelineStatus("no_device", f"cannot open the {side} device", role=side))  # type: ignore[arg-type]
+    assert app.actions.listen.text() == "Stop &listening (no audio device yet)"
+    text = app.overlay.status.text()
+    assert "agent and customer sides" in text and "Settings › Audio" in text
+    app.on_event(PipelineStatus("listening", "capturing", role="customer"))
+    assert app.actions.listen.text() == "Stop &listening"
+    app.shutdown()

@@ -172,8 +172,8 @@ def test_status_line_follows_pipeline_status(qtbot: QtBot) -> None:
     overlay = make(qtbot)
     expected = {
         PipelineStatus("loading", "loading speech model (fast)"): "Loading model…",
-        PipelineStatus("paused", "paused"): "Paused (privacy)",
-        PipelineStatus("no_device", "no input device"): "No input device",
+        PipelineStatus("paused", "paused"): "Paused for privacy · CPU int8",
+        PipelineStatus("no_device", "no input device"): "No audio device",
         PipelineStatus("behind", "skipping", lag=3.5): "Falling behind (3.5 s)",
         PipelineStatus("error", "sentiment model missing"): "Error · sentiment model missing",
     }

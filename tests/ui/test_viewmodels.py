@@ -67,8 +67,28 @@ def test_status_text_states_lag_and_device_note() -> None:
     status.update(PipelineStatus("behind", "skipping audio", lag=4.25))
     assert status.text().startswith("Falling behind (4.2 s)") and status.tone == "warn"
     status.update(PipelineStatus("no_device", "no input device named 'Headset'"))
-    assert status.text() == "No input device · no input device named 'Headset'"
+    assert status.text() == (
+        "No audio device · no input device named 'Headset' · plug in the headset, "
+        "or choose the devices in Settings › Audio"
+    )
     assert status.tone == "error" and not status.running
+
+
+def test_status_in_plain_words_names_every_side_without_a_device() -> None:
+    status = StatusModel()
+    status.update(
+        PipelineStatus("listening", "replaying x.flac (no CUDA GPU found; using CPU (int8))")
+    )
+    assert status.text() == "Listening · replaying x.flac (speech recognition on the processor)"
+    status.update(PipelineStatus("paused", "paused"))
+    assert status.text() == "Paused for privacy", "not 'Paused (privacy) · paused'"
+    status.update(PipelineStatus("starting", "starting live capture"))
+    for side in ("customer", "agent"):
+        status.update(PipelineStatus("no_device", f"no {side} device", role=side))  # type: ignore[arg-type]
+    assert status.text().startswith("No audio device for the agent and customer sides · plug in")
+    assert status.waiting_for_devices
+    status.update(PipelineStatus("listening", "customer capturing", role="customer"))
+    assert "no audio device for the agent side" in status.text()
 
 
 def test_overlay_state_reports_changed_parts() -> None:
