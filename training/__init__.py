@@ -1,0 +1,3 @@
+"""Training scripts for the sentiment model (not shipped)."""
+
+import agent_assist  # noqa: F401  (first: turns onnxruntime telemetry off before it loads)
