@@ -1,10 +1,12 @@
-"""Freed heap memory goes back to the OS (glibc): real allocations, real RSS."""
+"""Memory: freed heap goes back to the OS (glibc), and a call's length does not raise the peak."""
 
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +69,29 @@ def heap_arenas(mode: str) -> int:
 def test_threads_share_at_most_the_limited_number_of_heaps() -> None:
     assert heap_arenas("free") > 2  # by default the threads spread over more heaps
     assert 1 <= heap_arenas("limit") <= 2
+
+
+def _long_call_bench():  # noqa: ANN202 - a module loaded from bench/
+    path = Path(__file__).resolve().parents[1] / "bench" / "long_call_memory.py"
+    spec = importlib.util.spec_from_file_location("long_call_memory", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_a_three_hour_call_is_analysed_in_the_memory_of_a_three_minute_one(
+    tmp_path: Path,
+) -> None:
+    # Stereo 8 kHz FLAC, low noise with a real speech clip every 3 minutes on alternate
+    # channels: the same content density in both. Each runs in a fresh process (VmHWM).
+    bench = _long_call_bench()
+    short, long = tmp_path / "short.flac", tmp_path / "long.flac"
+    assert bench.make_call(short, 180.0, 180.0) == 1
+    assert bench.make_call(long, 3 * 3600.0, 180.0) == 60
+    small, big = bench.measure(short), bench.measure(long)
+    assert small["utterances"] == 1 and big["utterances"] == 60, big["texts"]  # nothing lost
+    assert all("young man" in text.lower() for text in big["texts"]), big["texts"]
+    assert abs(big["peak_mb"] - small["peak_mb"]) <= 100, (small["peak_mb"], big["peak_mb"])

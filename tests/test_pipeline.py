@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from agent_assist.audio.files import load_call
 from agent_assist.config import Config
-from agent_assist.contracts import SAMPLE_RATE
+from agent_assist.contracts import SAMPLE_RATE, Utterance
 from agent_assist.events import (
     CallSummary,
     Latency,
@@ -17,7 +18,7 @@ from agent_assist.events import (
     TranscriptPartial,
     VoiceCues,
 )
-from agent_assist.pipeline import FileReplayRunner, Models, analyze_call, load_models
+from agent_assist.pipeline import FileReplayRunner, Models, analyze_call, load_models, new_segmenter
 from tests.live.helpers import Collector, fake_models, fast_config, speech_pattern
 from tests.test_crosstalk import clip, leak, place
 
@@ -131,3 +132,23 @@ def test_realtime_replay_gives_partials_and_latency(tmp_path: Path) -> None:
     assert events.of(TranscriptPartial) and len(events.of(TranscriptFinal)) == 1
     latency = events.of(Latency)[0]
     assert 0 < latency.to_transcript <= latency.to_guidance
+
+
+@pytest.mark.slow
+def test_the_same_call_gives_the_same_result_every_run(models: Models) -> None:
+    # A real recording whose packed window once made Whisper fall back to sampling: runs gave
+    # 2 or 3 utterances with different words ("uh, uh," ... repeated up to ten times).
+    path = DATA / "mfa_uhuh.flac"
+    runs = []
+    for _ in range(5):
+        events = Collector()
+        analyze_call(path, models, Config(), events)
+        runs.append(
+            [(f.speaker, f.start, f.end, f.text, f.words) for f in events.of(TranscriptFinal)]
+        )
+    assert all(run == runs[0] for run in runs), runs
+    audio = load_call(path)["customer"]
+    segmenter = new_segmenter("customer", models, Config())
+    found = [u for u in segmenter.accept(audio) if isinstance(u, Utterance)] + segmenter.finish()
+    # Every utterance the VAD found is transcribed, each at its own time.
+    assert [(f[1], f[2]) for f in runs[0]] == [(u.start, u.end) for u in found]

@@ -96,6 +96,10 @@ SILENCE_HALLUCINATIONS = frozenset(
 )
 
 
+FILLERS = frozenset({"um", "uh", "umm", "uhm", "er", "erm", "ah", "hmm", "mm", "mhm", "oh"})
+"""Hesitations, not words: an utterance of only these is not speech the pack lost."""
+
+
 class WindowedWhisper(WhisperModel):
     """A faster-whisper model whose encoder can be shown less than the 30 s window.
 
@@ -307,9 +311,11 @@ class WhisperTranscriber:
         return results
 
     def _lost_speech(self, parts: list[np.ndarray], results: list[Transcription]) -> bool:
-        """Whether an utterance the pack left without words has words on its own."""
+        """Whether an utterance the pack left without words has words on its own (more than
+        fillers: packed Whisper leaves out a lone "um", which is no loss)."""
         return any(
-            not r.words and self.transcribe(p).words for p, r in zip(parts, results, strict=True)
+            not r.words and _has_words(self.transcribe(p))
+            for p, r in zip(parts, results, strict=True)
         )
 
     def _decode(self, samples: np.ndarray) -> list[_Segment]:
@@ -398,6 +404,10 @@ def _segment(segment: Any) -> _Segment:
         tokens=max(1, len(segment.tokens)),
         temperature=float(getattr(segment, "temperature", TEMPERATURE) or 0.0),
     )
+
+
+def _has_words(result: Transcription) -> bool:
+    return any(normalise(w.text) not in FILLERS for w in result.words)
 
 
 def _unmappable(segments: list[_Segment], duration: float, config: AsrConfig) -> str:

@@ -383,3 +383,92 @@ def test_accurate_profile_assembles_base_and_transcribes(
     assert transcriber.model_name == "whisper-base"
     assert word_error_rate(JFK_TEXT, transcriber.transcribe(jfk).text) <= 0.1
     assert transcriber.transcribe(np.zeros(2 * 16_000, dtype=np.float32)).text == ""
+
+
+# --- packed decoding that does not map back falls back to one utterance at a time ------------
+
+
+class PackingModel:
+    """Decodes each utterance alone as ``solo`` says (keyed by length); any other audio (a
+    packed window) gives the scripted ``packed`` segments."""
+
+    def __init__(self, solo: dict[int, SimpleNamespace], packed: list[SimpleNamespace]) -> None:
+        self.solo = solo
+        self.packed = packed
+        self.model = SimpleNamespace(is_multilingual=False)
+        self.windows: list[int] = []
+
+    def transcribe(self, audio: np.ndarray, **options: Any) -> tuple[Any, None]:
+        self.windows.append(len(audio))
+        if len(audio) in self.solo:
+            return iter([self.solo[len(audio)]]), None
+        return iter(self.packed), None
+
+
+SPOKEN = ["please cancel it", "my account number", "is four two"]
+PARTS = [LOUD[:12_000], np.tile(LOUD, 2)[:20_000], np.tile(LOUD, 2)[:28_000]]
+"""Three utterances (0.75, 1.25 and 1.75 s); packed with 0.2 s gaps the window is 4.15 s."""
+
+
+def _collapsed(**changes: Any) -> SimpleNamespace:
+    """What a failed packed decode looks like: every word crammed into the last utterance."""
+    segment = _segment(" ".join(SPOKEN), start=2.5, step=0.15)
+    for key, value in changes.items():
+        setattr(segment, key, value)
+    return segment
+
+
+@pytest.mark.parametrize(
+    "packed",
+    [
+        [_collapsed()],
+        [_collapsed(temperature=0.6)],
+        [_segment(" ".join(SPOKEN), step=0.3, ratio=3.2)],
+        [_collapsed(words=[])],
+        [_segment(" ".join(SPOKEN), start=1.0, step=0.9)],
+    ],
+    ids=["words-in-one-utterance", "sampled", "loop", "no-word-times", "words-past-the-end"],
+)
+def test_a_packed_decode_that_does_not_map_back_is_redone_per_utterance(
+    packed: list[SimpleNamespace],
+) -> None:
+    solo = {
+        len(part): _segment(text, start=0.05, step=0.2)
+        for part, text in zip(PARTS, SPOKEN, strict=True)
+    }
+    model = PackingModel(solo, packed)
+    transcriber = WhisperTranscriber(model, AsrConfig(), "cpu", "int8", "fake")
+    results = transcriber.transcribe_many(PARTS)
+    assert [r.text for r in results] == SPOKEN  # nothing dropped, nothing moved
+    for part, result in zip(PARTS, results, strict=True):
+        assert result.words[0].start == pytest.approx(0.05)
+        assert all(0.0 <= w.start <= w.end <= len(part) / 16_000 for w in result.words)
+    assert model.windows[0] == sum(len(p) for p in PARTS) + 2 * 3_200  # the pack came first
+
+
+def test_a_packed_decode_that_maps_back_is_used_as_it_is() -> None:
+    # One segment per utterance, each at its own place in the 4.15 s window.
+    packed = [
+        _segment(SPOKEN[0], start=0.05, step=0.2),
+        _segment(SPOKEN[1], start=0.95 + 0.05, step=0.2),
+        _segment(SPOKEN[2], start=2.4 + 0.05, step=0.2),
+    ]
+    model = PackingModel({}, packed)
+    transcriber = WhisperTranscriber(model, AsrConfig(), "cpu", "int8", "fake")
+    results = transcriber.transcribe_many(PARTS)
+    assert [r.text for r in results] == SPOKEN
+    assert len(model.windows) == 1
+    assert [r.words[0].start for r in results] == pytest.approx([0.05, 0.05, 0.05])
+
+
+def test_a_pack_that_only_left_out_a_filler_is_kept() -> None:
+    # The middle utterance alone is "um": packed Whisper leaving it out loses nothing.
+    packed = [
+        _segment(SPOKEN[0], start=0.05, step=0.2),
+        _segment(SPOKEN[2], start=2.4 + 0.05, step=0.2),
+    ]
+    model = PackingModel({20_000: _segment("Um.", start=0.1, step=0.3)}, packed)
+    transcriber = WhisperTranscriber(model, AsrConfig(), "cpu", "int8", "fake")
+    results = transcriber.transcribe_many(PARTS)
+    assert [r.text for r in results] == [SPOKEN[0], "", SPOKEN[2]]
+    assert model.windows == [sum(len(p) for p in PARTS) + 2 * 3_200, 20_000]

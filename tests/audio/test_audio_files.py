@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import struct
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -10,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from agent_assist.audio.files import AUDIO_SUFFIXES, load_call
+from agent_assist.audio.files import AUDIO_SUFFIXES, input_problem, load_call, open_call
 from agent_assist.audio.resample import resample
 from agent_assist.errors import AudioError
 
@@ -167,3 +171,76 @@ def test_bad_input_is_one_line_naming_the_file(tmp_path: Path, kind: str, reason
     assert str(path) in message
     assert "\n" not in message
     assert reason in message
+
+
+def _fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "call.wav"
+    os.mkfifo(path)
+    return path
+
+
+def _loop(tmp_path: Path) -> Path:
+    (tmp_path / "a.wav").symlink_to(tmp_path / "b.wav")
+    (tmp_path / "b.wav").symlink_to(tmp_path / "a.wav")
+    return tmp_path / "a.wav"
+
+
+def _dangling(tmp_path: Path) -> Path:
+    (tmp_path / "call.wav").symlink_to(tmp_path / "gone.wav")
+    return tmp_path / "call.wav"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FIFOs and /dev/zero")
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (_fifo, "is a named pipe (FIFO), not a regular file"),
+        (lambda tmp_path: Path("/dev/zero"), "is a character device, not a regular file"),
+        (_loop, "symbolic link loop"),
+        (_dangling, "broken symbolic link"),
+    ],
+    ids=["fifo", "dev-zero", "symlink-loop", "dangling-symlink"],
+)
+def test_special_inputs_say_what_they_are_without_reading_them(
+    tmp_path: Path, make: Callable[[Path], Path], reason: str
+) -> None:
+    path = make(tmp_path)
+    outcome: list[BaseException | None] = []
+
+    def load() -> None:
+        try:
+            load_call(path)
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 - handed to the test thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(timeout=30)  # a FIFO opened for reading, or /dev/zero read, would never end
+    assert not worker.is_alive(), f"{path}: load_call hung"
+    error = outcome[0]
+    assert isinstance(error, AudioError)
+    message = str(error)
+    assert message.startswith(f"{path}: ") and reason in message and "\n" not in message
+    assert input_problem(path) == message
+
+
+def test_a_readable_audio_file_has_no_input_problem() -> None:
+    assert input_problem(JFK) is None
+
+
+def test_a_call_streams_in_short_blocks_that_join_to_the_whole(
+    tmp_path: Path, jfk: np.ndarray, librivox: np.ndarray
+) -> None:
+    path = tmp_path / "call.flac"
+    long_jfk, long_librivox = np.tile(jfk, 6), np.tile(librivox, 6)  # 66 s
+    sf.write(path, np.stack([long_jfk, long_librivox], axis=1), 16_000)
+    call = open_call(path)
+    assert call.roles == ("agent", "customer") and call.duration == pytest.approx(66.0)
+    blocks = list(call.blocks())
+    assert max(len(samples) for block in blocks for samples in block.values()) <= 1 << 16
+    joined = {role: np.concatenate([b[role] for b in blocks]) for role in call.roles}
+    whole = load_call(path)
+    for role in call.roles:
+        np.testing.assert_array_equal(joined[role], whole[role])
+    np.testing.assert_allclose(joined["agent"], long_jfk, atol=1e-4)
