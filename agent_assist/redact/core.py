@@ -10,7 +10,7 @@ from stdnum import luhn
 
 from agent_assist.errors import ConfigError
 from agent_assist.redact import shapes
-from agent_assist.redact.digits import runs
+from agent_assist.redact.digits import SpanSet, runs
 from agent_assist.redact.keep import KeepList
 
 if TYPE_CHECKING:
@@ -61,34 +61,28 @@ class Redactor:
         """Non-overlapping spans to replace, sorted by position. With ``short_digits``, digit
         runs of that many digits or more are redacted too (a number read out in pieces)."""
         kept = self._keep.tokens(text)
-        protected = shapes.protected(text)
+        amounts = shapes.protected(text)
+        protected = SpanSet(amounts)
         found: list[Span] = []
         for finder, label in (
             (shapes.emails, "EMAIL"),
             (shapes.ibans, "IBAN"),
             (shapes.phones, "PHONE"),
         ):
+            taken = SpanSet(kept + [(s.start, s.end) for s in found])
             for start, end in finder(text):
-                if _hits(start, end, kept) or _hits(start, end, found):
+                if taken.touches(start, end):
                     continue
-                if label == "PHONE" and _hits(start, end, protected):
+                if label == "PHONE" and protected.touches(start, end):
                     continue
                 if not self._keep.keeps(text, start, end):
                     found.append(Span(start, end, label))
-        blocked = kept + [(s.start, s.end) for s in found] + protected
+        blocked = SpanSet(kept + [(s.start, s.end) for s in found] + amounts)
         for run in runs(text, blocked):
             kind = shapes.classify(text, run, short_digits)
             if kind and not self._keep.keeps(text, run.start, run.end):
                 found.append(Span(run.start, run.end, kind))
         return sorted(found, key=lambda s: s.start)
-
-
-def _hits(start: int, end: int, others: Sequence[Span | tuple[int, int]]) -> bool:
-    for other in others:
-        o_start, o_end = (other.start, other.end) if isinstance(other, Span) else other
-        if o_start < end and start < o_end:
-            return True
-    return False
 
 
 def apply_spans(text: str, spans: Sequence[Span]) -> str:

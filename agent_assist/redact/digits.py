@@ -8,7 +8,8 @@ token and gap is checked in plain code, so finding runs is linear in the text's 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import re2
@@ -122,13 +123,32 @@ def joins(gap: str, words: bool) -> bool:
     return len(core) == 1 and core in marks
 
 
-def runs(text: str, blocked: Sequence[tuple[int, int]]) -> list[Run]:
+class SpanSet:
+    """Character ranges, merged and sorted: whether a range touches any is O(log n), so texts
+    with thousands of amounts or times stay linear."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        merged: list[list[int]] = []
+        for start, end in sorted(s for s in spans if s[0] < s[1]):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [s for s, _ in merged]
+        self._ends = [e for _, e in merged]
+
+    def touches(self, start: int, end: int) -> bool:
+        index = bisect_left(self._starts, end)  # the ranges that start before ``end``
+        return index > 0 and self._ends[index - 1] > start
+
+
+def runs(text: str, blocked: SpanSet) -> list[Run]:
     """The digit runs of ``text`` that do not touch a ``blocked`` span."""
     found: list[Run] = []
     current: Run | None = None
     for match in _TOKEN.finditer(text):
         start, end = match.span()
-        if _touches(start, end, blocked):
+        if blocked.touches(start, end):
             current = None
             continue
         word = match.group("num") is None
@@ -145,10 +165,6 @@ def runs(text: str, blocked: Sequence[tuple[int, int]]) -> list[Run]:
     for run in found:
         _widen(text, run)
     return [run for run in found if run.content]
-
-
-def _touches(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
-    return any(s < end and start < e for s, e in spans)
 
 
 def _widen(text: str, run: Run) -> None:

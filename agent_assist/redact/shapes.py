@@ -67,27 +67,40 @@ def protected(text: str) -> list[tuple[int, int]]:
 
 
 def _dates(text: str) -> list[tuple[int, int]]:
-    """Real dates not chained to other digits, except to other such dates by ", "."""
+    """Real dates not chained to other digits, except to other such dates by ", " (a list of
+    dates is kept whole, or not at all when one of them is chained to other digits)."""
     dates = [m.span() for m in _DATE.finditer(text) if _real_date(m.group())]
-    changed = True
-    while changed:
-        kept = [d for d in dates if _date_neighbours_ok(text, d, dates)]
-        changed, dates = len(kept) != len(dates), kept
-    return dates
-
-
-def _date_neighbours_ok(text: str, date: tuple[int, int], dates: list[tuple[int, int]]) -> bool:
-    start, end = date
-    if not in_chain(text, start, end):
-        return True
-    if in_chain(text, start, end, lists=True):
-        return False
     ends, starts = {e for _, e in dates}, {s for s, _ in dates}
+    kept: list[tuple[int, int]] = []
+    group: list[tuple[int, int]] = []
+    group_ok = True
+    for start, end in dates:
+        before, after = _neighbour(text, start, end, ends, starts)
+        if before != "date":  # a new list of dates starts here
+            kept += group if group_ok else []
+            group, group_ok = [], True
+        group.append((start, end))
+        group_ok = group_ok and "digits" not in (before, after)
+    return kept + (group if group_ok else [])
+
+
+def _neighbour(
+    text: str, start: int, end: int, ends: set[int], starts: set[int]
+) -> tuple[str, str]:
+    """What each side of a date is chained to: "none", another "date" (by ", ") or "digits"."""
+    if not in_chain(text, start, end):
+        return "none", "none"
+    if in_chain(text, start, end, lists=True):
+        return "digits", "digits"
     before = _DIGIT_BEFORE.search(text[max(0, start - 4) : start])
     after = _DIGIT_AFTER.search(text[end : end + 4])
-    before_ok = before is None or max(0, start - 4) + before.start() + 1 in ends
-    after_ok = after is None or end + after.end() - 1 in starts
-    return before_ok and after_ok
+    sides = []
+    for match, position, others in (
+        (before, max(0, start - 4) + (before.start() + 1 if before else 0), ends),
+        (after, end + (after.end() - 1 if after else 0), starts),
+    ):
+        sides.append("none" if match is None else "date" if position in others else "digits")
+    return sides[0], sides[1]
 
 
 def _real_date(text: str) -> bool:
