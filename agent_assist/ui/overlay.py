@@ -43,6 +43,7 @@ from agent_assist.ui.viewmodels import (
     Part,
     choose_position,
     default_position,
+    mood_words,
 )
 from agent_assist.ui.widgets import (
     UNCERTAIN_HINT,
@@ -63,6 +64,7 @@ TONE_COLORS = {
 }
 TONE_MARKS = {"ok": "●", "busy": "◐", "warn": "▲", "error": "■", "idle": "○"}
 BASE_WIDTH = 380
+SCALE = "(−100…+100)"
 FADE_MS = 600
 KEY_HINT = "Keys: 1–{n} used · Ctrl+1–{n} dismiss · Tab move · C compact · Esc leave"
 __all__ = ["UNCERTAIN_HINT", "Overlay", "available_area"]
@@ -112,8 +114,9 @@ class Overlay(QWidget):
     def _build(self) -> None:
         self.root = QVBoxLayout(self)
         self.root.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        self.header = QLabel("Customer mood")
+        self.header = QLabel(_mood_header(self.state.customer))
         self.header.setObjectName("dim")
+        self.header.setWordWrap(True)
         self.meter = MoodMeter(self.theme, self.ui.scale)
         self.hint = QLabel(UNCERTAIN_HINT)
         self.hint.setObjectName("hint")
@@ -511,9 +514,10 @@ class Overlay(QWidget):
 
 
 def _mood_header(mood: MoodState) -> str:
+    """The meter's scale and its reading in words: 'Customer mood (−100…+100) · upset, falling'."""
     if mood.score is None:
-        return "Customer mood"
-    return f"Customer mood · {mood.label}, {mood.trend}"
+        return f"Customer mood {SCALE}"
+    return f"Customer mood {SCALE} · {mood_words(mood.score)}, {mood.trend}"
 
 
 def _rect(r: object) -> tuple[int, int, int, int]:

@@ -163,7 +163,7 @@ class Timeline(QWidget):
             p.setPen(QPen(QColor(self.theme.border), 1, style))
             p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
             p.setPen(QColor(self.theme.dim))
-            label = mood_number(value).replace("-", "−")
+            label = mood_number(value)
             p.drawText(
                 QRectF(0, y - m.height() / 2, r.left() - 6, m.height()),
                 Qt.AlignmentFlag.AlignRight,

@@ -138,11 +138,11 @@ _SCORE = re.compile(r"(?<![\w.])([+-]?)(0|1)\.(\d\d)\b")
 
 
 def on_meter_scale(text: str) -> str:
-    """'mood -0.55' → 'mood −55': scores in text on the meter's −100..+100 scale."""
+    """'mood -0.55' → 'mood -55': scores in text on the meter's −100..+100 scale."""
 
     def percent(match: re.Match[str]) -> str:
         value = round(float(f"{match[1]}{match[2]}.{match[3]}") * 100)
-        return f"{value:+d}".replace("-", "−") if value else "0"
+        return f"{value:+d}" if value else "0"
 
     return _SCORE.sub(percent, text)
 

@@ -47,7 +47,7 @@ def test_mood_meter_number_trend_and_sparkline(qtbot: QtBot) -> None:
     feed(overlay, scenario.escalating())
     assert overlay.meter.mood.number == "-62" and overlay.meter.mood.arrow == "↓"
     assert "-62, falling" in overlay.meter.accessibleDescription()
-    assert overlay.header.text() == "Customer mood · negative, falling"
+    assert overlay.header.text() == "Customer mood (−100…+100) · very upset, falling"
     assert len(overlay.sparkline.points) == 3
     assert not overlay.hint.isVisible()
     image = overlay.meter.grab().toImage()

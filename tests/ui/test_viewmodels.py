@@ -55,7 +55,7 @@ def test_mood_state_keeps_the_window_and_spreads_a_young_call() -> None:
 
 def test_evidence_text_quotes_words_and_names_speaker() -> None:
     assert evidence_text(scenario.REPEAT) == "customer: “this is the third time I'm calling”"
-    assert evidence_text(scenario.EMPATHY) == "customer: mood −62 and falling"
+    assert evidence_text(scenario.EMPATHY) == "customer: mood -62 and falling"
     assert evidence_text(Suggestion("x", "t", "p", 1, 0.0)) == ""
 
 

@@ -15,9 +15,10 @@ import pytest
 
 def free_display() -> str:
     for number in range(150, 250):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(
-            f"/tmp/.X{number}-lock"
-        ).exists():
+        if (
+            not Path(f"/tmp/.X11-unix/X{number}").exists()
+            and not Path(f"/tmp/.X{number}-lock").exists()
+        ):
             return f":{number}"
     raise RuntimeError("no free X display number")
 
@@ -58,3 +59,32 @@ def xvfb(size: str = "1280x720", *, window_manager: bool = False) -> Iterator[di
                 proc.wait(5)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def shoot(env: dict[str, str], path: Path) -> None:
+    """A screenshot of the whole X screen (ImageMagick ``import``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["import", "-window", "root", str(path)], env=env, check=True, timeout=30)
+
+
+def windows(env: dict[str, str]) -> dict[str, tuple[int, int, int, int]]:
+    """Title → (x, y, width, height) of the mapped top-level windows (``xwininfo``)."""
+    out = subprocess.run(
+        ["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True, timeout=30
+    ).stdout
+    found: dict[str, tuple[int, int, int, int]] = {}
+    for line in out.splitlines():
+        line = line.strip()
+        if not line.startswith("0x") or '"' not in line:
+            continue
+        title = line.split('"')[1]
+        geometry, absolute = line.split()[-2:]  # WxH+X+Y (relative) and +X+Y (absolute)
+        try:
+            size = geometry.split("+")[0]
+            w, h = (int(v) for v in size.split("x"))
+            x, y = (int(v) for v in absolute.lstrip("+").replace("-", "+-").split("+") if v)
+        except ValueError:
+            continue
+        if w > 1 and h > 1 and title not in found:
+            found[title] = (x, y, w, h)
+    return found
