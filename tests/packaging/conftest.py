@@ -8,13 +8,14 @@ missing or stale one is rebuilt with packaging/build.py (about 2 minutes on 2 co
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.offline.harness import namespace_prefix
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = ("agent_assist", "packaging", "resources", "models", "pyproject.toml")
@@ -62,11 +63,7 @@ def frozen_app() -> Path:
 
 def offline_prefix() -> list[str]:
     """A command prefix that runs a program with no network at all (a new network namespace)."""
-    for prefix in (["unshare", "-n"], ["unshare", "-rn"]):
-        works = subprocess.run([*prefix, "true"], capture_output=True).returncode == 0
-        if shutil.which(prefix[0]) and works:
-            return prefix
-    pytest.fail("cannot cut the network: neither 'unshare -n' nor 'unshare -rn' works here")
+    return list(namespace_prefix())
 
 
 @pytest.fixture
