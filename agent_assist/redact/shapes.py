@@ -49,6 +49,10 @@ _IBAN_GROUP = re2.compile(r"(?i)[a-z0-9]+")
 _SSN_SHAPE = re2.compile(r"[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}")
 _SSN_CONTEXT = re2.compile(r"(?i)social|security|ssn|tax id")
 _YEAR = re2.compile(r"(?:19|20)[0-9]{2}")
+_COUNTED = re2.compile(
+    r"(?i)\s*(?:minutes?|mins?|hours?|days?|weeks?|months?|years?|times|seconds?|people|items?)\b"
+)
+"""A short number followed by one of these is a count, not a piece of an id read out."""
 _DIGIT_GROUPS = re2.compile("[0-9]+")
 _DIGIT_BEFORE = re2.compile("[0-9][^0-9]*$")
 _DIGIT_AFTER = re2.compile("^[^0-9]*[0-9]")
@@ -157,7 +161,8 @@ def classify(text: str, run: Run, short_digits: int | None = None) -> str | None
     if not run.spoken and _SSN_SHAPE.fullmatch(raw) and ssn.is_valid(digits):
         return "SSN"
     if n < MIN_DIGITS:
-        return "NUMBER" if short_digits is not None and n >= short_digits else None
+        in_context = short_digits is not None and n >= short_digits
+        return "NUMBER" if in_context and not _COUNTED.match(text[run.end : run.end + 12]) else None
     if raw.startswith("+") and n <= 15:
         return "PHONE"
     if 13 <= n <= 19 and luhn.is_valid(digits):

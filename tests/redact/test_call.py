@@ -84,11 +84,15 @@ def test_the_context_lapses_after_a_while_and_money_and_times_stay() -> None:
         Redactor().for_call(),
         [
             ("customer", 0.0, "my account is 98765432"),
-            ("customer", 2.0, "it was $1,200 at 10:30"),
-            ("customer", 200.0, "I called 12 times"),
+            ("customer", 2.0, "it was $1,200 at 10:30 after 45 minutes on hold"),
+            ("customer", 200.0, "I called 12 more"),
         ],
     )
-    assert texts == ["my account is [NUMBER]", "it was $1,200 at 10:30", "I called 12 times"]
+    assert texts == [
+        "my account is [NUMBER]",
+        "it was $1,200 at 10:30 after 45 minutes on hold",
+        "I called 12 more",
+    ]
 
 
 def test_each_call_starts_afresh() -> None:
