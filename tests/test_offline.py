@@ -10,8 +10,9 @@ namespace with no interface but loopback, which covers native code too. The test
 real result (transcripts of the sample call, the call summary) and zero attempts.
 
 The hook cannot see native code: onnxruntime's telemetry resolves and connects from its own
-threads. The ``native`` tests therefore run the real entry points (``analyze``, ``analyze
---workers``, ``sentiment``, the ``--demo`` GUI) for longer than 30 s each, concurrently, under
+threads. The ``native`` tests therefore run the real entry points (``analyze``, ``sentiment``,
+the ``--demo`` GUI) for longer than 30 s each, and ``analyze --workers`` (its pool processes live
+as long as their calls take; a telemetry store they write still shows), concurrently, under
 ``strace -f`` in a loopback-only network namespace with a private HOME and an environment that
 asks for telemetry (tests/offline/harness.py), and assert zero DNS or outside attempts and no
 files under ~/.cache/Microsoft. tests/packaging/test_frozen_offline.py does the same for the
@@ -330,7 +331,7 @@ SENTIMENT_LINES = (
 
 @pytest.fixture(scope="module")
 def native_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Finished]:
-    """Each entry point traced for > 30 s, all at once (the sentiment feed and GUI mostly wait)."""
+    """The entry points traced at once (the sentiment feed and the GUI mostly wait)."""
     require_sentiment_model()
     base = tmp_path_factory.mktemp("native")
     sample = str(paths.sample_call())
