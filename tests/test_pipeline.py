@@ -10,7 +10,7 @@ import soundfile as sf
 
 from agent_assist.audio.files import load_call
 from agent_assist.config import Config
-from agent_assist.contracts import SAMPLE_RATE, Utterance
+from agent_assist.contracts import SAMPLE_RATE, Transcription, Utterance
 from agent_assist.events import (
     CallSummary,
     Latency,
@@ -19,7 +19,13 @@ from agent_assist.events import (
     VoiceCues,
 )
 from agent_assist.pipeline import FileReplayRunner, Models, analyze_call, load_models, new_segmenter
-from tests.live.helpers import Collector, fake_models, fast_config, speech_pattern
+from tests.live.helpers import (
+    Collector,
+    GrowingTranscriber,
+    fake_models,
+    fast_config,
+    speech_pattern,
+)
 from tests.test_crosstalk import clip, leak, place
 
 DATA = Path(__file__).parent / "data"
@@ -152,3 +158,41 @@ def test_the_same_call_gives_the_same_result_every_run(models: Models) -> None:
     found = [u for u in segmenter.accept(audio) if isinstance(u, Utterance)] + segmenter.finish()
     # Every utterance the VAD found is transcribed, each at its own time.
     assert [(f[1], f[2]) for f in runs[0]] == [(u.start, u.end) for u in found]
+
+
+class BatchingTranscriber(GrowingTranscriber):
+    """Packs like Whisper would (``transcribe_many``); records each batch's utterance lengths."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[float]] = []
+
+    def transcribe_many(self, utterances: list[np.ndarray]) -> list[Transcription]:
+        self.batches.append([len(u) / SAMPLE_RATE for u in utterances])
+        return [self.transcribe(u) for u in utterances]
+
+
+def test_a_long_stereo_call_is_transcribed_as_it_streams_in_time_order(tmp_path: Path) -> None:
+    agent = speech_pattern(("-", 1), ("s", 2), ("-", 97), ("s", 3), ("-", 100), ("s", 1), ("-", 60))
+    customer = speech_pattern(
+        ("-", 2), ("s", 4), ("-", 144), ("s", 2), ("-", 98), ("s", 10), ("-", 4)
+    )
+    path = tmp_path / "call.flac"
+    sf.write(path, np.stack([agent, customer], axis=1), SAMPLE_RATE)
+    transcriber = BatchingTranscriber()
+    finals: list[tuple[TranscriptFinal, int]] = []
+
+    def keep(event: object) -> None:
+        if isinstance(event, TranscriptFinal):
+            finals.append((event, len(transcriber.batches)))
+
+    analyze_call(path, fake_models(transcriber), fast_config(), keep)
+    speakers = [final.speaker for final, _ in finals]
+    assert speakers == ["agent", "customer"] * 3
+    starts = [final.start for final, _ in finals]
+    assert starts == sorted(starts)
+    assert [round(s) for s in starts] == [1, 2, 100, 150, 203, 250]
+    assert all(final.text for final, _ in finals)
+    # Decoded while the call streams: the first transcripts came out long before the last
+    # utterances were decoded, and no batch waited for utterances a minute apart.
+    assert finals[0][1] < len(transcriber.batches) == 6
