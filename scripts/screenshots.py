@@ -1,28 +1,39 @@
-"""Render the overlay (calm, escalating, suggestions shown), the settings dialog and the review
-window on a real X server with a compositor, into docs/screenshots/*.png.
+"""Screenshots of the real app on a real desktop: the bundled sample call played through the
+real pipeline (``agent-assist --demo``: Whisper, the sentiment model, the default playbook), on
+Xvfb with openbox (window manager) and picom (translucency), shot along the call; then the
+review of that call and the settings dialog.
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--scale 1.0]
+    .venv/bin/python scripts/screenshots.py --out build/trial/dark [--screen 1600x1000]
+        [--theme dark] [--scale 1.0] [--locked ui.theme,privacy] [--live] [--keyboard]
+    .venv/bin/python scripts/screenshots.py --readme     # docs/screenshots/*.png (small PNGs)
 
-Starts Xvfb, picom (translucency) and openbox (window manager) on a free display, runs itself
-again inside it, and stops them by PID. Needs xvfb, picom, openbox and imagemagick (``import``).
+``--live`` starts live capture instead of the demo (on a machine without a sound card: what the
+agent sees then); ``--keyboard`` types the global shortcut and a card's number with XTest
+halfway through, as a keyboard-only agent would. The screen shots are whole-screen PNGs plus
+crops of the overlay; ``--readme`` keeps only the crops the README shows. The demo runs in real
+time (about 90 s); run one at a time. Needs xvfb, openbox, picom, imagemagick and x11-utils.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QApplication, QWidget
 
 ROOT = Path(__file__).resolve().parents[1]
-SCREEN = (1280, 800)
+README_SHOTS = ROOT / "docs" / "screenshots"
 
 
 def free_display() -> int:
@@ -35,54 +46,48 @@ def free_display() -> int:
     raise SystemExit("no free X display number")
 
 
-def wait_for_display(display: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    socket = Path(f"/tmp/.X11-unix/X{display.lstrip(':')}")
-    while not socket.exists():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"Xvfb did not start on {display}")
-        time.sleep(0.05)
-
-
-def outer(args: argparse.Namespace) -> int:
+def outer(args: argparse.Namespace, argv: list[str]) -> int:
     for tool in ("Xvfb", "picom", "openbox", "import"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} not found: apt-get install xvfb picom openbox imagemagick")
     display = f":{free_display()}"
-    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-    env["QT_SCALE_FACTOR"] = str(args.display_scale)
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT)}
     env.pop("WAYLAND_DISPLAY", None)
+    home = Path(tempfile.mkdtemp(prefix="agent-assist-shots-"))
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        env[name] = str(home / name.lower())
+    system = home / "system.toml"
+    system.parent.mkdir(parents=True, exist_ok=True)
+    keys = [k for k in args.locked.split(",") if k]
+    system.write_text(f"[locked]\nkeys = {keys!r}\n".replace("'", '"') if keys else "")
+    env["AGENT_ASSIST_SYSTEM_CONFIG"] = str(system)
     procs: list[subprocess.Popen[bytes]] = []
+    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     try:
-        ds = args.display_scale
-        size = f"{round(SCREEN[0] * ds)}x{round(SCREEN[1] * ds)}x24"
         procs.append(
             subprocess.Popen(
-                ["Xvfb", display, "-screen", "0", size, "-nolisten", "tcp", "-noreset"]
+                ["Xvfb", display, "-screen", "0", f"{args.screen}x24", "-nolisten", "tcp"],
+                **quiet,
             )
         )
-        wait_for_display(display)
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        procs.append(subprocess.Popen(["openbox"], env=env, **quiet))  # type: ignore[call-overload]
+        socket = Path(f"/tmp/.X11-unix/X{display[1:]}")
+        for _ in range(200):
+            if socket.exists():
+                break
+            time.sleep(0.05)
+        procs.append(subprocess.Popen(["openbox"], env=env, **quiet))
         procs.append(
-            subprocess.Popen(  # type: ignore[call-overload]
+            subprocess.Popen(
                 ["picom", "--backend", "xrender", "--no-vsync", "--config", "/dev/null"],
                 env=env,
                 **quiet,
             )
         )
         time.sleep(1.0)
-        command = [
-            sys.executable,
-            __file__,
-            "--inner",
-            "--out",
-            str(args.out),
-            "--scale",
-            str(args.scale),
-        ]
+        command = [sys.executable, __file__, "--inner", *argv]
         return subprocess.run(command, env=env, check=False).returncode
     finally:
+        shutil.rmtree(home, ignore_errors=True)
         for proc in reversed(procs):
             proc.terminate()
             try:
@@ -91,102 +96,142 @@ def outer(args: argparse.Namespace) -> int:
                 proc.kill()
 
 
-def inner(args: argparse.Namespace) -> int:
-    sys.path.insert(0, str(ROOT))
-    from PySide6.QtCore import QRect
-    from PySide6.QtWidgets import QApplication
+class Shooter:
+    """Whole-screen shots and crops of one window, named by call time."""
 
-    from agent_assist.config import Config
-    from agent_assist.ui import theme as themes
-    from agent_assist.ui.devices import AudioDevice, DeviceListing
-    from agent_assist.ui.overlay import Overlay
-    from agent_assist.ui.review import ReviewWindow
-    from agent_assist.ui.settings import SettingsDialog
-    from agent_assist.ui.viewmodels import CallRecord
-    from tests.ui import scenario
+    def __init__(self, app: QApplication, out: Path, readme: bool) -> None:
+        self.app = app
+        self.out = out
+        self.readme = readme
+        out.mkdir(parents=True, exist_ok=True)
 
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication([sys.argv[0]])
-    config = Config.model_validate({"ui": {"scale": args.scale}})
-    themes.apply_app_theme(app, config.ui.theme, config.ui.scale)
-
-    def settle(seconds: float = 0.6) -> None:
+    def settle(self, seconds: float = 0.5) -> None:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
-            app.processEvents()
+            self.app.processEvents()
             time.sleep(0.02)
 
-    def shoot(name: str, rect: QRect, margin: int = 16) -> None:
-        r = rect.adjusted(-margin, -margin, margin, margin).intersected(QRect(0, 0, *SCREEN))
-        ds = float(os.environ.get("QT_SCALE_FACTOR", "1"))
-        r = QRect(
-            round(r.x() * ds), round(r.y() * ds), round(r.width() * ds), round(r.height() * ds)
-        )
-        target = out / f"{name}.png"
-        crop = f"{r.width()}x{r.height()}+{r.x()}+{r.y()}"
-        subprocess.run(
-            ["import", "-window", "root", "-crop", crop, "+repage", str(target)], check=True
-        )
-        print(f"wrote {target} ({r.width()}x{r.height()})")
+    def screen(self, name: str) -> None:
+        if not self.readme:
+            self._import(self.out / f"{name}.png", None)
 
+    def window(self, name: str, window: QWidget, margin: int = 24) -> None:
+        self._import(self.out / f"{name}.png", window.frameGeometry(), margin)
+
+    def _import(self, path: Path, rect: QRect | None, margin: int = 0) -> None:
+        command = ["import", "-window", "root"]
+        if rect is not None:
+            screen = self.app.primaryScreen().geometry()
+            r = rect.adjusted(-margin, -margin, margin, margin).intersected(screen)
+            command += ["-crop", f"{r.width()}x{r.height()}+{r.x()}+{r.y()}", "+repage"]
+        if self.readme:
+            command += ["-strip", "-colors", "192", "-define", "png:compression-level=9"]
+        subprocess.run([*command, str(path)], check=True)
+        print(f"wrote {path}", flush=True)
+
+
+def press(*keys: str) -> None:
+    """Type a key combination as a real keyboard would (XTest)."""
+    x = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
+    xtst = ctypes.CDLL(ctypes.util.find_library("Xtst") or "libXtst.so.6")
+    x.XOpenDisplay.restype = ctypes.c_void_p
+    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x.XStringToKeysym.restype = ctypes.c_ulong
+    x.XStringToKeysym.argtypes = [ctypes.c_char_p]
+    x.XKeysymToKeycode.restype = ctypes.c_ubyte
+    x.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+    x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+    display = x.XOpenDisplay(None)
+    codes = [x.XKeysymToKeycode(display, x.XStringToKeysym(k.encode())) for k in keys]
+    for code in codes:
+        xtst.XTestFakeKeyEvent(display, code, 1, 0)
+    for code in reversed(codes):
+        xtst.XTestFakeKeyEvent(display, code, 0, 0)
+    x.XCloseDisplay(display)
+
+
+def inner(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from agent_assist import config as config_io
+    from agent_assist import logs, paths
+    from agent_assist.events import CallSummary
+    from agent_assist.ui import theme as themes
+    from agent_assist.ui.app import AgentAssistApp, demo_runner_factory, live_runner_factory
+
+    logs.setup("INFO")
+    user = paths.user_config_file()
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text(f'[ui]\ntheme = "{args.theme}"\nscale = {args.scale}\n')
+    loaded = config_io.load_layered()
+    config = loaded.config
+    app = QApplication([sys.argv[0]])
+    app.setApplicationName("agent-assist")
+    app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "agent-assist.png")))
+    themes.apply_app_theme(app, config.ui.theme, config.ui.scale)
+    factory = live_runner_factory(config) if args.live else demo_runner_factory(config)
+    controller = AgentAssistApp(config, factory, locked=loaded.locked)
+    shots = Shooter(app, Path(args.out), args.readme)
     backdrop = desk_backdrop()
-    backdrop.setGeometry(0, 0, *SCREEN)
+    backdrop.setGeometry(app.primaryScreen().availableGeometry())
     backdrop.show()
-    settle()
+    controller.show()
+    controller.start()
+    start = time.monotonic()
+    ended = False
 
-    states = {
-        "overlay-calm": scenario.calm(),
-        "overlay-escalating": scenario.escalating()[: len(scenario.calm()) + 2],
-        "overlay-suggestions": scenario.escalating(),
-    }
-    for name, events in states.items():
-        overlay = Overlay(config.ui, config.guidance.max_visible)
-        for event in events:
-            overlay.show_event(event)
-        overlay.move(SCREEN[0] - overlay.width() - 60, 40)
-        overlay.show()
-        settle()
-        shoot(name, overlay.frameGeometry(), margin=40)
-        overlay.close()
+    def ended_now() -> bool:
+        return controller.record.summary is not None or not controller.host.active
 
-    hc = Config.model_validate(
-        {"ui": {"theme": "high-contrast", "compact": True, "scale": args.scale * 1.25}}
-    )
-    overlay = Overlay(hc.ui, 3)
-    for event in scenario.escalating():
-        overlay.show_event(event)
-    overlay.move(SCREEN[0] - overlay.width() - 60, 40)
-    overlay.show()
-    settle()
-    shoot("overlay-compact-high-contrast", overlay.frameGeometry(), margin=40)
-    overlay.close()
-
-    devices = (
-        AudioDevice(0, "Jabra Evolve2 40 Mono", "PulseAudio", 1, 0),
-        AudioDevice(1, "Monitor of Built-in Audio Analog Stereo", "PulseAudio", 2, 0),
-    )
-    settings = SettingsDialog(config, devices=lambda: DeviceListing(devices), save=lambda c: None)
-    settings.bindings["audio.customer_device"].set(devices[1].name)
-    settings.bindings["audio.agent_device"].set(devices[0].name)
-    settings.move(200, 120)
-    settings.show()
-    settle()
-    shoot("settings", settings.frameGeometry(), margin=0)
-    settings.tabs.setCurrentIndex(2)
-    settle(0.3)
-    shoot("settings-guidance", settings.frameGeometry(), margin=0)
-    settings.close()
-
-    review = ReviewWindow(CallRecord.from_events(scenario.full_call()), exporter=lambda r, f, p: p)
-    review.setGeometry(60, 60, 1000, 660)
-    review.show()
-    settle()
-    review.jump_to(21.0)
-    review.transcript.setFocus()
-    settle(0.3)
-    shoot("review", review.frameGeometry(), margin=0)
+    wanted = {"overlay-calm": 14, "overlay-escalating": 30, "overlay-suggestions": 52}
+    next_shot, keyboard_done = 5.0, False
+    while time.monotonic() - start < args.seconds and not ended:
+        shots.settle(0.25)
+        now = time.monotonic() - start
+        for name, at in list(wanted.items()):
+            if now >= at:
+                shots.window(name, controller.overlay)
+                del wanted[name]
+        if args.keyboard and not keyboard_done and now >= 40:
+            press("Control_L", "Alt_L", "k")
+            shots.settle(0.8)
+            shots.screen(f"t{round(now):03d}-keyboard-mode")
+            press("1")
+            shots.settle(0.8)
+            shots.screen(f"t{round(now):03d}-keyboard-after-1")
+            keyboard_done = True
+        if now >= next_shot:
+            shots.screen(f"t{round(now):03d}")
+            next_shot += 5.0
+        ended = ended_now() and not args.live
+    shots.settle(1.5)
+    shots.screen("t-end")
+    summary = isinstance(controller.record.summary, CallSummary)
+    print(f"call finished: {summary}; status: {controller.overlay.state.status.text()}")
+    menu = controller.overlay.context_menu
+    if menu is not None:
+        menu.popup(controller.overlay.mapToGlobal(controller.overlay.rect().center()))
+        shots.settle(0.5)
+        shots.screen("menu")
+        menu.hide()
+    review = controller.open_review()
+    shots.settle(1.0)
+    shots.window("review", review, margin=0)
+    shots.screen("review-screen")
     review.close()
+    settings = controller.open_settings()
+    shots.settle(0.8)
+    shots.window("settings", settings, margin=0)
+    shots.screen("settings-screen")
+    settings.tabs.setCurrentIndex(2)
+    shots.settle(0.4)
+    shots.window("settings-guidance", settings, margin=0)
+    settings.reject()
+    controller.shutdown()
     return 0
 
 
@@ -195,6 +240,7 @@ def desk_backdrop() -> QWidget:
     from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
     page = QWidget()
+    page.setWindowTitle("Ticket #48213")
     page.setStyleSheet("background: #e9edf2; color: #2d3640; font-size: 15px;")
     layout = QVBoxLayout(page)
     title = QLabel("Ticket #48213 · Internet bill dispute")
@@ -213,14 +259,23 @@ def desk_backdrop() -> QWidget:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "screenshots")
+    parser.add_argument("--screen", default="1280x720", help="screen size, e.g. 1600x1000")
+    parser.add_argument("--theme", default="dark", choices=["dark", "light", "high-contrast"])
     parser.add_argument("--scale", type=float, default=1.0, help="the app's ui.scale setting")
-    parser.add_argument(
-        "--display-scale", type=float, default=1.0, help="desktop scaling (QT_SCALE_FACTOR), e.g. 2"
-    )
+    parser.add_argument("--locked", default="", help="config keys the site file locks, a,b")
+    parser.add_argument("--live", action="store_true", help="live capture instead of the demo")
+    parser.add_argument("--keyboard", action="store_true", help="use the overlay by keyboard")
+    parser.add_argument("--seconds", type=float, default=110.0, help="stop after this long")
+    parser.add_argument("--readme", action="store_true", help="write docs/screenshots/*.png")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    return inner(args) if args.inner else outer(args)
+    argv = sys.argv[1:]
+    args = parser.parse_args(argv)
+    if args.readme:
+        args.out = README_SHOTS
+        if "--out" not in argv:
+            argv += ["--out", str(README_SHOTS)]
+    return inner(args) if args.inner else outer(args, argv)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ of equal priority once it has been visible for ``min_dwell_s``; otherwise it wai
 
 A card retires (leaves without feedback) when the reason it fired no longer holds:
 
-* a mood card when that speaker's mood label changes, a trend card when the trend changes;
+* a mood card when that speaker's mood label changes or the mood recovers by
+  ``recovered_by`` (15 points), a trend card when the trend changes;
 * a silence or hold card as soon as someone speaks again;
 * any other card ``ttl_s`` seconds of call time after it fired (a phrase is a moment);
 * every card at the end of the call.
@@ -38,8 +39,8 @@ class Card:
     suggestion: Suggestion
     number: int
     shown_at: float
-    mood_then: tuple[str, str] | None = None
-    """(label, trend) of the evidence speaker's mood when the card fired."""
+    mood_then: MoodUpdate | None = None
+    """The evidence speaker's mood when the card fired."""
 
     @property
     def id(self) -> str:
@@ -62,6 +63,7 @@ class SuggestionDeck:
     min_dwell_s: float = 15.0
     ttl_s: float = 120.0
     voice_ttl_s: float = 45.0
+    recovered_by: float = 0.15
     visible: list[Card] = field(default_factory=list)
     waiting: list[Suggestion] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)
@@ -80,7 +82,7 @@ class SuggestionDeck:
 
     def add(self, suggestion: Suggestion, now: float, mood: MoodUpdate | None = None) -> None:
         self.fired.append(suggestion)
-        then = (mood.label, mood.trend) if mood is not None else None
+        then = mood
         for card in self.visible:
             if card.id == suggestion.id:
                 card.suggestion, card.shown_at, card.mood_then = suggestion, now, then
@@ -143,11 +145,13 @@ class SuggestionDeck:
         if kind in SPEECH_KINDS:
             return spoke_at > card.shown_at
         mood = moods.get(card.speaker) if card.speaker else None
-        if kind in {"mood", "trend"} and card.mood_then is not None and mood is not None:
-            label, trend = card.mood_then
-            if mood.time > card.shown_at and (mood.label if kind == "mood" else mood.trend) != (
-                label if kind == "mood" else trend
-            ):
+        then = card.mood_then
+        if kind in {"mood", "trend"} and then is not None and mood is not None:
+            if kind == "trend":
+                turned = mood.trend != then.trend
+            else:
+                turned = mood.label != then.label or mood.score >= then.score + self.recovered_by
+            if turned and mood.time > card.shown_at:
                 return True
         ttl = self.voice_ttl_s if kind in VOICE_KINDS else self.ttl_s
         return now - card.shown_at >= ttl

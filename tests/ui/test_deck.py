@@ -67,3 +67,21 @@ def test_cards_retire_when_their_reason_is_gone_and_at_call_end() -> None:
     state.apply(scenario.full_call()[-1])
     assert state.deck.visible == [] and state.take_retiring() == [scenario.REPEAT.id]
     assert len(state.deck.fired) == 3, "what fired is kept for the review"
+
+
+def test_a_mood_card_retires_when_the_mood_recovers_within_its_label() -> None:
+    state = OverlayState(3)
+    upset = Suggestion(
+        "very-upset",
+        "Very upset",
+        "p",
+        50,
+        24.0,
+        (Evidence("mood", "mood -0.55", 24.0, "customer"),),
+    )
+    state.apply(scenario.mood(24.0, -0.55, "falling"))
+    state.apply(upset)
+    state.apply(scenario.mood(30.0, -0.45, "steady"))
+    assert [c.id for c in state.deck.visible] == ["very-upset"], "still about as upset"
+    state.apply(scenario.mood(36.0, -0.37, "rising"))
+    assert state.deck.visible == [], "-37 is still 'negative' but 18 points better"
