@@ -79,8 +79,6 @@ _NUMERAL_MARKS = set(DASHES) | {",", "/", "_"}
 (``415.555.0132``), as ``. `` ends a sentence."""
 _WORD_MARKS = set(DASHES) | {",", ".", "/", "_"}
 """Next to a digit word any of these joins: dictated digits get transcribed with full stops."""
-CHAIN_MARKS = set(_SPACES) | _NUMERAL_MARKS | {"."}
-"""Characters that may sit between two digit groups of one number."""
 
 
 @dataclass
