@@ -227,9 +227,12 @@ def inner(args: argparse.Namespace) -> int:
     shots.settle(0.8)
     shots.window("settings", settings, margin=0)
     shots.screen("settings-screen")
-    settings.tabs.setCurrentIndex(2)
-    shots.settle(0.4)
-    shots.window("settings-guidance", settings, margin=0)
+    for index, name in ((2, "guidance"), (3, "privacy"), (4, "appearance")):
+        if args.readme and name != "guidance":
+            continue
+        settings.tabs.setCurrentIndex(index)
+        shots.settle(0.4)
+        shots.window(f"settings-{name}", settings, margin=0)
     settings.reject()
     controller.shutdown()
     return 0

@@ -245,8 +245,6 @@ class Overlay(QWidget):
         if on != self.on_top:
             self.on_top = on
             self._apply_flags()
-            if not on:
-                self.lower()
 
     def set_keyboard_mode(self, on: bool) -> None:
         """Let the overlay take keyboard focus (Tab through its buttons) until Esc."""

@@ -17,12 +17,16 @@ ICON_SIZE = 64
 
 
 def render_icon(
-    score: float | None, uncertain: bool, tone: StatusTone, size: int = ICON_SIZE
+    score: float | None,
+    uncertain: bool,
+    tone: StatusTone,
+    size: int = ICON_SIZE,
+    *,
+    paused: bool = False,
 ) -> QPixmap:
-    """A filled disc in the mood colour, with a mark for the app state.
-
-    idle (stopped/paused): hollow grey ring; busy: amber ring; error: red disc with '!'.
-    """
+    """A filled disc in the mood colour, with a mark for the app state that does not rely on
+    colour alone: stopped: hollow ring; paused: hollow ring with a pause sign; busy: dashed
+    ring; error: disc with '!'."""
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     p = QPainter(pixmap)
@@ -42,8 +46,14 @@ def render_icon(
         p.setPen(QPen(QColor("#8a94a0"), size / 9))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawEllipse(rect.adjusted(size / 16, size / 16, -size / 16, -size / 16))
+        if paused:
+            bar = QPen(QColor("#8a94a0"), size / 9)
+            p.setPen(bar)
+            for x in (size * 0.42, size * 0.58):
+                p.drawLine(QPointF(x, size * 0.34), QPointF(x, size * 0.66))
     else:
-        p.setPen(QPen(QColor("#f0a500"), size / 9) if tone == "busy" else ring)
+        busy = QPen(QColor("#f0a500"), size / 9, Qt.PenStyle.DashLine)
+        p.setPen(busy if tone == "busy" else ring)
         p.setBrush(themes.mood_color(score, uncertain))
         p.drawEllipse(rect)
     p.end()
@@ -62,6 +72,7 @@ class Tray(QObject):
         self.icon.setContextMenu(menu)
         self.icon.activated.connect(self._on_activated)
         self.tone: StatusTone = "idle"
+        self.paused = False
         self.score: float | None = None
         self.uncertain = False
         self.tooltip = ""
@@ -82,6 +93,7 @@ class Tray(QObject):
 
     def show_status(self, status: StatusModel) -> None:
         self.tone = status.tone
+        self.paused = status.state == "paused"
         self.tooltip = f"agent-assist: {status.text()}"
         self._render()
         if status.tone == "error" and status.text() != self._last_error:
@@ -92,7 +104,7 @@ class Tray(QObject):
                 )
 
     def _render(self) -> None:
-        self.pixmap = render_icon(self.score, self.uncertain, self.tone)
+        self.pixmap = render_icon(self.score, self.uncertain, self.tone, paused=self.paused)
         self.icon.setIcon(QIcon(self.pixmap))
         self.icon.setToolTip(self.tooltip or "agent-assist")
 

@@ -179,7 +179,7 @@ class CaptionLine(QLabel):
         who = html.escape(self.speaker.capitalize())
         text = html.escape(caption.text) if caption.text else "…"
         if caption.provisional:
-            more = "" if text.endswith(("…", "...")) else "…"
+            more = "" if text.endswith(("…", ".", "?", "!")) else "…"
             body = f'<i style="color:{self.theme.dim}">{text}{more}</i>'
         else:
             body = f'<span style="color:{self.theme.text}">{text}</span>'

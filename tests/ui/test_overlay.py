@@ -7,7 +7,7 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from agent_assist.config import UiConfig
-from agent_assist.events import MoodUpdate, PipelineStatus
+from agent_assist.events import MoodUpdate, PipelineStatus, TranscriptPartial
 from agent_assist.ui.overlay import UNCERTAIN_HINT, Overlay
 from tests.ui import scenario
 
@@ -227,3 +227,13 @@ def test_reset_clears_call_state(qtbot: QtBot) -> None:
     overlay.reset()
     assert overlay.cards == [] and overlay.meter.mood.score is None
     assert "…" in overlay.customer.text()
+
+
+def test_a_partial_caption_gets_one_ellipsis(qtbot: QtBot) -> None:
+    overlay = make(qtbot)
+    overlay.show_event(TranscriptPartial("agent", 1.0, 2.0, "If you can…"))
+    assert "If you can…</i>" in overlay.agent.text()
+    overlay.show_event(TranscriptPartial("agent", 1.0, 2.5, "I understand."))
+    assert "I understand.</i>" in overlay.agent.text()
+    overlay.show_event(TranscriptPartial("agent", 1.0, 3.0, "I understand, let me"))
+    assert "let me…</i>" in overlay.agent.text()

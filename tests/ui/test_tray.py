@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
@@ -33,6 +35,22 @@ def test_icon_marks_state(qapp: object) -> None:
     busy = render_icon(0.8, False, "busy").toImage()
     rim = busy.pixelColor(busy.width() // 2, 4)
     assert (rim.red(), rim.green()) == (240, 165)
+
+
+def test_paused_and_stopped_differ_in_shape_not_only_colour(qapp: object) -> None:
+    stopped = render_icon(0.8, False, "idle").toImage()
+    paused = render_icon(0.8, False, "idle", paused=True).toImage()
+    at = (round(stopped.width() * 0.42), stopped.height() // 2)
+    assert stopped.pixelColor(*at).alpha() == 0 and paused.pixelColor(*at).alpha() > 200
+    busy = render_icon(0.8, False, "busy").toImage()
+    ok = render_icon(0.8, False, "ok").toImage()
+    centre_, radius = 32, 28
+    rim = [
+        (round(centre_ + radius * math.cos(a / 20)), round(centre_ + radius * math.sin(a / 20)))
+        for a in range(126)
+    ]
+    assert len({busy.pixelColor(x, y).alpha() > 0 for x, y in rim}) == 2, "a dashed ring"
+    assert len({ok.pixelColor(x, y).alpha() > 0 for x, y in rim}) == 1
 
 
 def test_tray_without_system_tray(qtbot: QtBot) -> None:
