@@ -9,7 +9,8 @@ Gates (thresholds from ``AsrConfig``):
   the same audio always gives the same text (Whisper's temperature fallback samples, and
   CTranslate2's sampler cannot be seeded per call);
 * repetition loops: a decode whose compression ratio is above ``compression_ratio_threshold``
-  is cut back to the loop's first occurrence and the text marked unreliable;
+  is redone with the whole 30 s window if it was shown less (the live path), then cut back
+  to the loop's first occurrence and the text marked unreliable;
 * silence: no-speech probability above ``no_speech_threshold`` while the average log
   probability is below ``log_prob_threshold`` (Whisper's rule, applied here rather than inside
   faster-whisper so the scores stay visible) or while the text is a loop -> text dropped;
@@ -320,7 +321,13 @@ class WhisperTranscriber:
 
     def _decode(self, samples: np.ndarray) -> list[_Segment]:
         with windowed(self._model, len(samples) / SAMPLE_RATE, self._window_s):
-            return self._decode_window(samples)
+            segments = self._decode_window(samples)
+        if self._window_s < 30.0 and any(self._loops(s) for s in segments):
+            segments = self._decode_window(samples)  # short windows loop; the full one rarely
+        return segments
+
+    def _loops(self, segment: _Segment) -> bool:
+        return segment.compression_ratio > self._config.compression_ratio_threshold
 
     def _decode_window(self, samples: np.ndarray) -> list[_Segment]:
         raw, _info = self._model.transcribe(

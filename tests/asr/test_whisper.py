@@ -472,3 +472,28 @@ def test_a_pack_that_only_left_out_a_filler_is_kept() -> None:
     results = transcriber.transcribe_many(PARTS)
     assert [r.text for r in results] == [SPOKEN[0], "", SPOKEN[2]]
     assert model.windows == [sum(len(p) for p in PARTS) + 2 * 3_200, 20_000]
+
+
+class ScriptedModel(FakeModel):
+    """Gives the next scripted decode on each call."""
+
+    def __init__(self, *decodes: list[SimpleNamespace]) -> None:
+        super().__init__()
+        self.decodes = list(decodes)
+        self.calls = 0
+
+    def transcribe(self, audio: np.ndarray, **options: Any) -> tuple[Any, None]:
+        self.calls += 1
+        return iter(self.decodes.pop(0)), None
+
+
+def test_a_short_window_decode_that_loops_is_redone_with_the_whole_window() -> None:
+    loop = _segment("I'm sorry " * 12, ratio=3.5)
+    model = ScriptedModel([loop], [_segment("I want to cancel")])
+    live = WhisperTranscriber(model, AsrConfig(), "cpu", "int8", "fake", window_s=10.0)
+    assert live.transcribe(LOUD).text == "I want to cancel"
+    assert model.calls == 2
+    # The whole window already: no second decode, the loop is cut and marked.
+    model = ScriptedModel([loop])
+    result = WhisperTranscriber(model, AsrConfig(), "cpu", "int8", "fake").transcribe(LOUD)
+    assert model.calls == 1 and result.text == "I'm sorry" and not result.reliable
