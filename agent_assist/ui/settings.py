@@ -357,7 +357,9 @@ class SettingsDialog(QDialog):
         if isinstance(binding.widget, QCheckBox):
             binding.widget.setText(binding.widget.text() + LOCK_MARK)
         else:
-            binding.label.setText(binding.label.text().rstrip(":") + LOCK_MARK + ":")
+            text = binding.label.text().rstrip(":")
+            marked = f"{text[:-1]}, locked)" if text.endswith(")") else text + LOCK_MARK
+            binding.label.setText(marked + ":")
         name = binding.widget.accessibleName()
         binding.widget.setAccessibleName(f"{name} (locked)")
         binding.widget.setAccessibleDescription(LOCK_HINT)

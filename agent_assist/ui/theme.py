@@ -147,6 +147,8 @@ def app_stylesheet(t: Theme) -> str:
         QCheckBox::indicator:checked {{ background: {t.accent}; }}
         QCheckBox::indicator:disabled {{ border-color: {t.disabled}; }}
         QCheckBox::indicator:checked:disabled {{ background: {t.disabled}; }}
+        QLineEdit {{ border: 1px solid {t.text}; padding: 2px; }}
+        QLineEdit:disabled {{ border-color: {t.disabled}; }}
         QCheckBox:focus, QPushButton:focus, QComboBox:focus, QLineEdit:focus,
         QAbstractSpinBox:focus {{ outline: 2px solid {t.accent}; }}
     """

@@ -167,6 +167,8 @@ def test_locked_keys_disabled_and_kept(qtbot: QtBot, isolated_dirs: Path) -> Non
     assert "🔒" not in history.widget.text() + history.label.text()
     playbook = dialog.bindings["guidance.playbook"]
     assert playbook.label.text() == "Pla&ybook file (locked):"
+    shown = dialog.bindings["guidance.max_visible"].label.text()
+    assert shown == "Suggestions sho&wn at once (1–10, locked):"
     assert history.widget.accessibleName().endswith("(locked)")
     assert not dialog.bindings["guidance.playbook"].widget.isEnabled()
     assert dialog.bindings["privacy.retention_days"].widget.isEnabled()
