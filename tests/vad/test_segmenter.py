@@ -298,3 +298,22 @@ def test_finish_closes_speech_that_runs_to_the_end_of_the_stream() -> None:
 def test_rejects_multichannel_input() -> None:
     with pytest.raises(ValueError):
         Segmenter("customer", energy_vad, CONFIG).accept(np.zeros((512, 2), dtype=np.float32))
+
+
+@pytest.mark.parametrize("chunk", [160, 1600, 7000])
+def test_no_utterance_starts_before_the_horizon_it_was_given_under(chunk: int) -> None:
+    # Speech of many lengths (one past max_utterance_s, so it is split) between pauses.
+    parts = [silence(0.7), tone(0.4), silence(0.2), tone(1.3), silence(2.0), tone(16.5)]
+    parts += [silence(0.1), tone(0.2), silence(1.0), tone(2.0)]
+    audio = np.concatenate(parts)
+    segmenter = Segmenter("customer", energy_vad, CONFIG)
+    found: list[tuple[float, Utterance]] = []
+    for begin in range(0, len(audio), chunk):
+        horizon = segmenter.horizon
+        assert horizon <= segmenter.time
+        out = segmenter.accept(audio[begin : begin + chunk])
+        found += [(horizon, u) for u in out if isinstance(u, Utterance)]
+    horizon = segmenter.horizon
+    found += [(horizon, u) for u in segmenter.finish()]
+    assert len(found) >= 4 and any(u.split for _, u in found)
+    assert all(u.start >= horizon - 1e-9 for horizon, u in found)
