@@ -80,11 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
+    from agent_assist.commands.report import add_report
     from agent_assist.config_commands import register as config_commands
     from agent_assist.live_commands import register as live_commands
     from agent_assist.store.commands import register as history
 
-    return [history, live_commands, config_commands]
+    return [history, live_commands, config_commands, add_report]
 
 
 def run_gui(args: argparse.Namespace) -> int:
