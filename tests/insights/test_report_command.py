@@ -1,0 +1,69 @@
+"""``agent-assist report`` end to end: formats, exit status, one line per problem."""
+
+from __future__ import annotations
+
+import csv
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from agent_assist.cli import main
+from tests.insights.conftest import archive_paths
+
+
+def _run(args: list[str | Path]) -> int:
+    return main(["report", *map(str, args)])
+
+
+def test_html_written_private_and_problems_said(
+    archive: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = archive / "report.html"
+    assert _run([*archive_paths(archive), "--out", out]) == 1  # one message had no label
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"agent-assist: warning: {archive / 'messages.csv'}: 1 record(s) without a label; skipped",
+        f"agent-assist: report of 3 call(s) and 3 message(s): {out}",
+    ]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert "<svg" in out.read_text()
+
+
+def test_clean_input_exits_zero(archive: Path) -> None:
+    assert _run([archive / "calls", "--out", archive / "r.html"]) == 0
+
+
+def test_nothing_readable_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.html"
+    assert _run([tmp_path, "--out", out]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"agent-assist: warning: {tmp_path}: no .jsonl results in this folder",
+        "agent-assist: warning: no analyze or sentiment results found in the given paths",
+        "agent-assist: error: nothing to report: no readable analyze or sentiment results",
+    ]
+    assert not out.exists()
+
+
+def test_csv_tables_are_formula_safe(archive: Path) -> None:
+    meta = archive / "meta.csv"
+    meta.write_text(meta.read_text().replace("call-a,ann", "call-a,=SUM(1)"))
+    folder = archive / "tables"
+    _run([*archive_paths(archive), "--out", folder, "--format", "csv"])
+    names = sorted(p.name for p in folder.iterdir())
+    assert "calls.csv" in names and "overview.csv" in names and "by_agent.csv" in names
+    with (folder / "calls.csv").open() as handle:
+        agents = [row["agent"] for row in csv.DictReader(handle)]
+    assert agents == ["'=SUM(1)", "ann", "bob"]
+
+
+def test_json_has_every_table(archive: Path) -> None:
+    out = archive / "r.json"
+    _run([archive / "calls", "--out", out, "--format", "json", "--period", "day"])
+    body = json.loads(out.read_text())
+    assert body["overview"]["calls"] == 3
+    assert body["period"] == "day"
+    assert {"trends", "by_agent", "by_team", "by_queue", "drivers_calls", "calls"} <= set(body)
