@@ -147,6 +147,10 @@ def _workers(requested: int, calls: int) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     config = _config(args)
+    if args.cluster:
+        return _on_cluster(args, config)
+    args.format = args.format or "text"
+    args.workers = args.workers or 1
     from agent_assist.batch import collect_inputs
 
     files, failures = collect_inputs([Path(p) for p in args.inputs])
@@ -175,6 +179,19 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             print(f"  {message}", file=sys.stderr)
         return 1
     return 0
+
+
+def _on_cluster(args: argparse.Namespace, config: Config) -> int:
+    """``--cluster``: only here is Dask imported (the optional ``cluster`` extra)."""
+    try:
+        from agent_assist.cluster.command import cmd_cluster
+    except ImportError as error:
+        error_line(
+            f"--cluster needs Dask and pyarrow ({error.name} is missing): "
+            "pip install 'agent-assist[cluster]'"
+        )
+        return 2
+    return cmd_cluster(args, config)
 
 
 def _run(
@@ -226,13 +243,15 @@ def positive_int(text: str) -> int:
 def add_analyze(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="transcribe and score recorded calls")
     p.add_argument("inputs", nargs="+", help="audio files and/or folders")
-    p.add_argument("--format", choices=["text", "jsonl", "csv"], default="text")
+    p.add_argument(
+        "--format", choices=["text", "jsonl", "csv"], help="output format (default text)"
+    )
     p.add_argument("--out", metavar="DIR", help="write one <call>.<format> per call into DIR")
     p.add_argument(
         "--workers",
         type=positive_int,
-        default=1,
-        help="worker processes for many calls (at most one per call and per CPU core)",
+        help="worker processes for many calls (at most one per call and per CPU core; "
+        "default 1, or the CPU count with --cluster local)",
     )
     p.add_argument(
         "--summary", metavar="FILE", help="per-call summary CSV (default DIR/summary.csv)"
@@ -246,5 +265,21 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", choices=["fast", "accurate", "custom"], help="speech model profile")
     p.add_argument(
         "--no-redact", action="store_true", help="keep PII in the output text and call names"
+    )
+    p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="analyse on Dask: 'local' (worker processes on 127.0.0.1) or tcp://HOST:PORT "
+        "of a running scheduler; inputs may be a manifest CSV (docs/cluster.md)",
+    )
+    p.add_argument(
+        "--ship-audio",
+        action="store_true",
+        help="with --cluster: send the audio to the workers (no shared storage)",
+    )
+    p.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="with --cluster local: serve Dask's dashboard on 127.0.0.1:8787",
     )
     p.set_defaults(func=cmd_analyze)
