@@ -8,7 +8,8 @@ APT_PACKAGES=(
   libportaudio2 libsndfile1                       # live capture, audio files
   binutils                                        # strip/readelf for the packaged build
   strace iproute2 util-linux                      # native connect() tracing in a loopback-only namespace
-  espeak-ng sox                                   # speech fixtures, the sample-call generator
+  espeak-ng sox                                   # speech fixtures; sox also for the sample calls
+  festival festvox-us-slt-hts flite               # the sample calls' two voices (make_sample_call.py)
   pulseaudio pulseaudio-utils libasound2-plugins  # a virtual sound card for capture tests
   xvfb xauth picom openbox imagemagick x11-utils  # real windows and screenshots
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0
