@@ -124,9 +124,11 @@ class Shooter:
             screen = self.app.primaryScreen().geometry()
             r = rect.adjusted(-margin, -margin, margin, margin).intersected(screen)
             command += ["-crop", f"{r.width()}x{r.height()}+{r.x()}+{r.y()}", "+repage"]
-        if self.readme:
-            command += ["-strip", "-colors", "192", "-define", "png:compression-level=9"]
         subprocess.run([*command, str(path)], check=True)
+        if self.readme:  # small PNGs for the repository: 128 colours, no dithering noise
+            small = ["-strip", "-dither", "None", "-colors", "128"]
+            small += ["-define", "png:compression-level=9"]
+            subprocess.run(["convert", str(path), *small, str(path)], check=True)
         print(f"wrote {path}", flush=True)
 
 
