@@ -30,12 +30,9 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +40,21 @@ import ctranslate2
 import numpy as np
 
 from agent_assist import modelstore
+from agent_assist.asr.segments import (
+    TEMPERATURE,
+    Segment,
+    clip,
+    from_whisper,
+    has_words,
+    mean_logprob,
+    normalise,
+    unloop,
+    unmappable,
+)
 from agent_assist.asr.window import PACK_GAP, pack, windowed
 from agent_assist.config import AsrConfig
 from agent_assist.contracts import SAMPLE_RATE, Transcription
 from agent_assist.errors import ModelError
-from agent_assist.events import Word
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from faster_whisper import WhisperModel  # noqa: E402  (the offline switch must come first)
@@ -55,12 +62,6 @@ from faster_whisper import WhisperModel  # noqa: E402  (the offline switch must 
 log = logging.getLogger(__name__)
 
 PROFILE_MODELS = {"fast": "whisper-tiny.en", "accurate": "whisper-base"}
-TEMPERATURE = 0.0
-"""Deterministic decoding only: no temperature fallback (it samples)."""
-TIME_SLACK_S = 0.5
-"""Word times may overrun the packed audio by this much before the pack counts as unmappable."""
-LOOP_REPEATS = 4
-"""A phrase repeated back to back more often than this, in a loop-like segment, is cut."""
 TOKENS_PER_SECOND = 10
 """Decoding budget per second of audio: fast speech needs about 6; loops stop early."""
 DECODERS = 2
@@ -95,10 +96,6 @@ SILENCE_HALLUCINATIONS = frozenset(
         "hmm",
     }
 )
-
-
-FILLERS = frozenset({"um", "uh", "umm", "uhm", "er", "erm", "ah", "hmm", "mm", "mhm", "oh"})
-"""Hesitations, not words: an utterance of only these is not speech the pack lost."""
 
 
 class WindowedWhisper(WhisperModel):
@@ -169,19 +166,6 @@ def _custom_dir(model_path: str) -> Path:
         if not (folder / required).is_file():
             raise ModelError(f"{folder}: not a CTranslate2 Whisper model ({required} is missing)")
     return folder
-
-
-@dataclass(frozen=True)
-class _Segment:
-    start: float
-    end: float
-    text: str
-    words: tuple[Word, ...]
-    no_speech_prob: float
-    avg_logprob: float
-    compression_ratio: float
-    tokens: int
-    temperature: float = TEMPERATURE
 
 
 class WhisperTranscriber:
@@ -262,9 +246,7 @@ class WhisperTranscriber:
         segments = self._decode(samples)
         everywhere, duration = (-math.inf, math.inf), len(samples) / SAMPLE_RATE
         kept = [
-            _clip(s, everywhere, 0.0, duration)
-            for s in segments
-            if not self._is_silence(s, samples)
+            clip(s, everywhere, 0.0, duration) for s in segments if not self._is_silence(s, samples)
         ]
         return self._summarise([s for s in kept if s is not None], segments)
 
@@ -289,7 +271,7 @@ class WhisperTranscriber:
         gap = np.zeros(PACK_GAP, dtype=np.float32)
         joined = np.concatenate([x for p in parts for x in (p, gap)][:-1])
         segments = self._decode(joined)
-        problem = _unmappable(segments, len(joined) / SAMPLE_RATE, self._config)
+        problem = unmappable(segments, len(joined) / SAMPLE_RATE, self._config)
         if problem:
             log.debug("packed decode of %d utterances failed (%s)", len(parts), problem)
             return None
@@ -303,7 +285,7 @@ class WhisperTranscriber:
                 end + half_gap if index < len(parts) - 1 else math.inf,
             )
             seen = [s for s in segments if s.start < owns[1] and s.end > owns[0]]
-            mine = [c for c in (_clip(s, owns, begin, end) for s in kept) if c is not None]
+            mine = [c for c in (clip(s, owns, begin, end) for s in kept) if c is not None]
             results.append(self._summarise(mine, seen))
             offset += len(part) + PACK_GAP
         if len(results) != len(parts) or self._lost_speech(parts, results):
@@ -315,21 +297,21 @@ class WhisperTranscriber:
         """Whether an utterance the pack left without words has words on its own (more than
         fillers: packed Whisper leaves out a lone "um", which is no loss)."""
         return any(
-            not r.words and _has_words(self.transcribe(p))
+            not r.words and has_words(self.transcribe(p))
             for p, r in zip(parts, results, strict=True)
         )
 
-    def _decode(self, samples: np.ndarray) -> list[_Segment]:
+    def _decode(self, samples: np.ndarray) -> list[Segment]:
         with windowed(self._model, len(samples) / SAMPLE_RATE, self._window_s):
             segments = self._decode_window(samples)
         if self._window_s < 30.0 and any(self._loops(s) for s in segments):
             segments = self._decode_window(samples)  # short windows loop; the full one rarely
         return segments
 
-    def _loops(self, segment: _Segment) -> bool:
+    def _loops(self, segment: Segment) -> bool:
         return segment.compression_ratio > self._config.compression_ratio_threshold
 
-    def _decode_window(self, samples: np.ndarray) -> list[_Segment]:
+    def _decode_window(self, samples: np.ndarray) -> list[Segment]:
         raw, _info = self._model.transcribe(
             samples,
             language=self._language,
@@ -344,18 +326,18 @@ class WhisperTranscriber:
             max_new_tokens=_token_budget(len(samples) / SAMPLE_RATE),
         )
         threshold = self._config.compression_ratio_threshold
-        return [_unloop(_segment(s), threshold) for s in raw]  # the generator decodes here
+        return [unloop(from_whisper(s), threshold) for s in raw]  # the generator decodes here
 
-    def _summarise(self, kept: list[_Segment], seen: list[_Segment]) -> Transcription:
+    def _summarise(self, kept: list[Segment], seen: list[Segment]) -> Transcription:
         """One utterance's result from the segments kept after the silence gates."""
         config = self._config
         no_speech = max((s.no_speech_prob for s in seen), default=1.0)
         if not kept:
             ratio = max((s.compression_ratio for s in seen), default=0.0)
-            return _empty(no_speech, _mean_logprob(seen) if seen else 0.0, ratio)
+            return _empty(no_speech, mean_logprob(seen) if seen else 0.0, ratio)
         words = tuple(w for s in kept for w in s.words)
         confidence = float(np.mean([w.probability for w in words])) if words else 0.0
-        avg_logprob = _mean_logprob(kept)
+        avg_logprob = mean_logprob(kept)
         ratio = max(s.compression_ratio for s in kept)
         reliable = (
             avg_logprob >= config.log_prob_threshold
@@ -366,7 +348,7 @@ class WhisperTranscriber:
         text = " ".join(s.text for s in kept if s.text)
         return Transcription(text, words, confidence, no_speech, avg_logprob, ratio, reliable)
 
-    def _is_silence(self, segment: _Segment, audio: np.ndarray) -> bool:
+    def _is_silence(self, segment: Segment, audio: np.ndarray) -> bool:
         config = self._config
         if not normalise(segment.text):
             return True  # only punctuation: Whisper's ". . ." on silence
@@ -394,99 +376,8 @@ def _open(folder: Path, device: str, compute_type: str, threads: int) -> Windowe
     )
 
 
-def _segment(segment: Any) -> _Segment:
-    words = tuple(
-        Word(float(w.start), float(w.end), w.word.strip(), float(w.probability))
-        for w in (segment.words or ())
-        if normalise(w.word)
-    )
-    return _Segment(
-        start=float(segment.start),
-        end=float(segment.end),
-        text=segment.text.strip(),
-        words=words,
-        no_speech_prob=float(segment.no_speech_prob),
-        avg_logprob=float(segment.avg_logprob),
-        compression_ratio=float(segment.compression_ratio),
-        tokens=max(1, len(segment.tokens)),
-        temperature=float(getattr(segment, "temperature", TEMPERATURE) or 0.0),
-    )
-
-
-def _has_words(result: Transcription) -> bool:
-    return any(normalise(w.text) not in FILLERS for w in result.words)
-
-
-def _unmappable(segments: list[_Segment], duration: float, config: AsrConfig) -> str:
-    """Why a packed window's segments cannot be given back to its utterances ('' if they can)."""
-    for segment in segments:
-        if segment.temperature > 0.0:
-            return f"decoded at temperature {segment.temperature}"
-        if segment.compression_ratio > config.compression_ratio_threshold:
-            return f"repetition loop (compression ratio {segment.compression_ratio:.1f})"
-        if normalise(segment.text) and not segment.words:
-            return f"no word times for {segment.text[:40]!r}"
-    words = [w for s in segments for w in s.words]
-    if any(w.start < -TIME_SLACK_S or w.end > duration + TIME_SLACK_S for w in words):
-        return "word times outside the window"
-    if any(b.start < a.start - TIME_SLACK_S for a, b in pairwise(words)):
-        return "word times out of order"
-    return ""
-
-
 def _token_budget(seconds: float) -> int:
     return min(int(TOKENS_PER_SECOND * min(seconds, 30.0)) + 32, 400)
-
-
-def _unloop(segment: _Segment, threshold: float) -> _Segment:
-    """Cut runs of a phrase (up to 15 words) repeated more than LOOP_REPEATS times to one copy."""
-    if segment.compression_ratio <= threshold or not segment.words:
-        return segment
-    words = list(segment.words)
-    keys = [normalise(w.text) for w in words]
-    index = 0
-    while index < len(words):
-        for size in range(1, 16):
-            phrase = keys[index : index + size]
-            repeats = 1
-            while keys[index + repeats * size : index + (repeats + 1) * size] == phrase:
-                repeats += 1
-            if repeats > LOOP_REPEATS:
-                del words[index + size : index + repeats * size]
-                del keys[index + size : index + repeats * size]
-                break
-        index += 1
-    if len(words) == len(segment.words):
-        return segment
-    log.debug("cut a repetition loop: %d of %d words left", len(words), len(segment.words))
-    return replace(segment, text=" ".join(w.text for w in words), words=tuple(words))
-
-
-def _clip(
-    segment: _Segment, owns: tuple[float, float], begin: float, end: float
-) -> _Segment | None:
-    """The words of a packed segment whose middle lies in ``owns``, in the time of the
-    utterance that spans [begin, end) of the window."""
-    duration = end - begin
-
-    def local(t: float) -> float:
-        return min(max(0.0, t - begin), duration)
-
-    words = tuple(
-        Word(local(w.start), local(w.end), w.text, w.probability)
-        for w in segment.words
-        if owns[0] <= (w.start + w.end) / 2 < owns[1]
-    )
-    if not words:
-        return None
-    whole = len(words) == len(segment.words)
-    return replace(
-        segment,
-        start=local(segment.start),
-        end=local(segment.end),
-        text=segment.text if whole else " ".join(w.text for w in words),
-        words=words,
-    )
 
 
 def _mono(audio: np.ndarray) -> np.ndarray:
@@ -499,11 +390,6 @@ def _mono(audio: np.ndarray) -> np.ndarray:
 def _span(audio: np.ndarray, start: float, end: float) -> np.ndarray:
     piece = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
     return piece if len(piece) else audio
-
-
-def _mean_logprob(segments: list[_Segment]) -> float:
-    total = sum(s.tokens for s in segments)
-    return sum(s.avg_logprob * s.tokens for s in segments) / total
 
 
 def _empty(
@@ -522,14 +408,6 @@ def _peak_dbfs(samples: np.ndarray) -> float:
         frames = samples[:usable].reshape(-1, window).astype(np.float64)
         energy = float(np.max(np.mean(np.square(frames), axis=1)))
     return 10.0 * float(np.log10(max(energy, 1e-12)))
-
-
-_PUNCTUATION = re.compile(r"[^\w\s']")
-
-
-def normalise(text: str) -> str:
-    """Lowercase, without punctuation or extra spaces: for matching known phrases."""
-    return " ".join(_PUNCTUATION.sub(" ", text.lower()).split())
 
 
 def _one_line(error: BaseException) -> str:
