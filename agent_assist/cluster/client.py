@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = "30s"
 IN_FLIGHT_PER_WORKER = 3
 DASHBOARD = "127.0.0.1:8787"
+NO_DASHBOARD = "127.0.0.1:0"
 
 
 class ClusterError(AgentAssistError):
@@ -74,6 +75,8 @@ def connect(address: str, workers: int, dashboard: bool) -> Iterator[Client]:
                 scheduler_port=0,
                 dashboard_address=DASHBOARD if dashboard else None,
                 worker_dashboard_address=None,
+                # the scheduler's health/metrics server: loopback, any free port
+                scheduler_kwargs=None if dashboard else {"dashboard_address": NO_DASHBOARD},
             )
             client = Client(cluster, timeout=CONNECT_TIMEOUT)
         else:
