@@ -162,6 +162,13 @@ class CallEngine:
         self._record(events)
         return events
 
+    def pause_ended(self, now: float) -> None:
+        """A privacy pause ended at call time ``now``: the time paused was not silence, so no
+        silence rule counts it (no 'no speech for 16 s' card on resume)."""
+        restart = getattr(self.guidance, "mark_speech", None)
+        if restart is not None:
+            restart(now)
+
     def tick(self, now: float) -> list[Event]:
         if self.guidance is None:
             return []

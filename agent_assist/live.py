@@ -174,6 +174,10 @@ class CallProcessor:
         with self.lock:
             self._emit_all(self.engine.tick(now))
 
+    def pause_ended(self, now: float) -> None:
+        with self.lock:
+            self.engine.pause_ended(now)
+
     def finish(self, duration: float) -> None:
         """The call is over: the remaining speech is transcribed; the captions stop."""
         self.captions.close()
@@ -646,9 +650,10 @@ class PipelineWorker:
                 for role in SPEAKERS:
                     processor.discard(role)
             state: PipelineState = "paused" if paused else "listening"
-            self.emit(
-                PipelineStatus(state=state, message=state, time=self.clock() - processor.origin)
-            )
+            now = self.clock() - processor.origin
+            if not paused:
+                processor.pause_ended(now)
+            self.emit(PipelineStatus(state=state, message=state, time=now))
         return paused
 
     def _process(

@@ -87,3 +87,24 @@ def test_summary_of_a_call_with_no_customer_speech():
     summary = events[-1]
     assert summary.mood_start is None and summary.negative_seconds == 0.0
     assert summary.talk_share["agent"] == 1.0
+
+
+def test_a_privacy_pause_is_not_silence():
+    from agent_assist import paths
+    from agent_assist.guidance.engine import GuidanceEngine
+    from agent_assist.guidance.playbook import load_playbook
+
+    config = Config()
+
+    def dead_air(pause_ended: bool) -> list[str]:
+        guidance = GuidanceEngine(load_playbook(paths.default_playbook()), config.guidance)
+        transcriber = ScriptedTranscriber(["hello there"])
+        engine = CallEngine(transcriber, KeywordSentiment(), guidance, config)
+        engine.on_utterance(utterance("agent", 1.0, 3.0))
+        if pause_ended:
+            engine.pause_ended(20.0)  # paused from 4 s to 20 s
+        fired = engine.tick(24.0)
+        return [e.id for e in fired if isinstance(e, Suggestion)]
+
+    assert "dead-air" in dead_air(False), "21 s with no speech and no pause is dead air"
+    assert "dead-air" not in dead_air(True), "4 s since the pause ended is not"
