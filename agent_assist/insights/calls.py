@@ -53,8 +53,11 @@ WITH files AS (
            count(*) FILTER (WHERE speaker = 'customer' AND label = 'negative') AS cust_negative,
            count(*) FILTER (WHERE speaker = 'customer') AS cust_turns
     FROM turns GROUP BY file
+), meta AS (
+    SELECT call, any_value(COLUMNS(* EXCLUDE call)) FROM metadata GROUP BY call
 ), named AS (
-    SELECT f.file, coalesce(s.call, regexp_extract(f.file, '([^/\\\\]+)\\.jsonl$', 1)) AS call,
+    SELECT f.file, regexp_extract(f.file, '([^/\\\\]+)\\.jsonl$', 1) AS stem,
+           coalesce(s.call, stem) AS call,
            s.file IS NOT NULL AS has_summary, f.mtime,
            coalesce(s.duration, f.last_time, 0) AS duration,
            coalesce(s.mood_start, ms.first_mood) AS mood_start,
@@ -68,15 +71,17 @@ WITH files AS (
     FROM files f LEFT JOIN summaries s USING (file) LEFT JOIN mood_stats ms USING (file)
     LEFT JOIN longest l USING (file) LEFT JOIN turn_stats t USING (file)
 )
-SELECT n.*, coalesce(md.agent, '(unknown)') AS agent, coalesce(md.team, '(unknown)') AS team,
-       coalesce(md.queue, '(unknown)') AS queue, coalesce(md.channel, 'voice') AS channel,
-       coalesce(TRY_CAST(md.date AS DATE), n.mtime::DATE) AS day,
-       TRY_CAST(md.date AS DATE) IS NOT NULL AS dated,
+SELECT n.* EXCLUDE (stem), coalesce(ms.agent, mc.agent, '(unknown)') AS agent,
+       coalesce(ms.team, mc.team, '(unknown)') AS team,
+       coalesce(ms.queue, mc.queue, '(unknown)') AS queue,
+       coalesce(ms.channel, mc.channel, 'voice') AS channel,
+       coalesce(TRY_CAST(coalesce(ms.date, mc.date) AS DATE), n.mtime::DATE) AS day,
+       TRY_CAST(coalesce(ms.date, mc.date) AS DATE) IS NOT NULL AS dated,
        n.mood_min < $negative_below AS escalated,
        n.mood_min < $negative_below AND n.mood_end >= $negative_below AS recovered
 FROM named n
-LEFT JOIN (SELECT call, any_value(COLUMNS(* EXCLUDE call)) FROM metadata GROUP BY call) md
-    USING (call)
+LEFT JOIN meta ms ON ms.call = n.stem
+LEFT JOIN meta mc ON mc.call = n.call AND ms.call IS NULL
 ORDER BY n.file
 """
 

@@ -111,3 +111,15 @@ def test_unknown_files_are_named_and_skipped(tmp_path: Path) -> None:
         f"{tmp_path / 'x'}: no such file or folder",
         "no analyze or sentiment results found in the given paths",
     ]
+
+
+def test_metadata_matches_the_file_name_or_the_call_name(tmp_path: Path) -> None:
+    """analyze names a file after its call, made unique (``call-b-2.jsonl``): metadata may name
+    either; the file name wins."""
+    write_call(tmp_path, "call-b-2", CALL_B)  # its summary says call-b
+    write_call(tmp_path, "call-a", CALL_A)
+    meta = tmp_path / "meta.csv"
+    meta.write_text("call,agent\ncall-b-2,by-file\ncall-b,by-call\ncall-a,ann\n")
+    loaded = load([tmp_path, meta], NEGATIVE_BELOW)
+    rows = loaded.con.execute("SELECT call, agent FROM calls ORDER BY call").fetchall()
+    assert rows == [("call-a", "ann"), ("call-b", "by-file")]
