@@ -4,7 +4,7 @@ supported screen (1280x720) and at 150 %, before and after a card goes with no f
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -96,3 +96,35 @@ def test_every_default_rule_fits_three_at_a_time(
         while overlay.cards:
             overlay.cards[0].used.click()
         assert_fits(overlay, f"{names} at {scale}, all gone")
+
+
+def test_growing_to_150_percent_at_the_right_edge_stays_on_screen(qtbot: QtBot) -> None:
+    overlay = Overlay(UiConfig(), 3)
+    qtbot.addWidget(overlay)
+    area = overlay.screen().availableGeometry()
+    overlay.show()
+    qtbot.waitExposed(overlay)
+    overlay.move(area.right() + 1 - overlay.width() - 24, area.top() + 24)
+    for event in scenario.escalating():
+        overlay.show_event(event)
+    overlay.apply_ui(UiConfig(scale=1.5))
+    assert area.contains(overlay.geometry()), (overlay.geometry(), area)
+    assert overlay.width() == round(380 * 1.5)
+
+
+def test_a_drag_past_the_edge_snaps_back_on_release(qtbot: QtBot) -> None:
+    overlay = Overlay(UiConfig(), 3)
+    qtbot.addWidget(overlay)
+    area = overlay.screen().availableGeometry()
+    overlay.show()
+    qtbot.waitExposed(overlay)
+    overlay.move(area.left() + 100, area.top() + 100)
+    start = overlay.meter.mapTo(overlay, overlay.meter.rect().topLeft()) + QPoint(2, 2)
+    far = start + QPoint(area.width(), area.height())
+    with qtbot.waitSignal(overlay.moved) as blocker:
+        qtbot.mousePress(overlay, Qt.MouseButton.LeftButton, pos=start)
+        qtbot.mouseMove(overlay, far)
+        qtbot.mouseRelease(overlay, Qt.MouseButton.LeftButton, pos=far)
+    assert area.contains(overlay.geometry())
+    _, x, y = blocker.args
+    assert (x, y) == (overlay.x(), overlay.y()), "the saved position is the on-screen one"
