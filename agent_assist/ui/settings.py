@@ -417,6 +417,13 @@ class SettingsDialog(QDialog):
             section, name = key.split(".")
             data[section][name] = value
         config = config_io.from_dict(data, "settings")
+        if config.ui.keyboard_shortcut:
+            from agent_assist.ui.hotkey import parse
+
+            try:
+                parse(config.ui.keyboard_shortcut)
+            except ValueError as error:
+                raise ConfigError(str(error)) from None
         if config.asr.profile == "custom" and not Path(config.asr.model_path).is_dir():
             shown = config.asr.model_path or "(empty)"
             raise ConfigError(f"asr.model_path: custom model folder not found: {shown}")

@@ -217,3 +217,14 @@ def test_number_fields_show_their_range(qtbot: QtBot) -> None:
     dialog = make(qtbot)
     assert dialog.bindings["ui.scale"].label.text() == "Si&ze (50–300 %):"
     assert dialog.bindings["privacy.retention_days"].label.text().endswith("(1–3650 days):")
+
+
+def test_a_bad_keyboard_shortcut_is_refused_with_its_name(qtbot: QtBot) -> None:
+    saved: list[Config] = []
+    dialog = make(qtbot, save=saved.append)
+    dialog.bindings["ui.keyboard_shortcut"].set("K")
+    dialog.accept()
+    assert not saved and dialog.error.text().startswith("ui.keyboard_shortcut: needs Ctrl")
+    dialog.bindings["ui.keyboard_shortcut"].set("Ctrl+Alt+J")
+    dialog.accept()
+    assert saved and saved[0].ui.keyboard_shortcut == "Ctrl+Alt+J"
