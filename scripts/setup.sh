@@ -12,6 +12,7 @@ APT_PACKAGES=(
   festival festvox-us-slt-hts flite               # the sample calls' two voices (make_sample_call.py)
   pulseaudio pulseaudio-utils libasound2-plugins  # a virtual sound card for capture tests
   xvfb xauth picom openbox imagemagick x11-utils  # real windows and screenshots
+  chromium                                        # opens the QA report offline in tests
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0
   libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3
 )
