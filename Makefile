@@ -7,6 +7,12 @@ setup:
 
 demo: setup
 	.venv/bin/agent-assist analyze resources/samples/sample_call.flac
+	@echo
+	@echo "More samples (resources/samples/README.md), after: source .venv/bin/activate"
+	@echo "  agent-assist --demo                                    # the overlay, replaying this call"
+	@echo "  agent-assist analyze resources/samples/mono_call.flac  # a one-channel recording"
+	@echo "  agent-assist sentiment resources/samples/chat.txt      # a support chat, line by line"
+	@echo "  agent-assist sentiment resources/samples/survey.csv --column comment  # survey comments"
 
 gui: setup
 	.venv/bin/agent-assist --demo
