@@ -91,9 +91,7 @@ def write_parquet(
             events = events_of(call)
             summary = next((e for e in events if isinstance(e, CallSummary)), None)
             call_rows.append(call_row(call, summary, None))
-            pending += [
-                utterance_row(call.id, e) for e in events if isinstance(e, TranscriptFinal)
-            ]
+            pending += [utterance_row(call.id, e) for e in events if isinstance(e, TranscriptFinal)]
             if len(pending) >= ROW_GROUP:
                 writer.write_table(pa.Table.from_pylist(pending, UTTERANCES))
                 pending = []

@@ -157,9 +157,7 @@ def _progress(total: int) -> Progress:
     )
 
 
-def _report(
-    stats: RunStats, skipped: int, ok: int, failed: dict[str, str], summary: Path
-) -> None:
+def _report(stats: RunStats, skipped: int, ok: int, failed: dict[str, str], summary: Path) -> None:
     rate = stats.audio_s / stats.wall_s if stats.wall_s else 0.0
     loads = sum(stats.loads.values())
     print(f"per-call summary: {summary}", file=sys.stderr)

@@ -67,10 +67,7 @@ class RunFolder:
     def write_tables(self, calls: list[ClusterCall], failed: dict[str, str]) -> Path:
         """``summary.csv`` (and ``failures.csv`` when some failed); the summary's path."""
         metadata = _metadata_columns(calls)
-        rows = [
-            {**row, **call.metadata}
-            for call, row in self._summary_rows(calls, failed)
-        ]
+        rows = [{**row, **call.metadata} for call, row in self._summary_rows(calls, failed)]
         summary = self.out_dir / "summary.csv"
         write_private(summary, csv_text([*SUMMARY_COLUMNS, *metadata], rows))
         failures = self.out_dir / "failures.csv"
