@@ -6,10 +6,10 @@
 * ``resources/samples/mono_call.flac``: a similar billing call with both voices mixed into one
   channel (a single-channel recording, for speaker separation).
 
-Agent: Festival's US English HTS voice (``festvox-us-slt-hts``), wide band. Customer: Flite's
-``rms`` US English voice through a telephone line (8 kHz, 300-3400 Hz). Both were chosen by
-measuring the default ("fast") profile's word error rate on every Debian English voice
-(``scripts/compare_sample_voices.py``). Run: ``python scripts/make_sample_call.py``
+Agent: Festival's US English female HTS voice (``festvox-us-slt-hts``), wide band. Customer:
+Flite's Scottish English male voice ``awb`` through a telephone line (8 kHz, 300-3400 Hz). Both
+were chosen by measuring the default ("fast") profile's word error rate on every Debian English
+voice (``scripts/compare_sample_voices.py``). Run: ``python scripts/make_sample_call.py``
 (needs ``festival festvox-us-slt-hts flite sox``). The output is the same on every run.
 """
 
@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import soxr
 
 RATE = 16_000
 SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
@@ -127,9 +126,9 @@ def speak(text: str, voice: Voice) -> np.ndarray:
         raw, out = Path(tmp) / "line.wav", Path(tmp) / "out.wav"
         synthesise(text, voice, raw)
         band = ["sinc", "300-3400", "rate", "-v", "8000"] if voice.telephone else []
-        run(["sox", "-D", str(raw), "-b", "16", "-c", "1", str(out), *band, "rate", "-v", str(RATE)])
-        audio, rate = sf.read(out, dtype="float32")
-    audio = soxr.resample(audio, rate, RATE) if rate != RATE else audio
+        effects = [*band, "rate", "-v", str(RATE)]
+        run(["sox", "-D", str(raw), "-b", "16", "-c", "1", str(out), *effects])  # -D: repeatable
+        audio, _ = sf.read(out, dtype="float32")
     return (audio / max(float(np.abs(audio).max()), 1e-6)).astype(np.float32)
 
 
