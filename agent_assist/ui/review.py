@@ -483,7 +483,7 @@ class ReviewWindow(QWidget):
                 ("Duration", f"{clock(s.duration)} ({s.utterances} utterances)"),
                 ("Talk share", share or "n/a"),
                 (
-                    "Customer mood (−100..+100)",
+                    "Customer mood (−100…+100)",
                     f"start {_num(s.mood_start)}, end {_num(s.mood_end)}, "
                     f"lowest {_num(s.mood_min)}",
                 ),
