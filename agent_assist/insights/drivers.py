@@ -9,8 +9,9 @@ evidence to rank:
               - log((y_w + a_w) / (n + a_0 - y_w - a_w))
     var_w  ~= 1 / (y_nw + a_w) + 1 / (y_w + a_w),   z_w = delta_w / sqrt(var_w)
 
-Terms are lower-cased unigrams and bigrams with stop words left out (a bigram is kept when
-neither word is a stop word), after dropping @handles, links and redaction placeholders.
+Terms are lower-cased unigrams and bigrams with stop words and one-letter words left out (a
+bigram is kept when neither of its adjacent words is one), after dropping @handles, links and
+redaction placeholders.
 Counting runs in DuckDB.
 """
 
@@ -78,18 +79,21 @@ def drivers(
 _DRIVER_SQL = r"""
 WITH items AS ({items}),
 tokens AS (
-    SELECT ref, negative, list_filter(
-        regexp_extract_all(lower(regexp_replace(text, '{clean}', ' ', 'g')), '[a-z][a-z'']*'),
-        lambda x: length(x) > 1) AS words
+    SELECT ref, negative,
+        regexp_extract_all(lower(regexp_replace(text, '{clean}', ' ', 'g')), '[a-z][a-z'']*')
+        AS words
     FROM items
 ),
 terms AS (
-    SELECT negative, unnest(list_filter(words, lambda w: NOT list_contains($stop, w))) AS term
+    SELECT negative, unnest(list_filter(
+        words, lambda w: length(w) > 1 AND NOT list_contains($stop, w)
+    )) AS term
     FROM tokens
     UNION ALL
     SELECT negative, unnest(list_transform(
-        list_filter(range(1, len(words)), lambda i: NOT list_contains($stop, words[i])
-                    AND NOT list_contains($stop, words[i + 1])),
+        list_filter(range(1, len(words)),
+            lambda i: length(words[i]) > 1 AND length(words[i + 1]) > 1
+            AND NOT list_contains($stop, words[i]) AND NOT list_contains($stop, words[i + 1])),
         lambda i: words[i] || ' ' || words[i + 1])) AS term
     FROM tokens
 ),
@@ -111,12 +115,13 @@ ORDER BY z DESC, term LIMIT $top
 
 
 def _examples(loaded: Loaded, source: str, term: str, limit: int) -> list[Row]:
-    """Up to ``limit`` negative items that contain ``term``: the call (or message) and a snippet
-    around the term, redacted again."""
+    """Up to ``limit`` different negative items that contain ``term`` (the shortest first): the
+    call (or message) and a snippet around the term."""
     pattern = r"\b" + r"\W+".join(_escape(word) for word in term.split()) + r"\b"
     rows = loaded.con.execute(
-        f"SELECT ref, text FROM ({_items_sql(source)}) WHERE negative "
-        "AND regexp_matches(lower(text), $pattern) ORDER BY length(text), ref LIMIT $limit",
+        f"SELECT min(ref), text FROM ({_items_sql(source)}) WHERE negative "
+        "AND regexp_matches(lower(text), $pattern) GROUP BY text "
+        "ORDER BY length(text), min(ref) LIMIT $limit",
         {"pattern": pattern, "limit": limit},
     ).fetchall()
     return [{"ref": ref, "snippet": snippet(text, pattern)} for ref, text in rows]

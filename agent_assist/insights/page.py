@@ -65,6 +65,8 @@ def number(value: float | None, digits: int = 2) -> str:
 
 def cell(value: Any, text: str | None = None) -> str:
     """A table cell; numbers are right-aligned and sort by value."""
+    if value is None and text is not None:
+        return f'<td class="n" data-v="NaN">{escape(text)}</td>'
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"<td>{escape(text if text is not None else str(value or ''))}</td>"
     return f'<td class="n" data-v="{value}">{escape(text if text is not None else str(value))}</td>'
@@ -132,7 +134,7 @@ def _overview(insights: Insights) -> str:
     card_html = "".join(f'<div class="card"><b>{escape(v)}</b>{escape(k)}</div>' for k, v in cards)
     dist = insights.tables["mood_distribution"]
     chart = svg.grouped_bars(
-        [f"{r['bin_from']:+.2f}…" for r in dist],
+        [f"{r['bin_from']:+.2f}" for r in dist],
         [(m, [r[m] for r in dist]) for m in ("start", "end", "lowest")],
         "Calls by customer mood at start, end and lowest",
     )
@@ -149,7 +151,9 @@ def _overview(insights: Insights) -> str:
     )  # fmt: skip
     return (
         f'<h2 id="overview">Overview</h2><div class="cards">{card_html}</div>'
-        f'<div class="flex"><div><h3>Customer mood (calls per bin)</h3>{chart}</div>'
+        f'<div class="flex"><div><h3>Customer mood (calls per bin)</h3>{chart}'
+        '<p class="muted">Bins of 0.25 from −1 (very negative) to +1, by their lower edge.</p>'
+        "</div>"
         f"<div><h3>Sentiment and emotion mix</h3>{_mix(insights)}</div></div>"
         f"<h3>Per channel</h3>{channels}"
     )

@@ -50,7 +50,7 @@ def grouped_bars(
             )
         body.append(_text(x0 + slot * 0.4, height - bottom + 14, category))
     for j, (name, _) in enumerate(series):
-        x = left + j * 90
+        x = left + 30 + j * 90
         body.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{COLORS[j % 7]}"/>')
         body.append(_text(x + 14, 13, name, "start"))
     return _svg(width, height, body, label)
@@ -85,7 +85,7 @@ def band_line(
     """A share over periods: ``(period, share, low, high, n, changed)``; the band is the 95 %
     interval, n is written under each point, changed points are ringed in red."""
     left, bottom, top = 40, 44, 14
-    plot_w, plot_h = width - left - 16, height - bottom - top
+    plot_w, plot_h = width - left - 36, height - bottom - top
     step = plot_w / max(1, len(points) - 1)
 
     def xy(i: int, value: float) -> tuple[float, float]:
@@ -96,10 +96,13 @@ def band_line(
     band = " ".join(f"{x:.1f},{y:.1f}" for x, y in upper + lower)
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, p[1]) for i, p in enumerate(points)))
     body = [
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 16}" y2="{top + plot_h}" '
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
         'stroke="#999"/>',
         _text(left - 4, top + 4, "100%", "end"),
         _text(left - 4, top + plot_h, "0%", "end"),
+        _text(left - 4, top + plot_h / 2 + 4, "50%", "end"),
+        f'<line x1="{left}" y1="{top + plot_h / 2:.1f}" x2="{left + plot_w}" '
+        f'y2="{top + plot_h / 2:.1f}" stroke="#ddd" stroke-dasharray="3 3"/>',
         f'<polygon class="band" points="{band}" fill="{COLORS[0]}" fill-opacity="0.2"/>',
         f'<polyline class="line" points="{line}" fill="none" stroke="{COLORS[0]}" '
         'stroke-width="2"/>',

@@ -24,6 +24,7 @@ FLAGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0",
 ]  # fmt: skip
 CHART_BLUE = (0x4E, 0x79, 0xA7)
+LOOPBACK = 'ip link set lo up && exec "$@"'  # run the command with loopback only
 
 
 @dataclass
@@ -45,9 +46,8 @@ def open_page(page: Path, work: Path, *extra: str) -> Visit:
     net_log = work / "net.json"
     command = [chromium(), *FLAGS, f"--user-data-dir={work / 'profile'}",
                f"--log-net-log={net_log}", *extra, "--dump-dom", page.as_uri()]  # fmt: skip
-    shell = "ip link set lo up && exec \"$@\""
     done = subprocess.run(
-        [*namespace_prefix(), "sh", "-c", shell, "sh", *command],
+        [*namespace_prefix(), "sh", "-c", LOOPBACK, "sh", *command],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
@@ -75,8 +75,7 @@ def page_requests(net_log: Path) -> list[str]:
 def screenshot(page: Path, work: Path, out: Path, width: int = 1200, height: int = 1500) -> None:
     command = [chromium(), *FLAGS, f"--user-data-dir={work / 'shot-profile'}",
                f"--window-size={width},{height}", f"--screenshot={out}", page.as_uri()]  # fmt: skip
-    shell = "ip link set lo up && exec \"$@\""
-    subprocess.run([*namespace_prefix(), "sh", "-c", shell, "sh", *command],
+    subprocess.run([*namespace_prefix(), "sh", "-c", LOOPBACK, "sh", *command],
                    capture_output=True, timeout=120, check=True)  # fmt: skip
 
 
