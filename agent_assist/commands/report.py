@@ -32,10 +32,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     for problem in loaded.problems:
         note_line(f"warning: {problem}")
     counts = loaded.con.execute(
-        "SELECT (SELECT count(*) FROM calls), (SELECT count(*) FROM texts)"
+        "SELECT (SELECT count(*) FROM calls), (SELECT count(*) FROM texts), "
+        "(SELECT count(*) FROM history)"
     ).fetchone()
-    calls, messages = counts if counts else (0, 0)
-    if not calls and not messages:
+    calls, messages, history = counts if counts else (0, 0, 0)
+    if not calls and not messages and not history:
         raise AgentAssistError("nothing to report: no readable analyze or sentiment results")
     insights = collect.collect(loaded, args.period, args.min_group_calls)
     out = Path(args.out)
@@ -57,9 +58,11 @@ def add_report(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report",
         help="QA insights over many analyze / sentiment results (HTML, CSV or JSON)",
-        description="Reads analyze JSONL folders or files, sentiment outputs (JSONL or CSV with "
-        "text,label and optional channel, agent, team, date columns) and call metadata CSVs "
-        "(call plus agent, team, queue, channel, date).",
+        description="Reads analyze JSONL folders or files (a cluster run's folder: its "
+        "calls.parquet gives each call's metadata), sentiment outputs (JSONL or CSV with "
+        "text,label and optional channel, agent, team, date columns), call metadata CSVs "
+        "(call plus agent, team, queue, channel, date) and history stats CSV exports (one per "
+        "agent, named after the agent or with an agent column).",
     )
     p.add_argument("results", nargs="+", metavar="RESULTS", help="files or folders to read")
     p.add_argument("--out", required=True, help="the HTML or JSON file, or the CSV folder")

@@ -243,3 +243,41 @@ def triggers(loaded: Loaded) -> list[Row]:
             "FROM f GROUP BY id ORDER BY fired DESC, id",
         )
     ]
+
+
+def history_agents(loaded: Loaded, min_calls: int = MIN_GROUP_CALLS) -> list[Row]:
+    """Per agent, from ``history stats`` exports (aggregates only): calls, hours, call-weighted
+    mean mood, share of time negative, suggestions used and dismissed and the used share."""
+    rows = _rows(
+        loaded,
+        "SELECT agent, sum(calls) AS calls, sum(duration_s) / 3600 AS hours, "
+        "sum(avg_mood * calls) / sum(calls) FILTER (WHERE avg_mood IS NOT NULL) AS mean_mood, "
+        "sum(negative_s) AS negative_s, sum(duration_s) AS duration_s, "
+        "sum(used) AS used, sum(dismissed) AS dismissed FROM history GROUP BY agent "
+        "ORDER BY agent",
+    )
+    return [
+        {
+            "agent": r["agent"],
+            "calls": r["calls"],
+            "hours": rounded(r["hours"]),
+            "mean_mood": rounded(r["mean_mood"]),
+            "negative_time_share": rounded(share(r["negative_s"] or 0, r["duration_s"] or 0)),
+            "used": r["used"],
+            "dismissed": r["dismissed"],
+            "used_share": rounded(share(r["used"] or 0, (r["used"] or 0) + (r["dismissed"] or 0))),
+            "small": (r["calls"] or 0) < min_calls,
+        }
+        for r in rows
+    ]
+
+
+def history_triggers(loaded: Loaded) -> list[Row]:
+    """The top triggers of every history export (``name:count;...``), summed over agents."""
+    return _rows(
+        loaded,
+        "SELECT split_part(item, ':', 1) AS id, sum(TRY_CAST(split_part(item, ':', 2) AS BIGINT)) "
+        "AS fired, count(DISTINCT agent) AS agents FROM (SELECT agent, "
+        "unnest(string_split(top_triggers, ';')) AS item FROM history "
+        "WHERE nullif(top_triggers, '') IS NOT NULL) GROUP BY id ORDER BY fired DESC, id",
+    )

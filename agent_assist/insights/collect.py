@@ -36,4 +36,6 @@ def collect(loaded: Loaded, period: str = "week", min_group_calls: int = 20) -> 
     tables["drivers_texts"] = drivers(loaded, "texts")
     tables["triggers"] = aggregates.triggers(loaded)
     tables["calls"] = aggregates.call_list(loaded)
+    tables["history_agents"] = aggregates.history_agents(loaded, min_group_calls)
+    tables["history_triggers"] = aggregates.history_triggers(loaded)
     return insights

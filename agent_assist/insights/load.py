@@ -70,6 +70,7 @@ class Sources:
     texts_jsonl: list[Path] = field(default_factory=list)
     texts_csv: list[Path] = field(default_factory=list)
     metadata: list[Path] = field(default_factory=list)
+    history: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -84,7 +85,7 @@ def find_sources(paths: list[Path], problems: list[str]) -> Sources:
     sources = Sources()
     for path in paths:
         if path.is_dir():
-            found = sorted(path.rglob("*.jsonl"))
+            found = sorted(path.rglob("*.jsonl")) + sorted(path.rglob("calls.parquet"))
             if not found:
                 problems.append(f"{path}: no .jsonl results in this folder")
             for file in found:
@@ -103,8 +104,10 @@ def _classify(path: Path, sources: Sources, problems: list[str]) -> None:
             kind = _jsonl_kind(path)
         elif suffix == ".csv":
             kind = _csv_kind(path)
+        elif suffix == ".parquet":
+            kind = _PARQUET_KINDS.get(path.name, "a Parquet file other than a cluster run's tables")
         else:
-            kind = f"not a .jsonl or .csv file ({suffix or 'no extension'})"
+            kind = f"not a .jsonl, .csv or .parquet file ({suffix or 'no extension'})"
     except OSError as error:
         kind = f"cannot read ({error.strerror or error})"
     targets = {
@@ -112,11 +115,17 @@ def _classify(path: Path, sources: Sources, problems: list[str]) -> None:
         "texts_jsonl": sources.texts_jsonl,
         "texts_csv": sources.texts_csv,
         "metadata": sources.metadata,
+        "history": sources.history,
     }
     if kind in targets:
         targets[kind].append(path)
     elif kind != "skip":
         problems.append(f"{path}: {kind}; skipped")
+
+
+# a cluster run's calls.parquet carries each call's manifest metadata; its utterances.parquet
+# repeats what the .jsonl files beside it hold
+_PARQUET_KINDS = {"calls.parquet": "metadata", "utterances.parquet": "skip"}
 
 
 def _jsonl_kind(path: Path) -> str:
@@ -145,7 +154,9 @@ def _csv_kind(path: Path) -> str:
         return "texts_csv"
     if "call" in names and names & set(METADATA):
         return "metadata"
-    return "a CSV with neither text,label columns nor call metadata"
+    if {"period", "calls", "suggestions_used"} <= names:
+        return "history"
+    return "a CSV with neither text,label columns, call metadata nor history stats"
 
 
 def load(paths: list[Path], negative_below: float) -> Loaded:
@@ -158,7 +169,8 @@ def load(paths: list[Path], negative_below: float) -> Loaded:
     _load_metadata(loaded, sources.metadata)
     _build_calls(loaded)
     _load_texts(loaded, sources)
-    if not sources.calls and not sources.texts_jsonl and not sources.texts_csv:
+    _load_history(loaded, sources.history)
+    if not (sources.calls or sources.texts_jsonl or sources.texts_csv or sources.history):
         problems.append("no analyze or sentiment results found in the given paths")
     return loaded
 
@@ -249,17 +261,30 @@ def _load_metadata(loaded: Loaded, files: list[Path]) -> None:
         "channel VARCHAR, date VARCHAR)"
     )
     for file in files:
-        relation = _csv(loaded, file)
+        parquet = file.suffix.lower() == ".parquet"
+        relation = _parquet(loaded, file) if parquet else _csv(loaded, file)
         if relation is None:
             continue
         names = set(relation.columns)
-        picks = ", ".join(_pick(name, names) for name in ("call", *METADATA))
-        loaded.con.register("metadata_csv", relation)
-        loaded.con.execute(
-            f"INSERT INTO metadata SELECT {picks} FROM metadata_csv "
-            "WHERE nullif(trim(call), '') IS NOT NULL"
+        key = "call_id" if parquet else "call"
+        picks = ", ".join(
+            f"{_pick(name, names)} AS {alias}"
+            for name, alias in zip((key, *METADATA), ("call", *METADATA), strict=True)
         )
-        loaded.con.unregister("metadata_csv")
+        loaded.con.register("metadata_rows", relation)
+        loaded.con.execute(
+            f"INSERT INTO metadata SELECT * FROM (SELECT {picks} FROM metadata_rows) "
+            "WHERE call IS NOT NULL"
+        )
+        loaded.con.unregister("metadata_rows")
+
+
+def _parquet(loaded: Loaded, file: Path) -> duckdb.DuckDBPyRelation | None:
+    try:
+        return loaded.con.read_parquet(str(file))
+    except duckdb.Error as error:
+        loaded.problems.append(f"{file}: cannot read as Parquet ({_first_line(error)}); skipped")
+        return None
 
 
 def _csv(loaded: Loaded, file: Path) -> duckdb.DuckDBPyRelation | None:
@@ -328,6 +353,32 @@ def _insert_text_csv(loaded: Loaded, file: Path) -> None:
         "FROM text_csv"
     )
     loaded.con.unregister("text_csv")
+
+
+def _load_history(loaded: Loaded, files: list[Path]) -> None:
+    """``history stats`` exports (aggregates only), one per agent: the agent is the file's
+    ``agent`` column, or its name."""
+    con = loaded.con
+    con.execute(
+        "CREATE TABLE history (source VARCHAR, agent VARCHAR, period VARCHAR, calls BIGINT, "
+        "duration_s DOUBLE, avg_mood DOUBLE, negative_s DOUBLE, top_triggers VARCHAR, "
+        "used BIGINT, dismissed BIGINT)"
+    )
+    for file in files:
+        relation = _csv(loaded, file)
+        if relation is None:
+            continue
+        names = set(relation.columns)
+        agent = _pick("agent", names) if "agent" in names else _quote(file.stem)
+        loaded.con.register("history_rows", relation)
+        con.execute(
+            f"INSERT INTO history SELECT {_quote(str(file))}, {agent}, {_pick('period', names)}, "
+            f"{_pick('calls', names, 'BIGINT')}, {_pick('duration_s', names, 'DOUBLE')}, "
+            f"{_pick('avg_mood', names, 'DOUBLE')}, {_pick('negative_s', names, 'DOUBLE')}, "
+            f"{_pick('top_triggers', names)}, {_pick('suggestions_used', names, 'BIGINT')}, "
+            f"{_pick('suggestions_dismissed', names, 'BIGINT')} FROM history_rows"
+        )
+        loaded.con.unregister("history_rows")
 
 
 def _first_line(error: Exception) -> str:

@@ -87,6 +87,7 @@ def render(
         _overview(insights),
         _trends(insights),
         _groups(insights),
+        _history(insights),
         _drivers(insights, clean, numbers),
         _triggers(insights),
         _calls(insights, clean, detail, list_limit),
@@ -209,6 +210,31 @@ def _groups(insights: Insights) -> str:
             [_group_row(r) for r in rows],
         ))  # fmt: skip
     return "".join(out)
+
+
+def _history(insights: Insights) -> str:
+    agents = insights.tables["history_agents"]
+    if not agents:
+        return ""
+    rows = [
+        f'<tr class="{"small" if r["small"] else ""}">' + cell(r["agent"]) + cell(r["calls"])
+        + cell(r["hours"], number(r["hours"], 1)) + cell(r["mean_mood"], number(r["mean_mood"]))
+        + cell(r["negative_time_share"], percent(r["negative_time_share"]))
+        + cell(r["used"]) + cell(r["dismissed"]) + cell(r["used_share"], percent(r["used_share"]))
+        + "</tr>"
+        for r in agents
+    ]  # fmt: skip
+    triggers = [
+        "<tr>" + cell(r["id"]) + cell(r["fired"]) + cell(r["agents"]) + "</tr>"
+        for r in insights.tables["history_triggers"]
+    ]
+    return (
+        "<h3>Agents' call history (history stats exports, aggregates only)</h3>"
+        + table(["agent", "calls", "hours", "mean mood", "time negative", "suggestions used",
+                 "dismissed", "used share"], rows)
+        + "<h3>Top triggers in history</h3>"
+        + table(["suggestion", "fired", "agents"], triggers)
+    )  # fmt: skip
 
 
 def _group_row(r: Row) -> str:
