@@ -331,7 +331,9 @@ def _load_texts(loaded: Loaded, sources: Sources) -> None:
         "SELECT source, count(*) FROM texts WHERE label IS NULL GROUP BY source ORDER BY source"
     ).fetchall()
     for source, count in bad:
-        loaded.problems.append(f"{source}: {count} record(s) without a label; skipped")
+        loaded.problems.append(
+            f"{source}: {count} record(s) unreadable or without a label; skipped"
+        )
     con.execute("DELETE FROM texts WHERE label IS NULL")
     con.execute("UPDATE texts SET channel = coalesce(channel, 'text')")
 

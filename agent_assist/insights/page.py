@@ -81,7 +81,8 @@ def table(headers: Sequence[str], rows: Sequence[str], sortable: bool = True) ->
 def render(
     insights: Insights, loaded: Loaded, clean: Clean, detail: int = 50, list_limit: int = 500
 ) -> str:
-    numbers = {r["file"]: r["number"] for r in insights.tables["calls"]}
+    # drivers' examples link to the calls that have a section of their own
+    numbers = {r["file"]: r["number"] for r in insights.tables["calls"][:detail]}
     parts = [
         _header(insights),
         _overview(insights),

@@ -22,7 +22,9 @@ def _count(loaded_con: object, sql: str) -> int:
 
 def test_the_archive_loads_cleanly(archive: Path) -> None:
     loaded = load(archive_paths(archive), NEGATIVE_BELOW)
-    assert loaded.problems == [f"{archive / 'messages.csv'}: 1 record(s) without a label; skipped"]
+    assert loaded.problems == [
+        f"{archive / 'messages.csv'}: 1 record(s) unreadable or without a label; skipped"
+    ]
     assert _count(loaded.con, "SELECT count(*) FROM calls") == 3
     assert _count(loaded.con, "SELECT count(*) FROM turns") == 8  # 7 customer turns, 1 agent turn
     assert _count(loaded.con, "SELECT count(*) FROM texts") == 3
@@ -92,7 +94,7 @@ def test_sentiment_jsonl_with_metadata(tmp_path: Path) -> None:
         "SELECT text, channel, team, date FROM texts ORDER BY text"
     ).fetchall()
     assert rows == [("fine", "text", None, None), ("slow refund", "survey", "t9", "2026-03-02")]
-    assert loaded.problems == [f"{path}: 1 record(s) without a label; skipped"]
+    assert loaded.problems == [f"{path}: 1 record(s) unreadable or without a label; skipped"]
 
 
 def test_unknown_files_are_named_and_skipped(tmp_path: Path) -> None:

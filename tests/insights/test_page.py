@@ -63,3 +63,16 @@ def test_text_is_escaped(archive: Path) -> None:
     page = _page(archive)
     assert "<script>alert" not in page and "<b>xss</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_examples_link_only_to_calls_with_a_section(archive: Path) -> None:
+    loaded = load(archive_paths(archive), NEGATIVE_BELOW)
+    insights = collect(loaded, "week", 2)
+    insights.tables["drivers_calls"] = [
+        {"term": "bag", "z": 1.0, "negative_count": 1, "count": 1, "examples": [
+            {"ref": str(archive / "calls" / "call-b.jsonl"), "snippet": "You lost my bag"}]},
+    ]  # fmt: skip
+    with_section = render(insights, loaded, Redactor().redact, detail=2)
+    assert '“You lost my bag”</span> <a href="#call-2">call 2</a>' in with_section
+    without = render(insights, loaded, Redactor().redact, detail=1)
+    assert "“You lost my bag”" in without and 'href="#call-2"' not in without

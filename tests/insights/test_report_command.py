@@ -24,7 +24,8 @@ def test_html_written_private_and_problems_said(
     assert _run([*archive_paths(archive), "--out", out]) == 1  # one message had no label
     err = capsys.readouterr().err.splitlines()
     assert err == [
-        f"agent-assist: warning: {archive / 'messages.csv'}: 1 record(s) without a label; skipped",
+        f"agent-assist: warning: {archive / 'messages.csv'}: 1 record(s) unreadable or without "
+        "a label; skipped",
         f"agent-assist: report of 3 call(s) and 3 message(s): {out}",
     ]
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
@@ -67,3 +68,18 @@ def test_json_has_every_table(archive: Path) -> None:
     assert body["overview"]["calls"] == 3
     assert body["period"] == "day"
     assert {"trends", "by_agent", "by_team", "by_queue", "drivers_calls", "calls"} <= set(body)
+
+
+def test_without_duckdb_one_line_names_the_extra(
+    archive: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    for name in [m for m in sys.modules if m.startswith("agent_assist.insights")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # as if not installed
+    assert _run([archive / "calls", "--out", archive / "r.html"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "agent-assist: error: report needs DuckDB (duckdb is missing): "
+        "pip install 'agent-assist[report]'"
+    ]
