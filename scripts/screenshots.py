@@ -17,16 +17,13 @@ time (about 90 s); run one at a time. Needs xvfb, openbox, picom, imagemagick an
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QRect
@@ -36,64 +33,27 @@ ROOT = Path(__file__).resolve().parents[1]
 README_SHOTS = ROOT / "docs" / "screenshots"
 
 
-def free_display() -> int:
-    for number in range(90, 140):
-        if (
-            not Path(f"/tmp/.X11-unix/X{number}").exists()
-            and not Path(f"/tmp/.X{number}-lock").exists()
-        ):
-            return number
-    raise SystemExit("no free X display number")
-
-
 def outer(args: argparse.Namespace, argv: list[str]) -> int:
+    sys.path.insert(0, str(ROOT))
+    from tests.ui.xvfb import xvfb
+
     for tool in ("Xvfb", "picom", "openbox", "import"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} not found: apt-get install xvfb picom openbox imagemagick")
-    display = f":{free_display()}"
-    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT)}
-    env.pop("WAYLAND_DISPLAY", None)
     home = Path(tempfile.mkdtemp(prefix="agent-assist-shots-"))
-    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        env[name] = str(home / name.lower())
-    system = home / "system.toml"
-    system.parent.mkdir(parents=True, exist_ok=True)
-    keys = [k for k in args.locked.split(",") if k]
-    system.write_text(f"[locked]\nkeys = {keys!r}\n".replace("'", '"') if keys else "")
-    env["AGENT_ASSIST_SYSTEM_CONFIG"] = str(system)
-    procs: list[subprocess.Popen[bytes]] = []
-    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     try:
-        procs.append(
-            subprocess.Popen(
-                ["Xvfb", display, "-screen", "0", f"{args.screen}x24", "-nolisten", "tcp"],
-                **quiet,
-            )
-        )
-        socket = Path(f"/tmp/.X11-unix/X{display[1:]}")
-        for _ in range(200):
-            if socket.exists():
-                break
-            time.sleep(0.05)
-        procs.append(subprocess.Popen(["openbox"], env=env, **quiet))
-        procs.append(
-            subprocess.Popen(
-                ["picom", "--backend", "xrender", "--no-vsync", "--config", "/dev/null"],
-                env=env,
-                **quiet,
-            )
-        )
-        time.sleep(1.0)
-        command = [sys.executable, __file__, "--inner", *argv]
-        return subprocess.run(command, env=env, check=False).returncode
+        with xvfb(args.screen, window_manager=True, compositor=True) as env:
+            env["PYTHONPATH"] = str(ROOT)
+            for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+                env[name] = str(home / name.lower())
+            system = home / "system.toml"
+            keys = [k for k in args.locked.split(",") if k]
+            system.write_text(f"[locked]\nkeys = {keys!r}\n".replace("'", '"') if keys else "")
+            env["AGENT_ASSIST_SYSTEM_CONFIG"] = str(system)
+            command = [sys.executable, __file__, "--inner", *argv]
+            return subprocess.run(command, env=env, check=False).returncode
     finally:
         shutil.rmtree(home, ignore_errors=True)
-        for proc in reversed(procs):
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 class Shooter:
@@ -132,27 +92,6 @@ class Shooter:
         print(f"wrote {path}", flush=True)
 
 
-def press(*keys: str) -> None:
-    """Type a key combination as a real keyboard would (XTest)."""
-    x = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
-    xtst = ctypes.CDLL(ctypes.util.find_library("Xtst") or "libXtst.so.6")
-    x.XOpenDisplay.restype = ctypes.c_void_p
-    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    x.XStringToKeysym.restype = ctypes.c_ulong
-    x.XStringToKeysym.argtypes = [ctypes.c_char_p]
-    x.XKeysymToKeycode.restype = ctypes.c_ubyte
-    x.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
-    x.XCloseDisplay.argtypes = [ctypes.c_void_p]
-    xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
-    display = x.XOpenDisplay(None)
-    codes = [x.XKeysymToKeycode(display, x.XStringToKeysym(k.encode())) for k in keys]
-    for code in codes:
-        xtst.XTestFakeKeyEvent(display, code, 1, 0)
-    for code in reversed(codes):
-        xtst.XTestFakeKeyEvent(display, code, 0, 0)
-    x.XCloseDisplay(display)
-
-
 def inner(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(ROOT))
     from PySide6.QtGui import QIcon
@@ -163,6 +102,7 @@ def inner(args: argparse.Namespace) -> int:
     from agent_assist.events import CallSummary
     from agent_assist.ui import theme as themes
     from agent_assist.ui.app import AgentAssistApp, demo_runner_factory, live_runner_factory
+    from tests.ui.xvfb import press
 
     logs.setup("INFO")
     user = paths.user_config_file()

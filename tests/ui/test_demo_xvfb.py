@@ -52,14 +52,6 @@ def run_demo(
     user = home / "xdg_config_home" / "agent-assist" / "config.toml"
     user.parent.mkdir(parents=True, exist_ok=True)
     user.write_text(user_config)
-    picom = None
-    if shutil.which("picom"):
-        picom = subprocess.Popen(
-            ["picom", "--backend", "xrender", "--no-vsync", "--config", "/dev/null"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
     err = home / "stderr.txt"
     run = DemoRun()
     with err.open("w") as stderr:
@@ -86,9 +78,6 @@ def run_demo(
                     app.wait(15)
                 except subprocess.TimeoutExpired:
                     app.kill()
-            if picom is not None:
-                picom.terminate()
-                picom.wait(5)
     run.stderr = err.read_text()
     logs = list((home / "xdg_state_home").rglob("*.log"))
     run.log = "\n".join(p.read_text(errors="replace") for p in logs)
@@ -108,7 +97,7 @@ def test_real_demo_at_1280x720_and_150_percent_stays_on_screen(tmp_path: Path) -
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} not installed")
     out = shots_dir("1280x720-150")
-    with xvfb("1280x720", window_manager=True) as env:
+    with xvfb("1280x720", window_manager=True, compositor=True) as env:
         run = run_demo(env, tmp_path, out, user_config="[ui]\nscale = 1.5\n")
     assert run.exit_code is None, f"the app exited early: {run.stderr[-2000:]}"
     assert len(run.shots) >= 15 and all(p.stat().st_size > 10_000 for p in run.shots)

@@ -18,13 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = textwrap.dedent(
     """
-    import ctypes, ctypes.util, sys, time
+    import time
     from PySide6.QtWidgets import QApplication, QLineEdit
     app = QApplication([])
     from agent_assist.config import UiConfig
     from agent_assist.ui.hotkey import GlobalHotkey
     from agent_assist.ui.overlay import Overlay
     from tests.ui import scenario
+    from tests.ui.xvfb import press
 
     other = QLineEdit("another application")
     other.show(); other.activateWindow(); other.setFocus()
@@ -39,18 +40,6 @@ CHILD = textwrap.dedent(
     hotkey.pressed.connect(lambda: overlay.set_keyboard_mode(True))
     print("start:", repr(hotkey.start()), flush=True)
 
-    x = ctypes.CDLL(ctypes.util.find_library("X11"))
-    xtst = ctypes.CDLL(ctypes.util.find_library("Xtst"))
-    x.XOpenDisplay.restype = ctypes.c_void_p
-    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    x.XStringToKeysym.restype = ctypes.c_ulong
-    x.XStringToKeysym.argtypes = [ctypes.c_char_p]
-    x.XKeysymToKeycode.restype = ctypes.c_ubyte
-    x.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
-    x.XFlush.argtypes = [ctypes.c_void_p]
-    xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
-    d = x.XOpenDisplay(None)
-
     def wait(seconds):
         end = time.monotonic() + seconds
         while time.monotonic() < end:
@@ -58,12 +47,7 @@ CHILD = textwrap.dedent(
             time.sleep(0.02)
 
     def type_keys(*names):
-        codes = [x.XKeysymToKeycode(d, x.XStringToKeysym(n.encode())) for n in names]
-        for code in codes:
-            xtst.XTestFakeKeyEvent(d, code, 1, 0)
-        for code in reversed(codes):
-            xtst.XTestFakeKeyEvent(d, code, 0, 0)
-        x.XFlush(d)
+        press(*names)
         wait(0.8)
 
     wait(1.0)
