@@ -1,6 +1,7 @@
 """Real engine events of a short call (a customer who gets frustrated and calms down).
 
-Used by the UI tests, scripts/screenshots.py and bench/ui_bench.py.
+Used by the UI tests and bench/ui_bench.py (the README screenshots come from a real demo run:
+scripts/screenshots.py).
 """
 
 from __future__ import annotations
