@@ -237,3 +237,13 @@ def test_a_partial_caption_gets_one_ellipsis(qtbot: QtBot) -> None:
     assert "I understand.</i>" in overlay.agent.text()
     overlay.show_event(TranscriptPartial("agent", 1.0, 3.0, "I understand, let me"))
     assert "let me…</i>" in overlay.agent.text()
+
+
+def test_cards_fade_out_at_call_end_and_the_overlay_shrinks(qtbot: QtBot) -> None:
+    overlay = make(qtbot)
+    feed(overlay, scenario.escalating())
+    full = overlay.height()
+    overlay.show_event(scenario.full_call()[-1])
+    assert overlay.cards == [] and len(overlay._fading) == 3, "fading, not gone at once"
+    qtbot.waitUntil(lambda: not overlay._fading, timeout=3000)
+    assert overlay.cards_box.count() == 0 and overlay.height() < full
