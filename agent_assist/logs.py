@@ -2,7 +2,8 @@
 
 Log records never contain transcript text: stages log counts, times, states, ids and file
 names only (``tests/test_logs.py`` runs the engine at DEBUG and greps the file). The log file
-is user-only (0600) and rotates at 2 MB, keeping 5 old files.
+is user-only (0600) and rotates at 2 MB, keeping 5 old files. faster-whisper's per-chunk INFO
+lines are kept out unless the level is DEBUG.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MAX_BYTES = 2_000_000
 BACKUPS = 5
+# Libraries that log a line per decoded chunk at INFO; they log warnings only unless we log DEBUG.
+CHATTY = ("faster_whisper",)
 
 
 def log_file() -> Path:
@@ -46,6 +49,9 @@ def setup(level: str = "INFO", *, to_file: bool = True, stderr_level: str = "WAR
     less than ``level``)."""
     root = logging.getLogger()
     root.setLevel(level)
+    quiet = logging.getLevelName(level) > logging.DEBUG
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()

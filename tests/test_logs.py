@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,6 +28,7 @@ CALL = [
     ("customer", "periwinkle I want to cancel my account periwinkle"),
 ]
 MARKERS = ("zanzibar", "quixotic", "marmalade", "periwinkle")
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture
@@ -132,3 +134,24 @@ def test_the_effective_logging_level_is_applied(log_dir, tmp_path, monkeypatch, 
     system.write_text("[logging]\nlevel = 'ERROR'\n[locked]\nkeys = ['logging']\n")
     logs.setup_from_config(config_module.load_layered(flags=flags, flag_names=names))
     assert logging.getLogger().level == logging.ERROR
+
+
+@pytest.mark.slow
+def test_a_real_transcription_logs_faster_whisper_chunks_only_at_debug(log_dir):
+    import soundfile as sf
+
+    from agent_assist.asr.whisper import WhisperTranscriber
+    from agent_assist.config import AsrConfig
+
+    audio, _ = sf.read(DATA / "jfk.flac", dtype="float32")
+    logs.setup("INFO")
+    transcriber = WhisperTranscriber.load(AsrConfig(profile="fast", cpu_threads=2))
+    assert "fellow americans" in transcriber.transcribe(audio[: 5 * 16_000]).text.lower()
+    logging.getLogger("agent_assist.test").info("after the transcription")
+    text = logs.log_file().read_text()
+    assert "after the transcription" in text
+    assert "faster_whisper" not in text
+
+    logs.setup("DEBUG")
+    transcriber.transcribe(audio[: 5 * 16_000])
+    assert "faster_whisper: Processing audio with duration" in logs.log_file().read_text()
