@@ -50,11 +50,37 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- parser and entry
 
+DESCRIPTION = """\
+Listens to a call on this computer, transcribes it, scores the customer's mood
+(-100 very upset .. +100 very happy) and suggests what to say next, in a small
+overlay that stays on top. Audio, text and scores never leave this computer.
+
+With no command it opens the overlay (--demo replays a sample call). The commands
+below need no window: score recorded calls (analyze), score chat or survey text
+(sentiment), follow a live call in a terminal (listen), check the set-up (doctor)."""
+
+EPILOG = """\
+examples:
+  agent-assist --demo                 the overlay, replaying the sample call
+  agent-assist analyze call.wav       transcript, mood and suggestions of a recording
+  agent-assist sentiment survey.csv --column comment
+  agent-assist doctor                 check models, audio and hardware
+  agent-assist COMMAND --help         the options of one command
+
+Documentation: README.md, docs/it-guide.md (IT: site config, locked keys, logs)
+and docs/privacy.md (what is kept and what never leaves) in the agent-assist
+source. Settings files: agent-assist config path."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     from agent_assist.doctor import add_report_argument
 
-    parser = argparse.ArgumentParser(prog="agent-assist", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="agent-assist",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"agent-assist {__version__}")
     parser.add_argument("--config", metavar="FILE", help="use this config file")
     parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])

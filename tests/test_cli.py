@@ -518,3 +518,16 @@ def test_a_real_full_disk_loses_no_result_silently(tmp_path):
     error = f"agent-assist: error: {disk}/out/jfk.jsonl: cannot write (no space left on device)"
     assert error in done.stderr.splitlines()
     assert done.stdout.splitlines() == ["rc=1"]  # and the folder is empty
+
+
+def test_help_is_for_users_not_the_module_docstring():
+    text = cli.build_parser().format_help()
+    assert cli.__doc__ is not None
+    assert cli.__doc__.split(".")[0] not in text and "PySide6" not in text
+    for words in ("transcribes", "overlay", "never leave this computer", "--demo", "analyze"):
+        assert words in text
+    assert "docs/it-guide.md" in text and "docs/privacy.md" in text
+    out = subprocess.run(
+        [sys.executable, "-m", "agent_assist", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Listens to a call on this computer" in out and out.isascii()
