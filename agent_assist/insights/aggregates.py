@@ -226,23 +226,38 @@ def call_list(loaded: Loaded, limit: int | None = None) -> list[Row]:
     return rows
 
 
+TRIGGERS = """
+WITH marks AS (
+    SELECT file, id, title, time, 'fired' AS action FROM fired
+    UNION ALL SELECT file, id, NULL, time, action FROM feedback
+), changes AS (
+    SELECT k.*,
+        (SELECT arg_max(score, time) FROM moods m WHERE m.file = k.file AND m.time <= k.time)
+            AS before,
+        (SELECT arg_max(score, time) FROM moods m WHERE m.file = k.file AND m.time > k.time
+            AND m.time <= k.time + 60) AS after
+    FROM marks k
+)
+SELECT id, any_value(title) AS title,
+    count(*) FILTER (WHERE action = 'fired') AS fired,
+    count(DISTINCT file) FILTER (WHERE action = 'fired') AS calls,
+    avg(after - before) FILTER (WHERE action = 'fired') AS mood_change_next_minute,
+    count(*) FILTER (WHERE action = 'used') AS used,
+    count(*) FILTER (WHERE action = 'dismissed') AS dismissed,
+    avg(after - before) FILTER (WHERE action = 'used') AS change_after_used,
+    avg(after - before) FILTER (WHERE action = 'dismissed') AS change_after_dismissed
+FROM changes GROUP BY id ORDER BY fired DESC, used + dismissed DESC, id
+"""
+"""Mood change: the customer's last mood within the minute after the moment minus the mood at
+that moment (the last one before it)."""
+
+
 def triggers(loaded: Loaded) -> list[Row]:
-    """Playbook suggestions by how often they fired, in how many calls, and the customer's mean
-    mood change over the next minute after one."""
-    return [
-        {**r, "mood_change_next_minute": rounded(r["mood_change_next_minute"])}
-        for r in _rows(
-            loaded,
-            "WITH f AS (SELECT f.file, f.id, f.title, f.time, "
-            " (SELECT arg_max(score, time) FROM moods m WHERE m.file = f.file "
-            "  AND m.time <= f.time) AS before, "
-            " (SELECT arg_max(score, time) FROM moods m WHERE m.file = f.file "
-            "  AND m.time > f.time AND m.time <= f.time + 60) AS after FROM fired f) "
-            "SELECT id, any_value(title) AS title, count(*) AS fired, "
-            "count(DISTINCT file) AS calls, avg(after - before) AS mood_change_next_minute "
-            "FROM f GROUP BY id ORDER BY fired DESC, id",
-        )
-    ]
+    """Per playbook suggestion: how often it fired and in how many calls, how often it was
+    marked used or dismissed (history feedback), and the customer's mean mood change over the
+    next minute after it fired, after a used and after a dismissed one."""
+    changes = ("mood_change_next_minute", "change_after_used", "change_after_dismissed")
+    return [{**r, **{key: rounded(r[key]) for key in changes}} for r in _rows(loaded, TRIGGERS)]
 
 
 def history_agents(loaded: Loaded, min_calls: int = MIN_GROUP_CALLS) -> list[Row]:

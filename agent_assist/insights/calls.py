@@ -22,7 +22,7 @@ FIRED = "CREATE TABLE fired AS SELECT file, id, title, time FROM events WHERE ty
 CALLS = """
 CREATE TABLE calls AS
 WITH files AS (
-    SELECT file, any_value(mtime) AS mtime,
+    SELECT file, any_value(name) AS stem, any_value(mtime) AS mtime,
            max(greatest(coalesce("end", 0), coalesce(time, 0))) AS last_time
     FROM events GROUP BY file
 ), summaries AS (
@@ -56,8 +56,7 @@ WITH files AS (
 ), meta AS (
     SELECT call, any_value(COLUMNS(* EXCLUDE call)) FROM metadata GROUP BY call
 ), named AS (
-    SELECT f.file, regexp_extract(f.file, '([^/\\\\]+)\\.jsonl$', 1) AS stem,
-           coalesce(s.call, stem) AS call,
+    SELECT f.file, f.stem, coalesce(s.call, f.stem) AS call,
            s.file IS NOT NULL AS has_summary, f.mtime,
            coalesce(s.duration, f.last_time, 0) AS duration,
            coalesce(s.mood_start, ms.first_mood) AS mood_start,

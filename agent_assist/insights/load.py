@@ -17,42 +17,22 @@ be read is kept.
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import io
+import itertools
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from agent_assist.errors import AgentAssistError
+from agent_assist.insights.callevents import CallSource, file_sources, load_events
+from agent_assist.insights.history_db import Feedback, read_history
 
 logger = logging.getLogger(__name__)
 
 METADATA = ("agent", "team", "queue", "channel", "date")
-EVENT_COLUMNS = {
-    "type": "VARCHAR",
-    "speaker": "VARCHAR",
-    "start": "DOUBLE",
-    "end": "DOUBLE",
-    "text": "VARCHAR",
-    "time": "DOUBLE",
-    "score": "DOUBLE",
-    "sentiment": "STRUCT(label VARCHAR, scores STRUCT(negative DOUBLE, neutral DOUBLE, "
-    "positive DOUBLE), emotion VARCHAR)",
-    "id": "VARCHAR",
-    "title": "VARCHAR",
-    "call": "VARCHAR",
-    "duration": "DOUBLE",
-    "mood_start": "DOUBLE",
-    "mood_end": "DOUBLE",
-    "mood_min": "DOUBLE",
-    "negative_seconds": "DOUBLE",
-}
-FILE_COLUMNS = {"id": "INTEGER", "file": "VARCHAR", "mtime": "TIMESTAMP", "lines": "INTEGER"}
-BATCH_BYTES = 32 << 20
 TEXT_COLUMNS = {
     "text": "VARCHAR",
     "label": "VARCHAR",
@@ -71,6 +51,7 @@ class Sources:
     texts_csv: list[Path] = field(default_factory=list)
     metadata: list[Path] = field(default_factory=list)
     history: list[Path] = field(default_factory=list)
+    history_dbs: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -104,10 +85,12 @@ def _classify(path: Path, sources: Sources, problems: list[str]) -> None:
             kind = _jsonl_kind(path)
         elif suffix == ".csv":
             kind = _csv_kind(path)
+        elif suffix in HISTORY_SUFFIXES:
+            kind = "history_dbs"
         elif suffix == ".parquet":
             kind = _PARQUET_KINDS.get(path.name, "a Parquet file other than a cluster run's tables")
         else:
-            kind = f"not a .jsonl, .csv or .parquet file ({suffix or 'no extension'})"
+            kind = f"not a results, table or history file ({suffix or 'no extension'})"
     except OSError as error:
         kind = f"cannot read ({error.strerror or error})"
     targets = {
@@ -116,6 +99,7 @@ def _classify(path: Path, sources: Sources, problems: list[str]) -> None:
         "texts_csv": sources.texts_csv,
         "metadata": sources.metadata,
         "history": sources.history,
+        "history_dbs": sources.history_dbs,
     }
     if kind in targets:
         targets[kind].append(path)
@@ -123,6 +107,7 @@ def _classify(path: Path, sources: Sources, problems: list[str]) -> None:
         problems.append(f"{path}: {kind}; skipped")
 
 
+HISTORY_SUFFIXES = (".sqlite3", ".sqlite", ".db")
 # a cluster run's calls.parquet carries each call's manifest metadata; its utterances.parquet
 # repeats what the .jsonl files beside it hold
 _PARQUET_KINDS = {"calls.parquet": "metadata", "utterances.parquet": "skip"}
@@ -165,12 +150,18 @@ def load(paths: list[Path], negative_below: float) -> Loaded:
     sources = find_sources(paths, problems)
     con = duckdb.connect()
     loaded = Loaded(con, negative_below, problems)
-    _load_events(loaded, sources.calls)
+    _load_calls(loaded, sources)
     _load_metadata(loaded, sources.metadata)
     _build_calls(loaded)
     _load_texts(loaded, sources)
     _load_history(loaded, sources.history)
-    if not (sources.calls or sources.texts_jsonl or sources.texts_csv or sources.history):
+    if not (
+        sources.calls
+        or sources.texts_jsonl
+        or sources.texts_csv
+        or sources.history
+        or sources.history_dbs
+    ):
         problems.append("no analyze or sentiment results found in the given paths")
     return loaded
 
@@ -187,71 +178,21 @@ def _struct(columns: dict[str, str]) -> str:
     return "{" + ", ".join(f"{_quote(k)}: {_quote(v)}" for k, v in columns.items()) + "}"
 
 
-def _load_events(loaded: Loaded, files: list[Path]) -> None:
-    """All events of ``files`` in table ``events``. The files are fed to DuckDB in batches of
-    concatenated lines, each line tagged with its file's number (one scan per batch instead of
-    one per file: 10x faster on thousands of small files, memory bounded by the batch)."""
-    con = loaded.con
-    columns = ", ".join(f'"{n}" {t}' for n, t in EVENT_COLUMNS.items())
-    con.execute(f"CREATE TEMP TABLE raw (_f INTEGER, {columns})")
-    catalogue: list[dict[str, Any]] = []
-    batch = io.BytesIO()
-    for number, file in enumerate(files):
-        catalogue.append(_tag_lines(file, number, batch, loaded.problems))
-        if batch.tell() >= BATCH_BYTES:
-            _flush(con, batch)
-            batch = io.BytesIO()
-    _flush(con, batch)
-    listing = io.BytesIO(b"".join(json.dumps(e).encode() + b"\n" for e in catalogue))
-    con.execute(
-        "CREATE TEMP TABLE files (id INTEGER, file VARCHAR, mtime TIMESTAMP, lines INTEGER)"
+def _load_calls(loaded: Loaded, sources: Sources) -> None:
+    """Events of the analyze files and of the history databases' calls; the databases'
+    suggestion feedback in table ``feedback``."""
+    calls: list[Iterable[CallSource]] = [file_sources(sources.calls, loaded.problems)]
+    feedback: list[Feedback] = []
+    for path in sources.history_dbs:
+        stored, marks = read_history(path, loaded.problems)
+        calls.append(stored)
+        feedback += marks
+    load_events(loaded.con, itertools.chain(*calls), loaded.problems)
+    loaded.con.execute(
+        "CREATE TABLE feedback (file VARCHAR, id VARCHAR, action VARCHAR, time DOUBLE)"
     )
-    if catalogue:
-        con.read_json(listing, format="newline_delimited", columns=FILE_COLUMNS).insert_into(
-            "files"
-        )
-    con.execute(
-        "CREATE TABLE events AS SELECT f.file, f.mtime, r.* EXCLUDE (_f) FROM raw r "
-        "JOIN files f ON r._f = f.id WHERE r.type IS NOT NULL"
-    )
-    con.execute("DROP TABLE raw")
-    bad = con.execute(
-        "SELECT f.file, f.lines - count(e.file) FROM files f LEFT JOIN events e USING (file) "
-        "GROUP BY f.file, f.lines HAVING f.lines > count(e.file) ORDER BY f.file"
-    ).fetchall()
-    for file, count in bad:
-        loaded.problems.append(
-            f"{file}: {count} unreadable line(s) (truncated or not JSON); skipped, the rest kept"
-        )
-
-
-def _tag_lines(file: Path, number: int, batch: io.BytesIO, problems: list[str]) -> dict[str, Any]:
-    """Append ``file``'s lines to ``batch`` as ``{"_f": number, ...}``; its catalogue entry."""
-    entry: dict[str, Any] = {"id": number, "file": str(file), "mtime": None, "lines": 0}
-    try:
-        data = file.read_bytes()
-        entry["mtime"] = dt.datetime.fromtimestamp(file.stat().st_mtime).isoformat()
-    except OSError as error:
-        problems.append(f"{file}: cannot read ({error.strerror or error}); skipped")
-        return entry
-    prefix = b'{"_f":%d,' % number
-    for line in data.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        entry["lines"] += 1
-        if line.startswith(b"{") and line != b"{}":
-            batch.write(prefix + line[1:] + b"\n")
-    return entry
-
-
-def _flush(con: duckdb.DuckDBPyConnection, batch: io.BytesIO) -> None:
-    if not batch.tell():
-        return
-    batch.seek(0)
-    columns = {"_f": "INTEGER", **EVENT_COLUMNS}
-    relation = con.read_json(batch, format="newline_delimited", columns=columns, ignore_errors=True)
-    relation.insert_into("raw")
+    if feedback:
+        loaded.con.executemany("INSERT INTO feedback VALUES (?, ?, ?, ?)", feedback)
 
 
 def _load_metadata(loaded: Loaded, files: list[Path]) -> None:
@@ -307,7 +248,9 @@ def _build_calls(loaded: Loaded) -> None:
     from agent_assist.insights.calls import build_call_tables
 
     build_call_tables(loaded.con, loaded.negative_below)
-    missing = loaded.con.execute("SELECT count(*) FROM calls WHERE NOT has_summary").fetchone()
+    missing = loaded.con.execute(
+        "SELECT count(*) FROM calls WHERE NOT has_summary AND file LIKE '%.jsonl'"
+    ).fetchone()
     if missing and missing[0]:
         loaded.problems.append(
             f"{missing[0]} call file(s) have no summary event (an interrupted or older analyze "

@@ -290,16 +290,21 @@ def _examples(examples: list[Row], clean: Clean, numbers: dict[str, int]) -> str
 
 def _triggers(insights: Insights) -> str:
     rows = [
-        "<tr>" + cell(r["id"]) + cell(r["title"]) + cell(r["fired"]) + cell(r["calls"])
-        + cell(r["mood_change_next_minute"], number(r["mood_change_next_minute"])) + "</tr>"
+        "<tr>" + cell(r["id"]) + cell(r["title"] or "") + cell(r["fired"]) + cell(r["calls"])
+        + cell(r["mood_change_next_minute"], number(r["mood_change_next_minute"]))
+        + cell(r["used"]) + cell(r["dismissed"])
+        + cell(r["change_after_used"], number(r["change_after_used"]))
+        + cell(r["change_after_dismissed"], number(r["change_after_dismissed"])) + "</tr>"
         for r in insights.tables["triggers"]
     ]  # fmt: skip
     return (
-        '<h2 id="triggers">Playbook triggers</h2><p class="muted">How often each suggestion '
-        "fired and the customer's mean mood change over the minute after it (used / dismissed "
-        "feedback is not in analyze results).</p>"
-        + table(["suggestion", "title", "fired", "calls", "mood change next minute"], rows)
-    )
+        '<h2 id="triggers">Playbook suggestions</h2><p class="muted">How often each suggestion '
+        "fired, how often the agent marked it used or dismissed (feedback comes from a history "
+        "database given as input), and the customer's mean mood change over the minute after "
+        "it: after it fired, after a used one and after a dismissed one.</p>"
+        + table(["suggestion", "title", "fired", "calls", "mood change next minute", "used",
+                 "dismissed", "change after used", "change after dismissed"], rows)
+    )  # fmt: skip
 
 
 def _calls(insights: Insights, clean: Clean, detail: int, limit: int) -> str:

@@ -106,7 +106,7 @@ def test_unknown_files_are_named_and_skipped(tmp_path: Path) -> None:
         NEGATIVE_BELOW,
     )
     assert loaded.problems == [
-        f"{tmp_path / 'notes.txt'}: not a .jsonl, .csv or .parquet file (.txt); skipped",
+        f"{tmp_path / 'notes.txt'}: not a results, table or history file (.txt); skipped",
         f"{tmp_path / 'other.csv'}: a CSV with neither text,label columns, call metadata nor "
         "history stats; skipped",
         f"{tmp_path / 'empty.jsonl'}: empty file; skipped",

@@ -13,7 +13,7 @@ from agent_assist.insights import aggregates
 from agent_assist.insights.load import load
 from agent_assist.store.export import stats_csv
 from agent_assist.store.stats import StatsRow
-from tests.insights.conftest import CALL_A, CALL_C, NEGATIVE_BELOW, write_call
+from tests.insights.conftest import CALL_A, CALL_B, CALL_C, NEGATIVE_BELOW, write_call
 
 
 def test_a_cluster_runs_calls_parquet_gives_the_metadata(tmp_path: Path) -> None:
@@ -68,3 +68,41 @@ def test_a_report_of_history_exports_alone(tmp_path: Path) -> None:
     assert main(["report", str(ann), "--out", str(out)]) == 0
     page = out.read_text()
     assert "Agents' call history" in page and "<td>ann</td>" in page
+
+
+def test_a_history_database_gives_calls_and_feedback(tmp_path: Path) -> None:
+    """Feedback marks of a real history database: the customer's mood change in the minute
+    after each (call-a used at 21 s: -0.5 -> -0.3; call-b dismissed at 6 s: -0.4 -> +0.2;
+    slow-down used at 30 s: no mood after it)."""
+    from datetime import UTC, datetime, timedelta
+
+    from agent_assist.store.history import History
+
+    db = tmp_path / "history.sqlite3"
+    start = datetime.now(UTC) - timedelta(days=1)
+    history = History.open(db)
+    a = history.save_call("call-a", start, CALL_A)
+    b = history.save_call("call-b", start + timedelta(hours=1), CALL_B)
+    history.record_feedback(a, "acknowledge-upset", "used", start + timedelta(seconds=21))
+    later = start + timedelta(hours=1)
+    history.record_feedback(b, "acknowledge-upset", "dismissed", later + timedelta(seconds=6))
+    history.record_feedback(b, "slow-down", "used", later + timedelta(seconds=30))
+    history.close()
+    loaded = load([db], NEGATIVE_BELOW)
+    assert loaded.problems == []
+    calls = loaded.con.execute("SELECT call, escalated FROM calls ORDER BY call").fetchall()
+    assert calls == [("call-a", True), ("call-b", True)]
+    rows = {r["id"]: r for r in aggregates.triggers(loaded)}
+    ack = rows["acknowledge-upset"]
+    assert (ack["fired"], ack["used"], ack["dismissed"]) == (2, 1, 1)
+    assert ack["change_after_used"] == pytest.approx(0.2, abs=1e-4)
+    assert ack["change_after_dismissed"] == pytest.approx(0.6, abs=1e-4)
+    slow = rows["slow-down"]
+    assert (slow["fired"], slow["used"], slow["change_after_used"]) == (1, 1, None)
+
+
+def test_a_damaged_history_database_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite3"
+    db.write_bytes(b"not a database at all" * 100)
+    loaded = load([db], NEGATIVE_BELOW)
+    assert loaded.problems == [f"{db}: not an agent-assist history database (not SQLite); skipped"]
