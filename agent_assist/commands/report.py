@@ -61,8 +61,9 @@ def add_report(sub: argparse._SubParsersAction) -> None:
         description="Reads analyze JSONL folders or files (a cluster run's folder: its "
         "calls.parquet gives each call's metadata), sentiment outputs (JSONL or CSV with "
         "text,label and optional channel, agent, team, date columns), call metadata CSVs "
-        "(call plus agent, team, queue, channel, date) and history stats CSV exports (one per "
-        "agent, named after the agent or with an agent column).",
+        "(call plus agent, team, queue, channel, date), history stats CSV exports (one per "
+        "agent, named after the agent or with an agent column) and history databases "
+        "(history.sqlite3: their calls and suggestion feedback).",
     )
     p.add_argument("results", nargs="+", metavar="RESULTS", help="files or folders to read")
     p.add_argument("--out", required=True, help="the HTML or JSON file, or the CSV folder")
