@@ -7,8 +7,9 @@ that forbid unknown keys, so a typo in a config file is an error that names the 
 The system file (``paths.system_config_file()``, managed by IT) is read before the user's. Its
 ``[locked]`` table lists dotted keys (``"privacy.history"``) or whole sections (``"guidance"``)
 that keep the system (or default) value whatever the user file or the command line says;
-``save`` never writes them and writes only what differs from defaults ← system, so later changes
-by IT still reach users. Command-line flags are the last layer (``load_layered(flags=...)``): they
+``save`` never writes them (a value the user's file already had for one is kept, ignored until
+IT unlocks it) and writes only what differs from defaults ← system, so later changes by IT
+still reach users. Command-line flags are the last layer (``load_layered(flags=...)``): they
 override the user file, and a flag that tries to change a locked key is refused with one line.
 
 Values are strict: TOML's own types only (``history = "yes"`` is an error, not ``true``), except
@@ -283,9 +284,20 @@ def _diff(config: Config, base: Config, skip: frozenset[str]) -> Layer:
     return data
 
 
+def _own_locked_values(path: Path, locked: frozenset[str]) -> dict[str, Any]:
+    """The values the user's file already holds for keys IT locked (ignored while locked)."""
+    try:
+        existing = _read_layer(path)
+    except ConfigError as error:
+        log.warning("not keeping locked keys' values from the old file: %s", error)
+        return {}
+    return {key: value for key, value in _flatten(existing).items() if key in locked}
+
+
 def save(config: Config, path: Path | None = None) -> Path:
-    """Write the user's file: only the values that differ from defaults ← system, never a
-    locked key."""
+    """Write the user's file: only the values that differ from defaults ← system. A locked key
+    is never written from ``config``; the value the file already had for it is kept, so it
+    comes back if IT unlocks the key."""
     path = path or paths.user_config_file()
     system_file = paths.system_config_file()
     system_data, locked = _system_layer(system_file)
@@ -293,9 +305,13 @@ def save(config: Config, path: Path | None = None) -> Path:
     skipped = [k for k in locked if get_value(config, k) != get_value(base, k)]
     if skipped:
         log.warning("not saving locked config key(s): %s", ", ".join(sorted(skipped)))
+    data = _diff(config, base, locked)
+    for key, value in _own_locked_values(path, locked).items():
+        section, name = key.split(".", 1)
+        data.setdefault(section, {})[name] = value
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(tomli_w.dumps(_diff(config, base, locked)).encode())
+    tmp.write_bytes(tomli_w.dumps(data).encode())
     tmp.replace(path)
     log.info("saved config to %s", path)
     return path

@@ -262,3 +262,23 @@ def test_config_show_reports_a_refused_flag(files, capsys):
     out = capsys.readouterr().out
     assert f"# refused: logging.level is locked by {system}; --log-level ignored" in out
     assert 'level = "INFO"' in out
+
+
+def test_saving_keeps_the_users_values_for_keys_locked_later(files):
+    system, user = files
+    write(user, "[ui]\ntheme = 'light'\nscale = 1.5\n[privacy]\nhistory = true\n")
+    write(system, "[locked]\nkeys = ['ui.theme', 'privacy']\n")
+    cfg = config.load()
+    assert (cfg.ui.theme, cfg.privacy.history, cfg.ui.scale) == ("dark", False, 1.5)
+    cfg.ui.compact = True
+    cfg.ui.scale = 1.25
+    config.save(cfg)
+    assert tomllib.loads(user.read_text()) == {
+        "ui": {"theme": "light", "scale": 1.25, "compact": True},
+        "privacy": {"history": True},
+    }
+    assert config.load().ui.theme == "dark", "still ignored while locked"
+    write(system, "")
+    unlocked = config.load()
+    assert (unlocked.ui.theme, unlocked.privacy.history) == ("light", True)
+    assert unlocked.ui.compact is True

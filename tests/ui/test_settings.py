@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -228,3 +229,33 @@ def test_a_bad_keyboard_shortcut_is_refused_with_its_name(qtbot: QtBot) -> None:
     dialog.bindings["ui.keyboard_shortcut"].set("Ctrl+Alt+J")
     dialog.accept()
     assert saved and saved[0].ui.keyboard_shortcut == "Ctrl+Alt+J"
+
+
+def test_saving_settings_keeps_the_users_values_for_locked_keys(
+    qtbot: QtBot, isolated_dirs: Path
+) -> None:
+    user = paths.user_config_file()
+    user.parent.mkdir(parents=True)
+    user.write_text("[ui]\ntheme = 'light'\n[privacy]\nhistory = true\nretention_days = 7\n")
+    system = isolated_dirs / "system.toml"
+    system.write_text("[locked]\nkeys = ['ui.theme', 'privacy.history']\n")
+    loaded = config_io.load_layered()
+    dialog = make(qtbot, loaded.config, locked=loaded.locked)
+    retention = dialog.bindings["privacy.retention_days"].widget
+    assert isinstance(retention, QSpinBox) and retention.value() == 7
+    retention.setValue(60)
+    with qtbot.waitSignal(dialog.saved):
+        dialog.accept()
+    assert tomllib.loads(user.read_text()) == {
+        "ui": {"theme": "light"},
+        "privacy": {"history": True, "retention_days": 60},
+    }
+    locked = config_io.load()
+    assert (locked.ui.theme, locked.privacy.history, locked.privacy.retention_days) == (
+        "dark",
+        False,
+        60,
+    )
+    system.write_text("")
+    unlocked = config_io.load()
+    assert (unlocked.ui.theme, unlocked.privacy.history) == ("light", True)
