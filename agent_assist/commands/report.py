@@ -38,14 +38,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     calls, messages, history = counts if counts else (0, 0, 0)
     if not calls and not messages and not history:
         raise AgentAssistError("nothing to report: no readable analyze or sentiment results")
-    insights = collect.collect(loaded, args.period, args.min_group_calls)
+    redactor = Redactor.from_config(config)
+    insights = collect.collect(loaded, args.period, args.min_group_calls, redactor.redact)
     out = Path(args.out)
     if args.format == "csv":
         export.write_csv_folder(insights, out)
     elif args.format == "json":
         export.write_json(insights, out)
     else:
-        redactor = Redactor.from_config(config)
         text = page.render(insights, loaded, redactor.redact, args.detail)
         from agent_assist.tables import write_private
 

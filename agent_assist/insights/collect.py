@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,14 @@ class Insights:
     problems: list[str] = field(default_factory=list)
 
 
-def collect(loaded: Loaded, period: str = "week", min_group_calls: int = 20) -> Insights:
+def collect(
+    loaded: Loaded,
+    period: str = "week",
+    min_group_calls: int = 20,
+    clean: Callable[[str], str] | None = None,
+) -> Insights:
+    """All tables; ``clean`` (the redactor) is applied to every text taken from the calls (call
+    names, example snippets), so the CSV / JSON export holds redaction as the page does."""
     insights = Insights(
         loaded.negative_below, period, aggregates.overview(loaded), problems=loaded.problems
     )
@@ -38,4 +46,15 @@ def collect(loaded: Loaded, period: str = "week", min_group_calls: int = 20) -> 
     tables["calls"] = aggregates.call_list(loaded)
     tables["history_agents"] = aggregates.history_agents(loaded, min_group_calls)
     tables["history_triggers"] = aggregates.history_triggers(loaded)
+    if clean is not None:
+        _redact(tables, clean)
     return insights
+
+
+def _redact(tables: dict[str, list[Row]], clean: Callable[[str], str]) -> None:
+    for row in tables["calls"]:
+        row["call"] = clean(str(row["call"]))
+    for key in ("drivers_calls", "drivers_texts"):
+        for row in tables[key]:
+            for example in row["examples"]:
+                example["snippet"] = clean(example["snippet"])

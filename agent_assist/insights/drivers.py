@@ -10,9 +10,8 @@ evidence to rank:
     var_w  ~= 1 / (y_nw + a_w) + 1 / (y_w + a_w),   z_w = delta_w / sqrt(var_w)
 
 Terms are lower-cased unigrams and bigrams with stop words and one-letter words left out (a
-bigram is kept when neither of its adjacent words is one), after dropping @handles, links and
-redaction placeholders.
-Counting runs in DuckDB.
+bigram is kept when neither of its adjacent words is one), after dropping e-mail addresses,
+@handles, links and redaction placeholders. Counting runs in DuckDB.
 """
 
 from __future__ import annotations
@@ -39,7 +38,9 @@ STOP_WORDS = frozenset(
     you're you've your yours yourself yourselves im u ur just get got will also like one us
     amp rt oh yes yeah ok okay well hi hello thanks thank please no not""".split()  # noqa: SIM905
 )
-CLEAN = r"@\w+|https?://\S+|\[[A-Z_]+\]|&amp;|&lt;|&gt;"
+CLEAN = r"\S+@\S+|@\w+|https?://\S+|\[[A-Z_]+\]|&amp;|&lt;|&gt;"
+"""Dropped before counting: e-mail addresses (whole, in case the text kept them), @handles,
+links, redaction placeholders and HTML entities; digits never make a term."""
 
 
 def _items_sql(source: str) -> str:

@@ -83,3 +83,24 @@ def test_without_duckdb_one_line_names_the_extra(
         "agent-assist: error: report needs DuckDB (duckdb is missing): "
         "pip install 'agent-assist[report]'"
     ]
+
+
+MAIL = "jane.doe@example.com"
+
+
+def test_the_export_holds_redaction(archive: Path) -> None:
+    from tests.insights.conftest import mood, summary, turn, write_call
+
+    leaky = f"broken again, mail {MAIL}"
+    calls = archive / "calls"
+    for i in range(5):  # often enough for its words to be drivers
+        events = [turn("customer", 1, leaky, "negative"), mood(2, -0.9)]
+        write_call(calls, f"leak{i}", [*events, summary(f"leak{i} {MAIL}", 5.0, [-0.9])])
+    out = archive / "r.json"
+    _run([calls, "--out", out, "--format", "json"])
+    text = out.read_text()
+    assert "jane.doe" not in text and "[EMAIL]" in text
+    body = json.loads(text)
+    terms = [r["term"] for r in body["drivers_calls"]]
+    assert "broken" in terms
+    assert not {"jane", "doe", "example", "com"} & {w for t in terms for w in t.split()}
