@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent_assist import paths
 from agent_assist.config import GuidanceConfig
-from agent_assist.events import Event, TranscriptFinal
+from agent_assist.events import Event, Suggestion, TranscriptFinal
 from agent_assist.guidance.engine import GuidanceEngine
 from agent_assist.guidance.playbook import load_playbook
 
@@ -161,3 +163,19 @@ def test_deterministic_and_well_formed_on_any_event_sequence(events: list[Event 
         return out
 
     assert run() == run()
+
+
+GAP = re.compile(r"…|\.\.\.|\s[.,;:?!]")
+
+
+@pytest.mark.parametrize("rule_id", list(SCENARIOS))
+def test_every_default_prompt_reads_as_whole_sentences(rule_id: str) -> None:
+    guide = fresh()
+    shown: list[Suggestion] = []
+    for item in SCENARIOS[rule_id]:
+        found = guide.tick(item) if isinstance(item, float) else guide.observe(item)
+        shown += [s for s in found if s.id == rule_id]
+    assert shown, f"{rule_id} did not fire"
+    prompt = shown[0].prompt
+    assert not GAP.search(prompt), f"{rule_id}: a gap left to fill in: {prompt!r}"
+    assert prompt.count('"') % 2 == 0 and prompt.rstrip('"')[-1] in ".?!", prompt
