@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
 
 from agent_assist.config import AsrConfig
-from agent_assist.contracts import Transcription
 from agent_assist.events import Word
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,9 @@ def from_whisper(segment: Any) -> Segment:
     )
 
 
-def has_words(result: Transcription) -> bool:
-    return any(normalise(w.text) not in FILLERS for w in result.words)
+def has_words(words: Iterable[Word]) -> bool:
+    """Whether ``words`` hold more than fillers."""
+    return any(normalise(w.text) not in FILLERS for w in words)
 
 
 def unmappable(segments: list[Segment], duration: float, config: AsrConfig) -> str:

@@ -62,6 +62,8 @@ from faster_whisper import WhisperModel  # noqa: E402  (the offline switch must 
 log = logging.getLogger(__name__)
 
 PROFILE_MODELS = {"fast": "whisper-tiny.en", "accurate": "whisper-base"}
+CHECK_WINDOW_S = 5.0
+"""Encoder window for the check that an utterance a pack left empty says nothing."""
 TOKENS_PER_SECOND = 10
 """Decoding budget per second of audio: fast speech needs about 6; loops stop early."""
 DECODERS = 2
@@ -296,10 +298,15 @@ class WhisperTranscriber:
     def _lost_speech(self, parts: list[np.ndarray], results: list[Transcription]) -> bool:
         """Whether an utterance the pack left without words has words on its own (more than
         fillers: packed Whisper leaves out a lone "um", which is no loss)."""
-        return any(
-            not r.words and has_words(self.transcribe(p))
-            for p, r in zip(parts, results, strict=True)
-        )
+        return any(not r.words and self._says_words(p) for p, r in zip(parts, results, strict=True))
+
+    def _says_words(self, samples: np.ndarray) -> bool:
+        """Whether ``samples`` alone decode to more than fillers: a quick greedy look through a
+        short encoder window (a false yes only costs the per-utterance decode)."""
+        with windowed(self._model, len(samples) / SAMPLE_RATE, CHECK_WINDOW_S):
+            segments = self._decode_window(samples, beam=1)
+        kept = [s for s in segments if not self._is_silence(s, samples)]
+        return has_words(w for s in kept for w in s.words)
 
     def _decode(self, samples: np.ndarray) -> list[Segment]:
         with windowed(self._model, len(samples) / SAMPLE_RATE, self._window_s):
@@ -311,11 +318,11 @@ class WhisperTranscriber:
     def _loops(self, segment: Segment) -> bool:
         return segment.compression_ratio > self._config.compression_ratio_threshold
 
-    def _decode_window(self, samples: np.ndarray) -> list[Segment]:
+    def _decode_window(self, samples: np.ndarray, beam: int = 0) -> list[Segment]:
         raw, _info = self._model.transcribe(
             samples,
             language=self._language,
-            beam_size=self._config.beam,
+            beam_size=beam or self._config.beam,
             temperature=TEMPERATURE,
             word_timestamps=True,
             condition_on_previous_text=False,
