@@ -168,3 +168,6 @@ def _report(stats: RunStats, skipped: int, ok: int, failed: dict[str, str], summ
         f" {len(stats.loads)} worker process(es)",
         file=sys.stderr,
     )
+    if stats.peak_rss_mb:
+        peaks = ", ".join(f"{mb:.0f}" for mb in sorted(stats.peak_rss_mb.values()))
+        print(f"agent-assist: peak RSS per worker process (MB): {peaks}", file=sys.stderr)

@@ -12,6 +12,7 @@ from distributed.scheduler import KilledWorker
 from agent_assist.cluster.calls import ClusterCall
 from agent_assist.cluster.client import RunStats, _collect
 from agent_assist.cluster.outputs import RunFolder
+from tests.offline import harness
 
 ROOT = Path(__file__).resolve().parents[2]
 OPTIONAL = ("dask", "distributed", "pyarrow")
@@ -91,3 +92,23 @@ def test_a_call_whose_workers_keep_dying_fails_alone_named_by_id(tmp_path):
         "[PHONE]": "[PHONE]: ValueError: [PHONE]: bad",
     }
     assert stats.done == 0 and not list(folder.out_dir.glob("*.jsonl"))
+
+
+LOCAL_WORKER = """
+import dask
+from agent_assist.cluster.client import connect
+with connect("local", 1, False) as client:
+    seen = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+    print("PROFILING", sorted(seen.values()))
+"""
+
+
+@pytest.mark.slow
+def test_local_cluster_workers_do_not_run_the_profiler():
+    """Dask's 10 ms stack sampler made calls about 30 % slower (bench/cluster_throughput.py)."""
+    script = 'ip link set lo up && exec "$@"'
+    argv = [*harness.namespace_prefix(), "sh", "-c", script, "sh", sys.executable, "-c"]
+    done = subprocess.run(
+        [*argv, LOCAL_WORKER], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert "PROFILING [False]" in done.stdout, done.stderr[-2000:]

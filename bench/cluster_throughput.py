@@ -1,0 +1,160 @@
+"""Throughput of ``analyze`` on local worker processes and on a Dask cluster, same archive.
+
+    .venv/bin/python bench/cluster_throughput.py [--copies 2] [--keep DIR]
+
+Builds an archive of real speech (``tests/cluster/archive.py``: 12 short calls, ``--copies``
+times), then times, one after the other:
+
+* ``analyze --workers 1`` and ``analyze --workers 2`` (local processes),
+* ``analyze --cluster tcp://...`` on a running ``dask scheduler`` + 2 ``dask worker`` processes
+  (1 thread each; started before the clock, as a site's cluster would be),
+* ``analyze --cluster local --workers 2`` (cluster start-up included).
+
+Each prints audio hours per wall hour (model loading included), the model loads, and the peak
+RSS of the largest process (local; GNU time) or of each Dask worker (reported by the workers).
+The Dask overhead is the local 2-worker rate over the Dask 2-worker rate, minus one. Everything
+runs inside a loopback-only network namespace (it re-executes itself under ``unshare -n``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.cluster.archive import BAD, build_archive  # noqa: E402
+
+BIN = Path(sys.executable).parent
+PORT = 8786
+QUIET = ["--no-dashboard", "--dashboard-address", "127.0.0.1:0"]
+INSIDE = "AGENT_ASSIST_BENCH_NAMESPACE"
+WORKER_ENV = {"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
+"""As docs/cluster.md tells IT: Dask's 10 ms stack sampler costs the calls about 30 %."""
+
+
+def archive(folder: Path, copies: int) -> float:
+    """Build the archive (bad files removed); its audio seconds."""
+    seconds = 0.0
+    for copy in range(copies):
+        for path in build_archive(folder / f"copy{copy}"):
+            seconds += sf.info(path).duration
+        for name in BAD:
+            (folder / f"copy{copy}" / name).unlink()
+    return seconds
+
+
+def timed(label: str, argv: list[str], audio_s: float) -> dict[str, object]:
+    command = ["/usr/bin/time", "-f", "MAXRSS_KB %M", *argv]
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True)
+    wall = time.monotonic() - started
+    if done.returncode != 0:
+        sys.exit(f"{label} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    rss = int(re.search(r"MAXRSS_KB (\d+)", done.stderr)[1]) / 1024  # type: ignore[index]
+    loads = re.search(r"models loaded (\d+) time\(s\) in (\d+) worker", done.stderr)
+    peaks = re.search(r"peak RSS per worker process \(MB\): (.*)", done.stderr)
+    return {
+        "label": label,
+        "wall_s": wall,
+        "rate": audio_s / wall,
+        "loads": f"{loads[1]} in {loads[2]} processes" if loads else "",
+        "rss": peaks[1] if peaks else f"{rss:.0f} (largest process)",
+    }
+
+
+def analyze(inputs: Path, out: Path, *extra: str) -> list[str]:
+    return [str(BIN / "agent-assist"), "analyze", str(inputs), "--out", str(out), *extra]
+
+
+def dask_cluster(work: Path) -> list[subprocess.Popen[bytes]]:
+    log = (work / "cluster.log").open("wb")
+    dask = str(BIN / "dask")
+    processes = [
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(PORT), *QUIET],
+            stdout=log,
+            stderr=log,
+            env={**os.environ, **WORKER_ENV},
+        )
+    ]
+    worker = [dask, "worker", f"tcp://127.0.0.1:{PORT}", "--host", "127.0.0.1"]
+    worker += ["--nthreads", "1", *QUIET, "--local-directory", str(work / "dask")]
+    env = {**os.environ, **WORKER_ENV}
+    processes += [subprocess.Popen(worker, stdout=log, stderr=log, env=env) for _ in range(2)]
+    from distributed import Client
+
+    with Client(f"tcp://127.0.0.1:{PORT}", timeout="120s") as client:
+        client.wait_for_workers(2, timeout=300)
+    return processes
+
+
+def bench(work: Path, copies: int) -> None:
+    audio_s = archive(work / "archive", copies)
+    calls = 12 * copies
+    print(f"archive: {calls} calls, {audio_s / 60:.1f} audio minutes; {os.cpu_count()} CPUs")
+    rows = [
+        timed(
+            f"local, {n} worker(s)",
+            analyze(work / "archive", work / f"l{n}", "--workers", n),
+            audio_s,
+        )
+        for n in ("1", "2")
+    ]
+    cluster = dask_cluster(work)
+    try:
+        address = f"tcp://127.0.0.1:{PORT}"
+        argv = analyze(work / "archive", work / "d2", "--cluster", address)
+        rows.append(timed("Dask, 2 workers (running cluster)", argv, audio_s))
+    finally:
+        for process in cluster:
+            process.send_signal(signal.SIGTERM)
+        for process in cluster:
+            process.wait(timeout=60)
+    argv = analyze(work / "archive", work / "dl", "--cluster", "local", "--workers", "2")
+    rows.append(timed("Dask, --cluster local, 2 workers", argv, audio_s))
+    rows[0]["loads"] = rows[0]["loads"] or "1 (one process)"
+    rows[1]["loads"] = rows[1]["loads"] or "2 (pool initializer)"
+    print(f"{'run':36} {'wall s':>7} {'audio h / wall h':>17}  model loads        peak RSS MB")
+    for row in rows:
+        print(
+            f"{row['label']:36} {row['wall_s']:7.1f} {row['rate']:17.1f}  "
+            f"{row['loads']:18} {row['rss']}"
+        )
+    overhead = float(rows[1]["rate"]) / float(rows[2]["rate"]) - 1  # type: ignore[arg-type]
+    print(f"Dask overhead vs local processes at 2 workers: {overhead * 100:+.1f} %")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=2, help="archive copies (12 calls each)")
+    parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
+    args = parser.parse_args()
+    if os.environ.get(INSIDE) != "1":
+        script = 'ip link set lo up && exec "$@"'
+        unshare = [shutil.which("unshare") or "unshare", "-n" if os.geteuid() == 0 else "-rn"]
+        env = {**os.environ, INSIDE: "1"}
+        argv = [sys.executable, __file__, *sys.argv[1:]]
+        sys.exit(subprocess.run([*unshare, "sh", "-c", script, "sh", *argv], env=env).returncode)
+    if args.keep:
+        work = Path(args.keep)
+        work.mkdir(parents=True, exist_ok=True)
+        bench(work, args.copies)
+        return
+    with tempfile.TemporaryDirectory(prefix="cluster-bench-") as folder:
+        bench(Path(folder), args.copies)
+
+
+if __name__ == "__main__":
+    main()
