@@ -69,6 +69,10 @@ EXCLUDES = [
     "PySide6.QtQuickWidgets",
     "PySide6.QtQuickControls2",
     "agent_assist.tests",
+    "agent_assist.cluster",  # analyze --cluster: the optional 'cluster' extra, not the desktop
+    "dask",
+    "distributed",
+    "pyarrow",
     "tests",
     "training",
     "bench",

@@ -112,3 +112,12 @@ def test_local_cluster_workers_do_not_run_the_profiler():
         [*argv, LOCAL_WORKER], capture_output=True, text=True, cwd=ROOT, timeout=300
     )
     assert "PROFILING [False]" in done.stdout, done.stderr[-2000:]
+
+
+def test_the_desktop_build_leaves_the_cluster_extra_out():
+    """``analyze`` imports ``agent_assist.cluster`` inside a function: PyInstaller would still
+    follow it (and bundle Dask and pyarrow) unless the build excludes them."""
+    from tests.packaging.test_build_tools import trim
+
+    for name in ("agent_assist.cluster", "dask", "distributed", "pyarrow"):
+        assert name in trim.EXCLUDES
