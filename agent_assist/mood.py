@@ -32,6 +32,20 @@ def mood_label(score: float, negative_below: float) -> str:
     return "neutral"
 
 
+MOOD_WORDS = ((-0.6, "very upset"), (-0.25, "upset"), (0.25, "neutral"), (0.6, "happy"))
+
+
+def mood_number(score: float) -> str:
+    """The score as people see it (overlay, review, history exports): -100 … +100."""
+    value = round(max(-1.0, min(1.0, score)) * 100)
+    return f"{value:+d}" if value else "0"
+
+
+def mood_words(score: float) -> str:
+    """The score in words: very upset, upset, neutral, happy, very happy."""
+    return next((word for limit, word in MOOD_WORDS if score < limit), "very happy")
+
+
 def trend_of(
     history: deque[tuple[float, float]], now: float, score: float, config: MoodConfig
 ) -> Trend:

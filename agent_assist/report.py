@@ -19,9 +19,11 @@ from agent_assist.events import (
 TREND_ARROWS = {"rising": "↑", "steady": "→", "falling": "↓"}
 LABEL_STYLES = {"negative": "red", "neutral": "yellow", "positive": "green"}
 TRANSCRIPT_COLUMNS = [
-    "call", "speaker", "start", "end", "text", "confidence", "reliable", "sentiment",
+    "call", "speaker", "start", "end", "text", "asr_confidence", "reliable", "sentiment",
     "negative", "neutral", "positive", "emotion", "mood",
 ]  # fmt: skip
+"""``asr_confidence``: how sure speech recognition was of the text (0..1), not of the sentiment;
+``mood``: the speaker's smoothed mood after the line, -1..1 as in the JSONL events."""
 SUMMARY_COLUMNS = [
     "call", "status", "error", "duration", "utterances", "talk_share_customer", "talk_share_agent",
     "mood_start", "mood_end", "mood_min", "negative_seconds", "customer_negative",
@@ -102,7 +104,7 @@ def transcript_rows(call: str, events: Iterable[Event]) -> list[dict[str, Any]]:
             "start": round(event.start, 2),
             "end": round(event.end, 2),
             "text": event.text,
-            "confidence": round(event.confidence, 3),
+            "asr_confidence": round(event.confidence, 3),
             "reliable": event.reliable,
             "sentiment": event.sentiment.label if event.sentiment else "",
             "negative": round(scores.get("negative", 0.0), 3),

@@ -119,6 +119,8 @@ def test_csv_transcript_table(stub, tmp_path):
     rows = list(csv.DictReader((out / "a.csv").open()))
     assert rows[0]["speaker"] == "customer" and rows[0]["sentiment"] == "negative"
     assert rows[0]["mood"] == "-0.5"
+    # the transcript's confidence is named for what it is, not the sentiment's
+    assert rows[0]["asr_confidence"] == "0.9" and "confidence" not in rows[0]
 
 
 def test_batch_carries_on_and_reports_failures(stub, tmp_path, capsys):

@@ -302,7 +302,8 @@ def _insert_text_csv(loaded: Loaded, file: Path) -> None:
 
 def _load_history(loaded: Loaded, files: list[Path]) -> None:
     """``history stats`` exports (aggregates only), one per agent: the agent is the file's
-    ``agent`` column, or its name."""
+    ``agent`` column, or its name. Their mood is -100..+100 (``avg_customer_mood``), or -1..1
+    in exports before that (``avg_mood``)."""
     con = loaded.con
     con.execute(
         "CREATE TABLE history (source VARCHAR, agent VARCHAR, period VARCHAR, calls BIGINT, "
@@ -315,11 +316,14 @@ def _load_history(loaded: Loaded, files: list[Path]) -> None:
             continue
         names = set(relation.columns)
         agent = _pick("agent", names) if "agent" in names else _quote(file.stem)
+        mood = _pick("avg_mood", names, "DOUBLE")
+        if "avg_customer_mood" in names:
+            mood = f"{_pick('avg_customer_mood', names, 'DOUBLE')} / 100"
         loaded.con.register("history_rows", relation)
         con.execute(
             f"INSERT INTO history SELECT {_quote(str(file))}, {agent}, {_pick('period', names)}, "
             f"{_pick('calls', names, 'BIGINT')}, {_pick('duration_s', names, 'DOUBLE')}, "
-            f"{_pick('avg_mood', names, 'DOUBLE')}, {_pick('negative_s', names, 'DOUBLE')}, "
+            f"{mood}, {_pick('negative_s', names, 'DOUBLE')}, "
             f"{_pick('top_triggers', names)}, {_pick('suggestions_used', names, 'BIGINT')}, "
             f"{_pick('suggestions_dismissed', names, 'BIGINT')} FROM history_rows"
         )

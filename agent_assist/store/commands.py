@@ -15,6 +15,7 @@ from pathlib import Path
 from agent_assist import config
 from agent_assist.errors import AgentAssistError
 from agent_assist.events import Suggestion, TranscriptFinal
+from agent_assist.mood import mood_number
 from agent_assist.redact import Redactor
 from agent_assist.store.export import FORMATS, export_call, stats_csv, write_private
 from agent_assist.store.files import corrupt_copies, remove_corrupt_copies
@@ -77,7 +78,7 @@ def _do_list(args: argparse.Namespace, history: History) -> int:
         return 0
     print(f"{'ID':>5}  {'STARTED':16}  {'LENGTH':>7}  {'UTT':>4}  {'MOOD':>5}  NAME")
     for c in calls:
-        mood = "" if c.mood_avg is None else f"{c.mood_avg:+.2f}"
+        mood = "" if c.mood_avg is None else mood_number(c.mood_avg)
         started = c.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
         print(
             f"{c.id:>5}  {started:16}  {_clock(c.duration):>7}  {c.utterances:>4}"
@@ -169,7 +170,7 @@ def _do_stats(args: argparse.Namespace, history: History) -> int:
         f"  {'DISM':>4}  TOP TRIGGERS"
     )
     for r in rows:
-        mood = "" if r.avg_mood is None else f"{r.avg_mood:+.2f}"
+        mood = "" if r.avg_mood is None else mood_number(r.avg_mood)
         triggers = ", ".join(f"{name} ({count})" for name, count in r.top_triggers)
         print(
             f"{r.period:10}  {r.calls:>5}  {mood:>5}  {r.negative_s:>6.0f}  {r.used:>4}"

@@ -1,7 +1,9 @@
 """Export a stored call as JSON, CSV (a flat transcript table) or a standalone HTML report, and
 history stats as CSV. Text is redacted again on the way out, so an export never carries more
-than the store. CSV cells are neutralised against spreadsheet formulas, and files are written
-atomically, readable by the user only (``agent_assist.tables``)."""
+than the store. JSON keeps the event schema (scores in [-1, 1]); the CSV and HTML exports are
+for people and show moods as the app does: -100 … +100 with words. CSV cells are neutralised
+against spreadsheet formulas, and files are written atomically, readable by the user only
+(``agent_assist.tables``)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from agent_assist.events import (
     Suggestion,
     TranscriptFinal,
 )
+from agent_assist.mood import mood_number, mood_words
 from agent_assist.redact import Redactor
 from agent_assist.store.history import CallRow, History, StatsRow
 from agent_assist.tables import SafeWriter, write_private
@@ -27,12 +30,25 @@ __all__ = ["FORMATS", "export_call", "stats_csv", "to_csv", "to_html", "to_json"
 
 Format = Literal["json", "csv", "html"]
 FORMATS: tuple[Format, ...] = ("json", "csv", "html")
-TRANSCRIPT_COLUMNS = ("call_id", "start", "end", "speaker", "text", "sentiment", "confidence")
+TRANSCRIPT_COLUMNS = (
+    "call_id",
+    "start",
+    "end",
+    "speaker",
+    "text",
+    "sentiment",
+    "asr_confidence",
+    "customer_mood",
+    "customer_mood_words",
+)
+"""``sentiment``: the line's own tone; ``asr_confidence``: how sure speech recognition was of the
+text (0..1); ``customer_mood``: the customer's mood after the line, -100 … +100."""
 STATS_COLUMNS = (
     "period",
     "calls",
     "duration_s",
-    "avg_mood",
+    "avg_customer_mood",
+    "avg_customer_mood_words",
     "negative_s",
     "top_triggers",
     "suggestions_used",
@@ -82,24 +98,30 @@ def to_json(row: CallRow, events: Sequence[Event]) -> str:
     return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
 
 
+def _mood_cells(score: float | None) -> list[object]:
+    """A mood for a spreadsheet: the number (-100 … +100) and its words; blank when none."""
+    return ["", ""] if score is None else [int(mood_number(score)), mood_words(score)]
+
+
 def to_csv(row: CallRow, events: Sequence[Event]) -> str:
+    lines: list[list[object]] = []
+    mood: float | None = None
+    for e in events:
+        if isinstance(e, MoodUpdate) and e.speaker == "customer":
+            mood = e.score
+            if lines:
+                lines[-1][-2:] = _mood_cells(mood)
+        elif isinstance(e, TranscriptFinal):
+            label = e.sentiment.label if e.sentiment else ""
+            lines.append(
+                [row.id, f"{e.start:.2f}", f"{e.end:.2f}", e.speaker, e.text, label]
+                + [f"{e.confidence:.3f}", *_mood_cells(mood)]
+            )
     out = io.StringIO()
     writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(TRANSCRIPT_COLUMNS)
-    for e in events:
-        if isinstance(e, TranscriptFinal):
-            label = e.sentiment.label if e.sentiment else ""
-            writer.writerow(
-                [
-                    row.id,
-                    f"{e.start:.2f}",
-                    f"{e.end:.2f}",
-                    e.speaker,
-                    e.text,
-                    label,
-                    f"{e.confidence:.3f}",
-                ]
-            )
+    for line in lines:
+        writer.writerow(line)
     return out.getvalue()
 
 
@@ -109,13 +131,12 @@ def stats_csv(rows: Sequence[StatsRow]) -> str:
     writer.writerow(STATS_COLUMNS)
     for r in rows:
         triggers = ";".join(f"{name}:{count}" for name, count in r.top_triggers)
-        mood = "" if r.avg_mood is None else f"{r.avg_mood:.3f}"
         writer.writerow(
             [
                 r.period,
                 r.calls,
                 f"{r.duration_s:.1f}",
-                mood,
+                *_mood_cells(r.avg_mood),
                 f"{r.negative_s:.1f}",
                 triggers,
                 r.used,
@@ -134,11 +155,17 @@ body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 60em;
 h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 1.6em; }
 table { border-collapse: collapse; width: 100%; }
 td, th { padding: 3px 8px; text-align: left; vertical-align: top; border-bottom: 1px solid #eee; }
-tr.negative td { background: #ffe3e3; } tr.positive td { background: #e6fcf5; }
+tr.said-customer.negative td { background: #ffe3e3; }
+tr.said-customer.positive td { background: #e6fcf5; }
 td.time { white-space: nowrap; color: #666; font-variant-numeric: tabular-nums; }
 .customer { color: #d9480f; } .agent { color: #1c7ed6; }
 svg text { font: 11px system-ui, sans-serif; fill: #555; }
 """
+
+
+def _mood_text(score: float | None) -> str:
+    """A mood as the app shows it: '-38 (upset)'."""
+    return "n/a" if score is None else f"{mood_number(score)} ({mood_words(score)})"
 
 
 def _clock(seconds: float) -> str:
@@ -163,8 +190,8 @@ def mood_chart(events: Sequence[Event], duration: float) -> str:
         f' viewBox="0 0 {_CHART_W} {_CHART_H}" role="img" aria-label="Mood over the call">',
         f'<line x1="{_PAD}" y1="{_y(0):.1f}" x2="{_CHART_W - _PAD}" y2="{_y(0):.1f}"'
         ' stroke="#bbb" stroke-dasharray="4 3"/>',
-        f'<text x="4" y="{_y(1) + 4:.0f}">+1</text><text x="4" y="{_y(0) + 4:.0f}">0</text>'
-        f'<text x="4" y="{_y(-1) + 4:.0f}">-1</text>',
+        f'<text x="4" y="{_y(1) + 4:.0f}">+100</text><text x="4" y="{_y(0) + 4:.0f}">0</text>'
+        f'<text x="4" y="{_y(-1) + 4:.0f}">-100</text>',
         f'<text x="{_PAD}" y="{_CHART_H - 8}">00:00.0</text>'
         f'<text x="{_CHART_W - _PAD}" y="{_CHART_H - 8}" text-anchor="end">'
         f"{_clock(duration)}</text>",
@@ -203,7 +230,7 @@ def _summary_table(row: CallRow, summary: CallSummary | None) -> str:
         ("Started", row.started_at.astimezone().strftime("%Y-%m-%d %H:%M")),
         ("Duration", _clock(row.duration)),
         ("Utterances", str(row.utterances)),
-        ("Average customer mood", "" if row.mood_avg is None else f"{row.mood_avg:+.2f}"),
+        ("Average customer mood", _mood_text(row.mood_avg)),
         ("Time negative", f"{row.negative_seconds:.0f} s"),
     ]
     if summary:
@@ -214,7 +241,7 @@ def _summary_table(row: CallRow, summary: CallSummary | None) -> str:
             ("Talk share", share),
             (
                 "Customer mood start / end / lowest",
-                " / ".join("–" if m is None else f"{m:+.2f}" for m in moods),
+                " / ".join(_mood_text(m) for m in moods),
             ),
             ("Sentiment of utterances", counts),
             ("Suggestions", ", ".join(summary.suggestions)),
@@ -227,9 +254,11 @@ def _transcript(events: Sequence[Event]) -> str:
     rows = []
     for e in events:
         if isinstance(e, TranscriptFinal):
+            # Only customer lines are tinted: the agent's own tone is not the customer's mood.
             label = e.sentiment.label if e.sentiment else "neutral"
+            tint = f" {escape(label)}" if e.speaker == "customer" else ""
             rows.append(
-                f'<tr class="{escape(label)}"><td class="time">{_clock(e.start)}</td>'
+                f'<tr class="said-{e.speaker}{tint}"><td class="time">{_clock(e.start)}</td>'
                 f'<td class="{e.speaker}">{e.speaker}</td><td>{escape(e.text)}</td></tr>'
             )
         elif isinstance(e, Suggestion):
@@ -252,7 +281,7 @@ def to_html(row: CallRow, events: Sequence[Event]) -> str:
         f"<h1>{title}</h1>{_summary_table(row, _summary(events))}"
         "<h2>Mood</h2>"
         f'<p><span class="customer">— customer</span> · <span class="agent">— agent</span>'
-        " · ▼ suggestion shown</p>"
+        " · ▼ suggestion shown · -100 very upset, 0 neutral, +100 very happy</p>"
         f"{mood_chart(events, row.duration)}"
         f"<h2>Transcript</h2>{_transcript(events)}"
         "<p><small>Personal data in this report is redacted.</small></p>"

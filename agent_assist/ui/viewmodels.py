@@ -26,6 +26,8 @@ from agent_assist.events import (
     Trend,
     VoiceCues,
 )
+from agent_assist.mood import mood_number as mood_number
+from agent_assist.mood import mood_words as mood_words
 from agent_assist.ui.deck import Feedback as Feedback
 from agent_assist.ui.deck import FeedbackAction, SuggestionDeck
 from agent_assist.ui.status import StatusModel as StatusModel
@@ -53,20 +55,6 @@ def mood_rgb(score: float | None) -> RGB:
         return MOOD_GREY
     s = max(-1.0, min(1.0, score))
     return _mix(MOOD_RED, MOOD_AMBER, s + 1.0) if s < 0 else _mix(MOOD_AMBER, MOOD_GREEN, s)
-
-
-def mood_number(score: float) -> str:
-    """The meter's number: the score as a signed percentage (-100 … +100)."""
-    value = round(max(-1.0, min(1.0, score)) * 100)
-    return f"{value:+d}" if value else "0"
-
-
-MOOD_WORDS = ((-0.6, "very upset"), (-0.25, "upset"), (0.25, "neutral"), (0.6, "happy"))
-
-
-def mood_words(score: float) -> str:
-    """The meter's number in words: very upset, upset, neutral, happy, very happy."""
-    return next((word for limit, word in MOOD_WORDS if score < limit), "very happy")
 
 
 @dataclass

@@ -106,3 +106,18 @@ def test_a_damaged_history_database_is_one_line(tmp_path: Path) -> None:
     db.write_bytes(b"not a database at all" * 100)
     loaded = load([db], NEGATIVE_BELOW)
     assert loaded.problems == [f"{db}: not an agent-assist history database (not SQLite); skipped"]
+
+
+def test_history_exports_before_the_100_scale_still_read(tmp_path: Path) -> None:
+    old = tmp_path / "ann.csv"
+    old.write_text(
+        "period,calls,duration_s,avg_mood,negative_s,top_triggers,suggestions_used,"
+        "suggestions_dismissed\n2026-W02,10,3000.0,-0.250,600.0,slow-down:4,3,1\n",
+        encoding="utf-8",
+    )
+    new = _export(tmp_path, "bob", [StatsRow("2026-W02", 10, 3000.0, -0.25, 0.0, (), 0, 0)])
+    assert "avg_customer_mood" in new.read_text() and "-25" in new.read_text()
+    loaded = load([old, new], NEGATIVE_BELOW)
+    assert loaded.problems == []
+    moods = {r["agent"]: r["mean_mood"] for r in aggregates.history_agents(loaded)}
+    assert moods == {"ann": -0.25, "bob": -0.25}

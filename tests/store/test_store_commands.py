@@ -40,7 +40,7 @@ def test_list(two_calls: list[int], capsys: pytest.CaptureFixture[str]) -> None:
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["ID", "STARTED", "LENGTH", "UTT", "MOOD", "NAME"]
     assert [line.split()[0] for line in lines[1:]] == [str(two_calls[1]), str(two_calls[0])]
-    assert lines[1].endswith("noon.wav") and "-0.40" in lines[1]
+    assert lines[1].endswith("noon.wav") and " -40 " in lines[1], "the app's -100..+100 scale"
 
 
 def test_show(two_calls: list[int], capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from store_calls import NOON, PII, sample_call
 
+from agent_assist.events import MoodUpdate
 from agent_assist.store.export import (
     STATS_COLUMNS,
     TRANSCRIPT_COLUMNS,
@@ -52,10 +53,12 @@ def test_csv_export_is_a_flat_transcript(stored: tuple[History, int]) -> None:
     history, call_id = stored
     rows = list(csv.reader(io.StringIO(export_call(history, call_id, "csv"))))
     assert tuple(rows[0]) == TRANSCRIPT_COLUMNS
-    assert [(r[3], r[5]) for r in rows[1:]] == [
-        ("customer", "negative"),
-        ("agent", "neutral"),
-        ("customer", "neutral"),
+    assert rows[0][5:] == ["sentiment", "asr_confidence", "customer_mood", "customer_mood_words"]
+    # the customer's mood after each line on the app's scale (moods -0.6, agent 0.1, -0.2)
+    assert [(r[3], r[5], r[6], r[7], r[8]) for r in rows[1:]] == [
+        ("customer", "negative", "0.910", "-60", "upset"),
+        ("agent", "neutral", "0.910", "-60", "upset"),
+        ("customer", "neutral", "0.910", "-20", "neutral"),
     ]
     assert rows[3][4] == "call me back on [PHONE] or mail [EMAIL]"
     assert_no_pii("\n".join(",".join(r) for r in rows))
@@ -84,7 +87,7 @@ def test_html_report_is_standalone_and_redacted(stored: tuple[History, int]) -> 
     assert set(lines) == {"mood-customer", "mood-agent"}
     assert len(str(lines["mood-customer"]).split()) == 2
     assert len(list(root.iter(f"{SVG}g"))) == 2  # one marker per suggestion
-    rows = [tr for tr in root.iter(f"{XHTML}tr") if tr.get("class") == "negative"]
+    rows = [tr for tr in root.iter(f"{XHTML}tr") if tr.get("class") == "said-customer negative"]
     assert len(rows) == 1 and "[CARD]" in "".join(rows[0].itertext())
     assert "sample &lt;call&gt; &amp; co" in text
     assert_no_pii(text)
@@ -121,7 +124,8 @@ def test_stats_csv(stored: tuple[History, int]) -> None:
         "2026-W47",
         "1",
         "12.0",
-        "-0.400",
+        "-40",
+        "upset",
         "5.0",
         "calm_down:1;verify_identity:1",
         "1",
@@ -161,7 +165,7 @@ def test_csv_cells_cannot_run_as_formulas(tmp_path: Path) -> None:
     assert rows[2][4] == "'@SUM(A1:A9)"
     stats = StatsRow("2026-W47", 1, 12.0, -0.4, 5.0, (("=cmd|'/C calc'!A0", 2),), 0, 0)
     written = list(csv.reader(io.StringIO(stats_csv([stats]))))[1]
-    assert written[3] == "-0.400" and written[5] == "'=cmd|'/C calc'!A0:2"
+    assert written[3:5] == ["-40", "upset"] and written[6] == "'=cmd|'/C calc'!A0:2"
 
 
 def test_a_failed_export_keeps_the_old_file_whole(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
@@ -185,3 +189,36 @@ def test_a_failed_export_keeps_the_old_file_whole(tmp_path: Path, monkeypatch) -
     with pytest.raises(Exception, match="(?i)no space left on device"):
         write_private(target, "x" * 100_000)
     assert target.read_text() == "old export" and os.listdir(tmp_path) == ["call.csv"]
+
+
+def test_html_shows_moods_as_the_app_and_tints_only_customer_lines(tmp_path: Path) -> None:
+    from store_calls import final
+
+    events = [
+        final("customer", 0.0, "this is the third time I am calling", "negative"),
+        MoodUpdate("customer", 3.0, -0.7, "falling", False),
+        final("agent", 4.0, "I am so sorry, that is awful", "negative"),
+        MoodUpdate("agent", 7.0, -0.5, "falling", False),
+        final("customer", 8.0, "ok thank you", "positive"),
+        MoodUpdate("customer", 11.0, 0.3, "rising", False),
+    ]
+    with History.open(tmp_path / "h.sqlite3", retention_days=3650) as history:
+        call_id = history.save_call("apology", NOON, events)
+        assert call_id is not None
+        text = export_call(history, call_id, "html")
+    root = ET.fromstring(text.split("\n", 1)[1])
+    summary = {
+        "".join(tr.find(f"{XHTML}th").itertext()): "".join(tr.find(f"{XHTML}td").itertext())
+        for tr in root.iter(f"{XHTML}tr")
+        if tr.find(f"{XHTML}th") is not None
+    }
+    assert summary["Average customer mood"] == "-20 (neutral)"  # (-0.7 + 0.3) / 2
+    classes = [tr.get("class") for tr in root.iter(f"{XHTML}tr") if tr.find(f"{XHTML}th") is None]
+    assert classes == ["said-customer negative", "said-agent", "said-customer positive"]
+    css = root.find(f"{XHTML}head/{XHTML}style")
+    assert css is not None and "tr.negative" not in str(css.text)
+    assert "tr.said-customer.negative td" in str(css.text)
+    axis = [t.text for t in root.iter(f"{SVG}text")]
+    assert "+100" in axis and "-100" in axis and "+1" not in axis
+    assert "-100 very upset, 0 neutral, +100 very happy" in text
+    assert "-0.70" not in text and "+0.30" not in text
