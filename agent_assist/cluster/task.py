@@ -40,6 +40,10 @@ class CallTask:
     audio: bytes | None = None
     """The file's bytes (``--ship-audio``); None: the worker reads ``path``."""
 
+    def __repr__(self) -> str:
+        """What Dask may log about a task: its call id, never its path or its audio."""
+        return f"CallTask({self.call_id!r})"
+
 
 @dataclass
 class TaskResult:
