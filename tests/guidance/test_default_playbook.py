@@ -168,14 +168,30 @@ def test_deterministic_and_well_formed_on_any_event_sequence(events: list[Event 
 GAP = re.compile(r"…|\.\.\.|\s[.,;:?!]")
 
 
-@pytest.mark.parametrize("rule_id", list(SCENARIOS))
-def test_every_default_prompt_reads_as_whole_sentences(rule_id: str) -> None:
+def fired(rule_id: str) -> Suggestion:
     guide = fresh()
     shown: list[Suggestion] = []
     for item in SCENARIOS[rule_id]:
         found = guide.tick(item) if isinstance(item, float) else guide.observe(item)
         shown += [s for s in found if s.id == rule_id]
     assert shown, f"{rule_id} did not fire"
-    prompt = shown[0].prompt
+    return shown[0]
+
+
+@pytest.mark.parametrize("rule_id", list(SCENARIOS))
+def test_every_default_prompt_reads_as_whole_sentences(rule_id: str) -> None:
+    prompt = fired(rule_id).prompt
     assert not GAP.search(prompt), f"{rule_id}: a gap left to fill in: {prompt!r}"
     assert prompt.count('"') % 2 == 0 and prompt.rstrip('"')[-1] in ".?!", prompt
+
+
+@pytest.mark.parametrize("rule_id", list(SCENARIOS))
+def test_every_default_cards_trigger_line_names_the_speaker_once(rule_id: str) -> None:
+    from agent_assist.ui.viewmodels import evidence_text
+
+    line = evidence_text(fired(rule_id))
+    assert line
+    for part in line.split(" · "):
+        for speaker in ("customer", "agent"):
+            assert not re.search(rf"\b{speaker}\b.*\b{speaker}\b", part, re.IGNORECASE), line
+    assert "……" not in line and "..." not in line
