@@ -11,7 +11,12 @@ __version__ = "0.1.0"
 # seconds. Only this variable, set before the import, stops it. It is forced (a user
 # environment must not turn it back on) here, before any submodule imports onnxruntime, so
 # every entry point and every worker process (which imports agent_assist first) inherits it.
-TELEMETRY_OFF = {"ORT_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+# The Hugging Face client inside faster-whisper is kept off the network the same way.
+TELEMETRY_OFF = {
+    "ORT_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_OFFLINE": "1",
+}
 os.environ.update(TELEMETRY_OFF)
 
 if "onnxruntime" in sys.modules:

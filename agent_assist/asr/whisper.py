@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +37,7 @@ from typing import Any
 
 import ctranslate2
 import numpy as np
+from faster_whisper import WhisperModel  # HF_HUB_OFFLINE=1 is forced by agent_assist/__init__
 
 from agent_assist import modelstore
 from agent_assist.asr.segments import (
@@ -55,9 +55,6 @@ from agent_assist.asr.window import PACK_GAP, pack, windowed
 from agent_assist.config import AsrConfig
 from agent_assist.contracts import SAMPLE_RATE, Transcription
 from agent_assist.errors import ModelError
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-from faster_whisper import WhisperModel  # noqa: E402  (the offline switch must come first)
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,11 @@ from tests.offline.egress import TRACED_CALLS, Attempt, parse_trace, violations
 ROOT = Path(__file__).resolve().parents[2]
 TELEMETRY_TRACES = ("Microsoft", ".onnxruntime")
 # What a user (or a CI image) might have set to turn telemetry on; our code must win.
-TELEMETRY_ON = {"ORT_DISABLE_TELEMETRY": "0", "HF_HUB_DISABLE_TELEMETRY": "0"}
+TELEMETRY_ON = {
+    "ORT_DISABLE_TELEMETRY": "0",
+    "HF_HUB_DISABLE_TELEMETRY": "0",
+    "HF_HUB_OFFLINE": "0",
+}
 
 
 @cache

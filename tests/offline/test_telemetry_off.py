@@ -11,7 +11,8 @@ from tests.offline.harness import ROOT, TELEMETRY_ON
 
 SHOW = (
     "import os, agent_assist\n"
-    "print(os.environ['ORT_DISABLE_TELEMETRY'], os.environ['HF_HUB_DISABLE_TELEMETRY'])\n"
+    "print(os.environ['ORT_DISABLE_TELEMETRY'], os.environ['HF_HUB_DISABLE_TELEMETRY'],"
+    " os.environ['HF_HUB_OFFLINE'])\n"
 )
 
 
@@ -30,7 +31,7 @@ def run_python(code: str, script: Path | None = None) -> subprocess.CompletedPro
 def test_import_forces_telemetry_off_over_the_users_environment() -> None:
     done = run_python(SHOW)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["1", "1"]
+    assert done.stdout.split() == ["1", "1", "1"]
 
 
 def test_worker_processes_inherit_it_whatever_the_start_method(tmp_path: Path) -> None:
