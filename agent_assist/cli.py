@@ -129,6 +129,7 @@ def run_gui(args: argparse.Namespace) -> int:
         demo=args.demo,
         locked=loaded.locked,
         open_settings=started.open_settings,
+        user_file=user_file,
     )
 
 

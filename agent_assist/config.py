@@ -99,6 +99,9 @@ def read_toml(path: Path, error_type: type[AgentAssistError] = ConfigError) -> d
 
 Layer = dict[str, dict[str, Any]]
 COMMAND_LINE = "command line"
+NOT_SAVED = frozenset({"ui.positions"})
+"""Keys old files may hold but ``save`` no longer writes (window positions are UI state now:
+``agent_assist.ui.state``, which reads an old file's ``ui.positions`` once)."""
 
 
 @dataclass(frozen=True)
@@ -305,7 +308,7 @@ def save(config: Config, path: Path | None = None) -> Path:
     skipped = [k for k in locked if get_value(config, k) != get_value(base, k)]
     if skipped:
         log.warning("not saving locked config key(s): %s", ", ".join(sorted(skipped)))
-    data = _diff(config, base, locked)
+    data = _diff(config, base, locked | NOT_SAVED)
     for key, value in _own_locked_values(path, locked).items():
         section, name = key.split(".", 1)
         data.setdefault(section, {})[name] = value

@@ -154,6 +154,7 @@ class UiConfig(_Section):
     keyboard_shortcut: str = Field(default="Ctrl+Alt+K", max_length=40)
     """Global shortcut that puts the overlay in keyboard mode (X11); empty: none."""
     positions: dict[str, list[int]] = Field(default_factory=dict)
+    """Deprecated: read once from old files and moved to the UI state file; never saved."""
 
 
 class LoggingConfig(_Section):

@@ -66,7 +66,7 @@ from agent_assist.events import (
     TranscriptPartial,
 )
 from agent_assist.memory import release_free_memory
-from agent_assist.pipeline import Models, load_models, new_engine, new_segmenter
+from agent_assist.pipeline import ModelLoader, Models, load_models, new_engine, new_segmenter
 from agent_assist.vad.segmenter import Output, Segmenter
 
 log = logging.getLogger(__name__)
@@ -729,7 +729,8 @@ class LiveRunner:
     """Live capture of the configured roles on a worker thread. Satisfies ``contracts.Runner``.
 
     ``sources`` replaces the sounddevice inputs (tests, or a caller that picked devices);
-    ``models`` skips loading them. Events go to ``on_event`` from the worker thread.
+    ``models`` skips loading them; ``load`` loads them (a ``pipeline.ModelCache``'s ``get``
+    shares them across runners). Events go to ``on_event`` from the worker thread.
     """
 
     def __init__(
@@ -738,6 +739,7 @@ class LiveRunner:
         on_event: EventSink,
         *,
         models: Models | None = None,
+        load: ModelLoader = load_models,
         sources: Sequence[AudioSource] | None = None,
         clock: Clock = time.monotonic,
         call_name: str = "live",
@@ -745,6 +747,7 @@ class LiveRunner:
         self.config = config
         self.on_event = on_event
         self.models = models
+        self.load = load
         self.sources = sources
         self.clock = clock
         self.call_name = call_name
@@ -789,7 +792,7 @@ class LiveRunner:
             sources = self._sources()
             if not sources:
                 return
-            models = self.models or load_models(self.config, self.on_event)
+            models = self.models or self.load(self.config, self.on_event)
             self.models = models
             worker = PipelineWorker(
                 self.config,

@@ -131,5 +131,10 @@ def user_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def user_state_dir() -> Path:
+    """What the app remembers between runs that is not a setting (window positions)."""
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
+
+
 def user_log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))

@@ -133,7 +133,7 @@ def open_overlay(config: Config, events: list[Event]) -> str:
     config = config.model_copy(deep=True)
     config.privacy.history = False  # the self-test must not write the user's history
 
-    def no_runner(_sink: Callable[[Event], None]) -> Any:
+    def no_runner(_config: Config, _sink: Callable[[Event], None]) -> Any:
         raise AgentAssistError("the self-test does not start a live pipeline")
 
     controller = gui.AgentAssistApp(config, no_runner, save_config=lambda _c: None)

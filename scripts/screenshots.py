@@ -115,7 +115,7 @@ def inner(args: argparse.Namespace) -> int:
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "agent-assist.png")))
     themes.apply_app_theme(app, config.ui.theme, config.ui.scale)
-    factory = live_runner_factory(config) if args.live else demo_runner_factory(config)
+    factory = live_runner_factory() if args.live else demo_runner_factory()
     controller = AgentAssistApp(config, factory, locked=loaded.locked)
     shots = Shooter(app, Path(args.out), args.readme)
     backdrop = desk_backdrop()

@@ -126,7 +126,7 @@ def run_gui(result_path):
     done = threading.Event()
     seen = {"transcripts": [], "summary": None, "errors": [], "timed_out": False}
 
-    def factory(on_event):
+    def factory(config, on_event):
         def sink(event):
             on_event(event)  # posted to the GUI thread before the test may quit
             if isinstance(event, TranscriptFinal):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
@@ -14,7 +15,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from agent_assist import config as config_io
 from agent_assist import paths
 from agent_assist.config import Config
-from agent_assist.events import CallSummary, Event, EventSink, MoodUpdate, PipelineStatus
+from agent_assist.errors import AgentAssistError
+from agent_assist.events import CallSummary, Event, MoodUpdate, PipelineStatus
 from agent_assist.ui import theme as themes
 from agent_assist.ui.actions import AppActions
 from agent_assist.ui.bridge import EventBridge
@@ -23,8 +25,15 @@ from agent_assist.ui.export import configured_exporter, export_record
 from agent_assist.ui.hotkey import GlobalHotkey
 from agent_assist.ui.overlay import Overlay
 from agent_assist.ui.review import Exporter, ReviewWindow, fit_on_screen
-from agent_assist.ui.session import RunnerFactory, RunnerHost, describe
+from agent_assist.ui.session import (
+    RunnerFactory,
+    RunnerHost,
+    demo_runner_factory,
+    describe,
+    live_runner_factory,
+)
 from agent_assist.ui.settings import SettingsDialog
+from agent_assist.ui.state import load_state, save_state
 from agent_assist.ui.tray import Tray
 from agent_assist.ui.viewmodels import CallRecord, remember_position
 
@@ -33,31 +42,6 @@ log = logging.getLogger(__name__)
 ENDED_STATES = {"stopped", "error"}
 DEVICE_STATES = {"no_device", "device_lost"}
 """A device state ends the run only without a role: a lost side alone is retried by the runner."""
-
-
-def demo_runner_factory(config: Config, devices: DeviceProvider = query_devices) -> RunnerFactory:
-    """Plays the bundled sample call through the real pipeline, in real time, audibly if it can."""
-
-    def make(on_event: EventSink) -> Any:
-        from agent_assist.pipeline import FileReplayRunner
-
-        audible = devices().has_output
-        return FileReplayRunner(
-            paths.sample_call(), config, on_event, realtime=True, audible=audible
-        )
-
-    return make
-
-
-def live_runner_factory(config: Config) -> RunnerFactory:
-    """Live capture of both sides of the call (``agent_assist.pipeline.LiveRunner``)."""
-
-    def make(on_event: EventSink) -> Any:
-        from agent_assist.pipeline import LiveRunner
-
-        return LiveRunner(config, on_event)
-
-    return make
 
 
 class AgentAssistApp(QObject):
@@ -72,10 +56,15 @@ class AgentAssistApp(QObject):
         locked: frozenset[str] = frozenset(),
         devices: DeviceProvider = query_devices,
         exporter: Exporter | None = export_record,
+        load_config: Callable[[], Config] | None = None,
     ) -> None:
+        """``load_config`` re-reads the effective config after Settings saved it (locks
+        apply); None: the dialog's config is used as it is."""
         super().__init__()
         self.config = config
         self.save_config = save_config
+        self.load_config = load_config
+        self.ui_state = load_state(legacy_positions=config.ui.positions)
         self.locked = locked
         self.devices = devices
         self.exporter = configured_exporter(config) if exporter is export_record else exporter
@@ -123,7 +112,7 @@ class AgentAssistApp(QObject):
             a.show_overlay.setEnabled(False)
 
     def show(self) -> None:
-        self.overlay.restore_position(self.config.ui.positions)
+        self.overlay.restore_position(self.ui_state.positions)
         self.set_overlay_visible(True)
         if not self.tray.available:
             self.bridge.post(
@@ -147,7 +136,7 @@ class AgentAssistApp(QObject):
     def start(self) -> None:
         self.record = CallRecord(started_at=datetime.now(UTC))
         self.overlay.reset()
-        self.host.start()
+        self.host.start(self.config)
         self.actions.set_running(True, False)
 
     def stop(self) -> None:
@@ -234,9 +223,11 @@ class AgentAssistApp(QObject):
         return self._history
 
     def on_moved(self, screen: str, x: int, y: int) -> None:
-        positions = remember_position(self.config.ui.positions, screen, x, y)
-        self.config.ui.positions = positions
-        self._save()
+        self.ui_state.positions = remember_position(self.ui_state.positions, screen, x, y)
+        try:
+            save_state(self.ui_state)
+        except OSError as error:
+            log.warning("cannot save the overlay position: %s", error)
 
     def _save(self) -> None:
         try:
@@ -297,11 +288,11 @@ class AgentAssistApp(QObject):
 
     def apply_config(self, config: Config) -> None:
         """New settings: the look applies now; engine settings on the next start."""
+        config = self._effective(config)
         engine_changed = any(
             getattr(config, s) != getattr(self.config, s)
             for s in ("asr", "audio", "vad", "sentiment", "mood", "guidance")
         )
-        config.ui.positions = self.config.ui.positions
         self.config = config
         if not config.privacy.history and self._history is not None:
             self._history.close()
@@ -324,6 +315,17 @@ class AgentAssistApp(QObject):
             self.bridge.post(
                 PipelineStatus(state="info", message="new settings apply when listening restarts")
             )
+
+    def _effective(self, saved: Config) -> Config:
+        """The config as the layered loader now reads it (IT's locks apply), else ``saved``."""
+        if self.load_config is None:
+            return saved
+        try:
+            return self.load_config()
+        except AgentAssistError as error:
+            log.warning("cannot re-read the saved settings: %s", error)
+            self.bridge.post(PipelineStatus(state="info", message=f"settings: {error}"))
+            return saved
 
     def open_review(self) -> ReviewWindow:
         record = self.last_record or self.record
@@ -372,12 +374,14 @@ def run_app(
     runner_factory: RunnerFactory | None = None,
     locked: frozenset[str] = frozenset(),
     open_settings: bool = False,
+    user_file: Path | None = None,
 ) -> int:
     """Start the tray app (``agent-assist``) or the demo (``agent-assist --demo``); blocks.
 
     ``locked``: config keys IT has locked (``config.load_layered(...).locked``), shown
     disabled in the settings dialog. ``open_settings``: open Settings at once (after a
-    config problem at start, see ``ui.startup``).
+    config problem at start, see ``ui.startup``). ``user_file``: the user's config file
+    (``--config``; default: the platform's), which Settings writes and each start re-reads.
     """
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(argv)
@@ -386,8 +390,14 @@ def run_app(
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "agent-assist.png")))
     themes.apply_app_theme(app, config.ui.theme, config.ui.scale)
     if runner_factory is None:
-        runner_factory = demo_runner_factory(config) if demo else live_runner_factory(config)
-    controller = AgentAssistApp(config, runner_factory, locked=locked)
+        runner_factory = demo_runner_factory() if demo else live_runner_factory()
+    controller = AgentAssistApp(
+        config,
+        runner_factory,
+        save_config=lambda changed: config_io.save(changed, user_file),
+        locked=locked,
+        load_config=lambda: config_io.load_layered(user_file).config,
+    )
     controller.show()
     QTimer.singleShot(0, controller.start)
     if open_settings:

@@ -2,6 +2,9 @@
 
 Whatever goes wrong (the runner cannot be imported, created or started) becomes a
 ``PipelineStatus(state="error")`` event on the same path as the pipeline's own events.
+Each start makes its runner for the config of that moment (the settings last saved); the
+app's runners share one process-wide ``pipeline.ModelCache``, so a start loads only models
+whose settings changed.
 """
 
 from __future__ import annotations
@@ -9,17 +12,60 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from agent_assist import paths
+from agent_assist.config import Config
 from agent_assist.errors import AgentAssistError
 from agent_assist.events import Event, EventSink, PipelineStatus
+from agent_assist.ui.devices import DeviceProvider, query_devices
 
-if TYPE_CHECKING:  # the contracts module pulls in numpy: keep it off the launch path
+if TYPE_CHECKING:  # these modules pull in numpy: keep them off the launch path
     from agent_assist.contracts import Runner
+    from agent_assist.pipeline import ModelCache
 
 log = logging.getLogger(__name__)
+_MODELS: list[ModelCache] = []
 
-RunnerFactory = Callable[[EventSink], "Runner"]
+RunnerFactory = Callable[[Config, EventSink], "Runner"]
+"""A runner for the effective config at this start (the settings the user last saved)."""
+
+
+def shared_models() -> ModelCache:
+    """The process's one model cache: every start of a runner shares its models."""
+    if not _MODELS:
+        from agent_assist.pipeline import ModelCache
+
+        _MODELS.append(ModelCache())
+    return _MODELS[0]
+
+
+def demo_runner_factory(
+    devices: DeviceProvider = query_devices, models: ModelCache | None = None
+) -> RunnerFactory:
+    """Plays the bundled sample call through the real pipeline, in real time, audibly if it can."""
+
+    def make(config: Config, on_event: EventSink) -> Any:
+        from agent_assist.pipeline import FileReplayRunner
+
+        audible = devices().has_output
+        load = (models or shared_models()).get
+        return FileReplayRunner(
+            paths.sample_call(), config, on_event, realtime=True, audible=audible, load=load
+        )
+
+    return make
+
+
+def live_runner_factory(models: ModelCache | None = None) -> RunnerFactory:
+    """Live capture of both sides of the call (``agent_assist.pipeline.LiveRunner``)."""
+
+    def make(config: Config, on_event: EventSink) -> Any:
+        from agent_assist.pipeline import LiveRunner
+
+        return LiveRunner(config, on_event, load=(models or shared_models()).get)
+
+    return make
 
 
 def describe(error: BaseException) -> str:
@@ -43,15 +89,17 @@ class RunnerHost:
         self.active = False
         self._generation = 0
 
-    def start(self) -> None:
+    def start(self, config: Config) -> None:
+        """Start a runner for ``config`` (a copy is taken: later edits do not reach it)."""
         if self.active:
             return
+        config = config.model_copy(deep=True)
         self.active = True
         self.paused = False
         self._generation += 1
         self.on_event(PipelineStatus(state="starting", message="starting"))
         generation = self._generation
-        self._spawn(lambda: self._start(generation), "runner-start")
+        self._spawn(lambda: self._start(config, generation), "runner-start")
 
     def stop(self) -> None:
         if not self.active:
@@ -92,10 +140,10 @@ class RunnerHost:
 
         return forward
 
-    def _start(self, generation: int) -> None:
+    def _start(self, config: Config, generation: int) -> None:
         with self._lock:
             try:
-                runner = self.factory(self._sink(generation))
+                runner = self.factory(config, self._sink(generation))
                 runner.start()
             except Exception as error:  # noqa: BLE001 - shown to the user, never a traceback dialog
                 log.exception("cannot start the pipeline")

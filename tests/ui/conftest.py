@@ -49,13 +49,17 @@ class FakeRunner:
 
 
 class FakeFactory:
+    """Makes ``FakeRunner``s; ``configs`` holds the config each one was made for."""
+
     def __init__(self, events: Sequence[Event]) -> None:
         self.events = events
         self.runners: list[FakeRunner] = []
+        self.configs: list[Config] = []
 
-    def __call__(self, on_event: Callable[[Event], None]) -> FakeRunner:
+    def __call__(self, config: Config, on_event: Callable[[Event], None]) -> FakeRunner:
         runner = FakeRunner(self.events, on_event)
         self.runners.append(runner)
+        self.configs.append(config)
         return runner
 
 

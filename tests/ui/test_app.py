@@ -98,7 +98,7 @@ def test_no_tray_the_overlay_menu_is_the_way_in(qtbot: QtBot) -> None:
 
 
 def test_pipeline_errors_show_in_status_line_and_tray(qtbot: QtBot) -> None:
-    def failing(on_event: object) -> object:
+    def failing(config: Config, on_event: object) -> object:
         raise ImportError("cannot import name 'LiveRunner' from 'agent_assist.pipeline'")
 
     app, _ = make(qtbot, failing)
@@ -114,8 +114,7 @@ def test_live_capture_missing_is_a_status_not_a_crash(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "agent_assist.live", None)
-    config = Config()
-    app, _ = make(qtbot, live_runner_factory(config), config)
+    app, _ = make(qtbot, live_runner_factory())
     app.start()
     qtbot.waitUntil(lambda: app.overlay.state.status.state == "error")
     assert "not available in this build (import of agent_assist.live" in app.overlay.status.text()
@@ -201,10 +200,13 @@ def test_redacted_overlay(qtbot: QtBot) -> None:
 
 
 def test_moving_the_overlay_saves_its_position(qtbot: QtBot) -> None:
+    from agent_assist.ui.state import load_state
+
     app, saved = make(qtbot)
     app.overlay.moved.emit("DP-2", 1950, 40)
     app.overlay.moved.emit("HDMI-1", 10, 20)
-    assert saved[-1].ui.positions == {"DP-2": [1950, 40], "HDMI-1": [10, 20]}
+    assert load_state().positions == {"DP-2": [1950, 40], "HDMI-1": [10, 20]}
+    assert not saved, "a position is UI state, not a setting"
     app.actions.compact.trigger()
     assert saved[-1].ui.compact and app.overlay.ui.compact
     app.shutdown()
@@ -240,7 +242,7 @@ def test_review_last_call(qtbot: QtBot) -> None:
 
 def test_demo_factory_replays_the_sample_call_silently_without_output(qtbot: QtBot) -> None:
     no_output = lambda: DeviceListing((AudioDevice(0, "Mic", "ALSA", 1, 0),))  # noqa: E731
-    runner: Any = demo_runner_factory(Config(), no_output)(lambda e: None)
+    runner: Any = demo_runner_factory(no_output)(Config(), lambda e: None)
     assert runner.path == paths.sample_call() and runner.path.is_file()
     assert runner.realtime and not runner.audible
 

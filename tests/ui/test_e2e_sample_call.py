@@ -34,7 +34,7 @@ def test_app_shows_the_sample_call(qtbot: QtBot, models: object) -> None:
 
     config = Config()
 
-    def factory(on_event: Callable[[Event], None]) -> FileReplayRunner:
+    def factory(config: Config, on_event: Callable[[Event], None]) -> FileReplayRunner:
         return FileReplayRunner(
             paths.sample_call(),
             config,
