@@ -245,3 +245,26 @@ def drive(steps: list[tuple[Callable[[], bool], Callable[[], object]]]) -> None:
 
     QTimer.singleShot(0, poll)
     QTimer.singleShot(30_000, QApplication.quit)
+
+
+def test_the_real_models_are_shared_and_reloaded_by_part() -> None:
+    """Integration, real Whisper and ONNX models: what a start gets from the app's cache."""
+    from agent_assist.errors import ModelError
+    from agent_assist.pipeline import ModelCache
+
+    cache, config = ModelCache(), Config()
+    try:
+        first = cache.get(config)
+    except ModelError as error:
+        pytest.skip(f"a model of the manifest is not built yet: {error}")
+    again = cache.get(config.model_copy(deep=True))
+    assert again.transcriber is first.transcriber and again.sentiment is first.sentiment
+    assert again.live_transcriber is first.live_transcriber
+    config.asr.beam_size = 2
+    speech = cache.get(config)
+    assert speech.transcriber is not first.transcriber and speech.sentiment is first.sentiment
+    assert speech.transcriber.config.beam == 2  # type: ignore[attr-defined]
+    config.sentiment.threads = 2
+    sentiment = cache.get(config)
+    assert sentiment.sentiment is not first.sentiment
+    assert sentiment.transcriber is speech.transcriber
