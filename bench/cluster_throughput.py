@@ -13,8 +13,9 @@ times), then times, in ``--repeat`` rounds of one run each:
 
 Each prints, for the best of ``--repeat`` runs, audio hours per wall hour (model loading
 included), the model loads, and the peak RSS of the largest process (local; GNU time) or of
-each Dask worker (reported by the workers).
-The Dask overhead is the local 2-worker rate over the Dask 2-worker rate, minus one. Everything
+each Dask worker (reported by the workers), and the CPU seconds used per audio hour (all the
+run's processes: client, scheduler, workers), which other load on a shared machine disturbs
+less than wall time. The Dask overhead compares the local and the Dask 2-worker runs. Everything
 runs inside a loopback-only network namespace (it re-executes itself under ``unshare -n``).
 """
 
@@ -58,25 +59,40 @@ def archive(folder: Path, copies: int) -> float:
     return seconds
 
 
-def timed(label: str, argv: list[str], audio_s: float) -> dict[str, object]:
-    """One run, into a fresh output folder (a cluster run would skip the calls already done)."""
+def timed(
+    label: str, argv: list[str], audio_s: float, others: tuple[int, ...] = ()
+) -> dict[str, object]:
+    """One run, into a fresh output folder (a cluster run would skip the calls already done).
+
+    CPU: the command's and its children's (GNU time), plus what the ``others`` processes (a
+    running cluster's scheduler and workers) used meanwhile."""
     shutil.rmtree(argv[argv.index("--out") + 1], ignore_errors=True)
-    command = ["/usr/bin/time", "-f", "MAXRSS_KB %M", *argv]
+    command = ["/usr/bin/time", "-f", "MAXRSS_KB %M CPU_S %U %S", *argv]
+    before = sum(cpu_seconds(pid) for pid in others)
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True)
     wall = time.monotonic() - started
     if done.returncode != 0:
         sys.exit(f"{label} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    rss = int(re.search(r"MAXRSS_KB (\d+)", done.stderr)[1]) / 1024  # type: ignore[index]
+    used = re.search(r"MAXRSS_KB (\d+) CPU_S ([\d.]+) ([\d.]+)", done.stderr)
+    assert used is not None, done.stderr[-2000:]
+    cpu = float(used[2]) + float(used[3]) + sum(cpu_seconds(pid) for pid in others) - before
     loads = re.search(r"models loaded (\d+) time\(s\) in (\d+) worker", done.stderr)
     peaks = re.search(r"peak RSS per worker process \(MB\): (.*)", done.stderr)
     return {
         "label": label,
         "wall_s": wall,
         "rate": audio_s / wall,
+        "cpu_per_audio_h": cpu / (audio_s / 3600),
         "loads": f"{loads[1]} in {loads[2]} processes" if loads else "",
-        "rss": peaks[1] if peaks else f"{rss:.0f} (largest process)",
+        "rss": peaks[1] if peaks else f"{int(used[1]) / 1024:.0f} (largest process)",
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a running process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def analyze(inputs: Path, out: Path, *extra: str) -> list[str]:
@@ -95,7 +111,7 @@ def dask_cluster(work: Path) -> list[subprocess.Popen[bytes]]:
         )
     ]
     worker = [dask, "worker", f"tcp://127.0.0.1:{PORT}", "--host", "127.0.0.1"]
-    worker += ["--nthreads", "1", *QUIET, "--local-directory", str(work / "dask")]
+    worker += ["--nthreads", "1", "--no-nanny", *QUIET, "--local-directory", str(work / "dask")]
     env = {**os.environ, **WORKER_ENV}
     processes += [subprocess.Popen(worker, stdout=log, stderr=log, env=env) for _ in range(2)]
     from distributed import Client
@@ -103,6 +119,16 @@ def dask_cluster(work: Path) -> list[subprocess.Popen[bytes]]:
     with Client(f"tcp://127.0.0.1:{PORT}", timeout="120s") as client:
         client.wait_for_workers(2, timeout=300)
     return processes
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def bench(work: Path, copies: int) -> None:
@@ -123,24 +149,30 @@ def bench(work: Path, copies: int) -> None:
     try:
         for _ in range(REPEAT):  # rounds, so that other load on the machine hits every run
             for label, argv in runs.items():
-                tries[label].append(timed(label, argv, audio_s))
+                pids = tuple(p.pid for p in cluster) if "running" in label else ()
+                tries[label].append(timed(label, argv, audio_s, pids))
     finally:
-        for process in cluster:
-            process.send_signal(signal.SIGTERM)
-        for process in cluster:
-            process.wait(timeout=60)
+        stop(cluster[::-1])  # workers first: a worker whose scheduler went first keeps retrying
     rows = [min(found, key=lambda run: float(run["wall_s"])) for found in tries.values()]  # type: ignore[arg-type]
     rows[0]["loads"] = rows[0]["loads"] or "1 (one process)"
     rows[1]["loads"] = rows[1]["loads"] or "2 (pool initializer)"
     print(f"best of {REPEAT}; the Dask cluster idles during the local runs")
-    print(f"{'run':36} {'wall s':>7} {'audio h / wall h':>17}  model loads        peak RSS MB")
+    print(
+        f"{'run':34} {'wall s':>6} {'audio h/wall h':>14} {'CPU s/audio h':>13}  "
+        f"{'model loads':20} peak RSS MB"
+    )
     for row in rows:
         print(
-            f"{row['label']:36} {row['wall_s']:7.1f} {row['rate']:17.1f}  "
-            f"{row['loads']:18} {row['rss']}"
+            f"{row['label']:34} {row['wall_s']:6.1f} {row['rate']:14.1f} "
+            f"{row['cpu_per_audio_h']:13.0f}  {row['loads']:20} {row['rss']}"
         )
-    overhead = float(rows[1]["rate"]) / float(rows[2]["rate"]) - 1  # type: ignore[arg-type]
-    print(f"Dask overhead vs local processes at 2 workers: {overhead * 100:+.1f} %")
+    local, dask = rows[1], rows[2]
+    by_wall = float(local["rate"]) / float(dask["rate"]) - 1  # type: ignore[arg-type]
+    by_cpu = float(dask["cpu_per_audio_h"]) / float(local["cpu_per_audio_h"]) - 1  # type: ignore[arg-type]
+    print(
+        f"Dask overhead vs local processes at 2 workers: {by_wall * 100:+.1f} % wall time, "
+        f"{by_cpu * 100:+.1f} % CPU time (scheduler and client included)"
+    )
 
 
 def main() -> None:
