@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 import soundfile as sf
 
-from agent_assist import paths  # noqa: F401
+from agent_assist import paths
 from agent_assist.asr.metrics import word_errors
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "resources" / "samples"
-SAMPLE_CALL = SAMPLES / "sample_call_new.flac"  # TEMP: paths.sample_call() after the swap
+SAMPLE_CALL = paths.sample_call()
 MONO_CALL = SAMPLES / "mono_call.flac"
 EXPECTED = {"repeat-contact", "supervisor-request", "cancel-intent"}
 # Rules with no cause anywhere in the script: firing one means the sample is heard or paced wrong.
