@@ -79,15 +79,21 @@ def find_spec(name: str, manifest: Path | None = None) -> ModelSpec:
     raise ModelError(f"{manifest or manifest_path()}: no model named {name!r}")
 
 
+def file_sha256(path: Path) -> str:
+    """sha256 of the file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def sha256_of(path: Path) -> str:
+    """``file_sha256``, remembered while the file's size and mtime stay the same."""
     stat = path.stat()
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _verified:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            while block := handle.read(_CHUNK):
-                digest.update(block)
-        _verified[key] = digest.hexdigest()
+        _verified[key] = file_sha256(path)
     return _verified[key]
 
 

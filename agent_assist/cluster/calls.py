@@ -20,11 +20,11 @@ from agent_assist.audio.files import AUDIO_SUFFIXES
 from agent_assist.callnames import name_calls, redact_stem
 from agent_assist.config import Config
 from agent_assist.errors import AgentAssistError
+from agent_assist.modelstore import file_sha256
 from agent_assist.tables import os_reason
 
 RESERVED = frozenset({"summary", "failures", "calls", "utterances"})
 """Names of the run's own files: never a call id as they are."""
-CHUNK = 1 << 20
 
 
 class ManifestError(AgentAssistError):
@@ -121,12 +121,8 @@ def _path(base: Path, text: str) -> Path:
 
 
 def checksum(path: Path) -> str:
-    """sha256 of the file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
+    """sha256 of the file's bytes (not cached: an archive is hashed once per run)."""
+    return file_sha256(path)
 
 
 def fingerprint(config: Config) -> str:

@@ -17,6 +17,7 @@ from agent_assist import paths
 from agent_assist.config import Config
 from agent_assist.errors import AgentAssistError
 from agent_assist.events import CallSummary, Event, MoodUpdate, PipelineStatus
+from agent_assist.tables import OutputError
 from agent_assist.ui import theme as themes
 from agent_assist.ui.actions import AppActions
 from agent_assist.ui.bridge import EventBridge
@@ -226,7 +227,7 @@ class AgentAssistApp(QObject):
         self.ui_state.positions = remember_position(self.ui_state.positions, screen, x, y)
         try:
             save_state(self.ui_state)
-        except OSError as error:
+        except (OSError, OutputError) as error:
             log.warning("cannot save the overlay position: %s", error)
 
     def _save(self) -> None:

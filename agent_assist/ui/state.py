@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agent_assist import paths
+from agent_assist.tables import OutputError, write_private
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,10 @@ def load_state(path: Path | None = None, legacy_positions: Positions | None = No
         state = UiState(_positions(legacy_positions or {}))
         if state.positions:
             log.info("moving window positions from config.toml to %s", path)
-            save_state(state, path)
+            try:
+                save_state(state, path)
+            except (OSError, OutputError) as error:
+                log.warning("cannot save the overlay position: %s", error)
         return state
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -53,20 +55,10 @@ def load_state(path: Path | None = None, legacy_positions: Positions | None = No
 
 
 def save_state(state: UiState, path: Path | None = None) -> None:
-    """Write ``state`` atomically; raises OSError when the folder cannot be written."""
+    """Write ``state`` atomically; raises OutputError when the folder cannot be written."""
     path = path or state_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"positions": state.positions}, indent=1)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private(path, json.dumps({"positions": state.positions}, indent=1))
 
 
 def _positions(value: Any) -> Positions:

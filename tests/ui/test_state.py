@@ -87,3 +87,13 @@ def test_saving_a_config_never_writes_positions(isolated_dirs: Path) -> None:
     config = Config.model_validate({"ui": {"positions": {"DP-1": [1, 2]}, "theme": "light"}})
     path = config_io.save(config)
     assert path.read_text() == '[ui]\ntheme = "light"\n'
+
+
+def test_a_state_folder_that_cannot_be_written_keeps_the_moved_positions(tmp_path: Path) -> None:
+    from agent_assist.ui.state import load_state
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    state = load_state(blocked / "ui-state.json", legacy_positions={"DP-1": [5, 6]})
+    assert state.positions == {"DP-1": [5, 6]}
+    assert blocked.read_text() == "not a folder"
