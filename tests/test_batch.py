@@ -228,19 +228,20 @@ def test_a_call_that_kills_its_worker_twice_fails_alone(forked):
 
 
 @pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root to drop to nobody"
+    os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="needs root and setpriv to drop the capabilities that bypass permissions",
 )
 def test_a_folder_the_user_cannot_read_is_named_not_called_empty():
-    """For real: the CLI runs as ``nobody`` over a folder only root can list."""
+    """For real: the CLI runs without root's power to read any folder (CAP_DAC_OVERRIDE and
+    CAP_DAC_READ_SEARCH dropped; still uid 0, so it can read the checkout wherever CI cloned
+    it) over a folder whose mode lets nobody list it."""
     top = Path(tempfile.mkdtemp(prefix="agent-assist-", dir="/tmp"))
     try:
-        top.chmod(0o755)
         wav(top / "calls" / "locked" / "call.wav")
-        (top / "calls").chmod(0o755)
-        (top / "calls" / "locked").chmod(0o700)
+        (top / "calls" / "locked").chmod(0o000)
         env = {**os.environ, "XDG_STATE_HOME": str(top / "state"), "HOME": str(top)}
         done = subprocess.run(
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
             + [sys.executable, "-m", "agent_assist", "analyze", str(top / "calls")],
             capture_output=True,
             text=True,
@@ -249,6 +250,7 @@ def test_a_folder_the_user_cannot_read_is_named_not_called_empty():
             env=env,
         )
     finally:
+        (top / "calls" / "locked").chmod(0o700)
         shutil.rmtree(top)
     assert done.returncode == 1
     assert (
