@@ -246,7 +246,7 @@ def without_home(text: str, home: Path | None = None) -> str:
 def report_lines(
     checks: list[Check], loaded: LoadedConfig | None, log_lines: list[str]
 ) -> list[str]:
-    from agent_assist.config_commands import show_lines
+    from agent_assist.cli.config import show_lines
 
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     lines = [

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_assist import config, config_commands, paths
+from agent_assist import config, paths
+from agent_assist.cli import config as config_commands
 from agent_assist.errors import ConfigError
 
 

@@ -24,6 +24,7 @@ from rich.progress import (
 
 from agent_assist.audio.files import input_problem
 from agent_assist.callnames import CallName, NameScrubber, scrubbed_logs
+from agent_assist.cli.shared import error_line, redactor_for
 from agent_assist.cluster.calls import (
     ClusterCall,
     audio_files,
@@ -42,7 +43,6 @@ from agent_assist.cluster.client import (
 from agent_assist.cluster.columnar import write_parquet
 from agent_assist.cluster.outputs import RunFolder
 from agent_assist.cluster.task import CallTask
-from agent_assist.commands import error_line, redactor_for
 from agent_assist.config import Config
 from agent_assist.errors import AgentAssistError
 from agent_assist.tables import os_reason

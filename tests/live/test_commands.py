@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from agent_assist import live_commands
+from agent_assist.cli import listen
 from agent_assist.errors import DeviceError
 from agent_assist.events import Event, PipelineStatus, TranscriptFinal, TranscriptPartial
 from agent_assist.live import LiveRunner
@@ -21,7 +21,7 @@ from tests.live.test_capture import DEVICES, FakeSd
 def parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--config")
-    live_commands.register(parser.add_subparsers(dest="command"))
+    listen.register(parser.add_subparsers(dest="command"))
     return parser.parse_args(argv)
 
 
@@ -32,16 +32,16 @@ def isolated(tmp_path, monkeypatch) -> None:  # noqa: ANN001
 
 
 def test_devices_lists_inputs_with_hints_and_the_automatic_choice(monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setattr(live_commands, "import_sounddevice", lambda: FakeSd(DEVICES, 3))
+    monkeypatch.setattr(listen, "import_sounddevice", lambda: FakeSd(DEVICES, 3))
     out = io.StringIO()
-    assert live_commands.cmd_devices(parse("devices"), out) == 0
+    assert listen.cmd_devices(parse("devices"), out) == 0
     text = out.getvalue()
     assert "Monitor of Built-in Audio Analog Stereo" in text and "loopback?" in text
     assert "Speakers" not in text.split("customer:")[0]
     assert "customer: 2 Monitor of Built-in Audio Analog Stereo (automatic)" in text
     assert "agent: 3 USB Headset Mic (automatic)" in text
     out = io.StringIO()
-    assert live_commands.cmd_devices(parse("devices", "--json"), out) == 0
+    assert listen.cmd_devices(parse("devices", "--json"), out) == 0
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["loopback"] for r in records] == [False, True, False]
     assert records[2]["hostapi"] == "JACK" and records[2]["default_rate"] == 16000.0
@@ -51,8 +51,8 @@ def test_devices_without_portaudio_is_an_error_line(monkeypatch, capsys) -> None
     def missing() -> None:
         raise DeviceError("PortAudio library not found; live capture unavailable")
 
-    monkeypatch.setattr(live_commands, "import_sounddevice", missing)
-    assert live_commands.cmd_devices(parse("devices"), io.StringIO()) == 1
+    monkeypatch.setattr(listen, "import_sounddevice", missing)
+    assert listen.cmd_devices(parse("devices"), io.StringIO()) == 1
     assert "PortAudio library not found" in capsys.readouterr().err
 
 
@@ -82,10 +82,10 @@ def test_listen_prints_json_lines_and_stops_after_the_given_time(monkeypatch) ->
         made.append(LiveRunner(config, tap, models=fake_models(), sources=[source]))
         return made[0]
 
-    monkeypatch.setattr(live_commands, "make_runner", runner)
+    monkeypatch.setattr(listen, "make_runner", runner)
     out = io.StringIO()
     args = parse("listen", "--customer", "Monitor", "--agent", "none", "--seconds", "3")
-    assert live_commands.cmd_listen(args, out) == 0
+    assert listen.cmd_listen(args, out) == 0
     kinds = [json.loads(line)["type"] for line in out.getvalue().splitlines()]
     assert "transcript" in kinds and "partial" in kinds and kinds[-1] == "status"
     assert "summary" in kinds
@@ -98,7 +98,7 @@ def test_listen_without_portaudio_exits_non_zero(monkeypatch, capsys) -> None:  
 
     monkeypatch.setattr("agent_assist.live.import_sounddevice", missing)
     out = io.StringIO()
-    assert live_commands.cmd_listen(parse("listen", "--seconds", "30"), out) == 1
+    assert listen.cmd_listen(parse("listen", "--seconds", "30"), out) == 1
     assert "PortAudio library not found" in capsys.readouterr().err
     assert '"state": "no_device"' in out.getvalue()
 
@@ -129,13 +129,13 @@ def test_listen_flags_lose_to_locked_keys(tmp_path, monkeypatch, capsys) -> None
         '[audio]\ncustomer_device = "Loopback"\n[locked]\nkeys = ["audio", "asr", "privacy"]\n'
     )
     monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(site))
-    monkeypatch.setattr(live_commands, "make_runner", ScriptedRunner)
+    monkeypatch.setattr(listen, "make_runner", ScriptedRunner)
     ScriptedRunner.made.clear()
     out = io.StringIO()
     args = parse(
         "listen", "--customer", "Monitor", "--agent", "none", "--profile", "accurate", "--no-redact"
     )
-    assert live_commands.cmd_listen(args, out) == 0
+    assert listen.cmd_listen(args, out) == 0
     config = ScriptedRunner.made[0].config
     assert (config.audio.customer_device, config.audio.agent_device) == ("Loopback", "")
     assert config.asr.profile == "fast" and "4111" not in out.getvalue()
@@ -152,11 +152,11 @@ def test_listen_flags_lose_to_locked_keys(tmp_path, monkeypatch, capsys) -> None
 
 
 def test_listen_flags_apply_where_nothing_is_locked(monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setattr(live_commands, "make_runner", ScriptedRunner)
+    monkeypatch.setattr(listen, "make_runner", ScriptedRunner)
     ScriptedRunner.made.clear()
     out = io.StringIO()
     args = parse("listen", "--customer", "Monitor", "--profile", "accurate", "--no-redact")
-    assert live_commands.cmd_listen(args, out) == 0
+    assert listen.cmd_listen(args, out) == 0
     config = ScriptedRunner.made[0].config
     assert (config.audio.customer_device, config.asr.profile) == ("Monitor", "accurate")
     assert "4111 1111 1111 1111" in out.getvalue()

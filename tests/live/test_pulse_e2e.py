@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_assist import live_commands
 from agent_assist.asr.metrics import words_found
+from agent_assist.cli import listen
 from agent_assist.config import Config
 from agent_assist.events import (
     Event,
@@ -144,13 +144,13 @@ def cli_args(tmp_path: Path, *argv: str) -> argparse.Namespace:
     config_file.write_text("[audio]\nmax_lag_s = 60.0\n")
     parser = argparse.ArgumentParser()
     parser.add_argument("--config")
-    live_commands.register(parser.add_subparsers(dest="command"))
+    listen.register(parser.add_subparsers(dest="command"))
     return parser.parse_args(["--config", str(config_file), *argv])
 
 
 def test_devices_lists_the_virtual_inputs_with_the_loopback_hint(rig: Rig, tmp_path: Path) -> None:
     out = io.StringIO()
-    assert live_commands.cmd_devices(cli_args(tmp_path, "devices"), out) == 0
+    assert listen.cmd_devices(cli_args(tmp_path, "devices"), out) == 0
     lines = out.getvalue().splitlines()
     monitor = next(line for line in lines if "call_monitor" in line)
     headset = next(line for line in lines if "headset_mic" in line)
@@ -175,12 +175,12 @@ def test_listen_prints_the_live_call_as_json_lines(
 
         return LiveRunner(config, tap, models=fast_models)
 
-    monkeypatch.setattr(live_commands, "make_runner", runner)
+    monkeypatch.setattr(listen, "make_runner", runner)
     out = io.StringIO()
     args = cli_args(
         tmp_path, "listen", "--customer", "call_monitor", "--agent", "none", "--seconds", "45"
     )
-    assert live_commands.cmd_listen(args, out) == 0
+    assert listen.cmd_listen(args, out) == 0
     assert players and players[0].wait(10) == 0
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     text = " ".join(r["text"] for r in records if r["type"] == "transcript")

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from agent_assist import cli, live_commands
+from agent_assist import cli
+from agent_assist.cli import listen
 from agent_assist.config import Config
 from agent_assist.events import CallSummary, Event, PipelineStatus, TranscriptFinal
 from agent_assist.redact import Redactor
@@ -56,7 +57,7 @@ def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 class ScriptedRunner:
-    def __init__(self, config: Config, on_event: live_commands.EventSink) -> None:
+    def __init__(self, config: Config, on_event: listen.EventSink) -> None:
         self.on_event = on_event
 
     def start(self) -> None:
@@ -74,10 +75,10 @@ class ScriptedRunner:
 def test_listen_prints_with_the_configured_per_call_redactor(
     config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(live_commands, "make_runner", ScriptedRunner)
+    monkeypatch.setattr(listen, "make_runner", ScriptedRunner)
     out = io.StringIO()
     args = cli.build_parser().parse_args(["--config", str(config_file), "listen", "--seconds", "1"])
-    assert live_commands.cmd_listen(args, out) == 0
+    assert listen.cmd_listen(args, out) == 0
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert_redacted([line["text"] for line in lines if line["type"] == "transcript"])
 

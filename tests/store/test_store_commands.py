@@ -10,7 +10,7 @@ import pytest
 from store_calls import PII, sample_call
 
 from agent_assist import paths
-from agent_assist.store.commands import register
+from agent_assist.cli.history import register
 from agent_assist.store.history import History
 
 

@@ -1,7 +1,4 @@
-"""Command line: ``agent-assist [--demo]`` starts the GUI; sub-commands run headless.
-
-This module never imports PySide6: the GUI is imported only when it is asked for.
-"""
+"""``agent-assist [--demo]`` starts the GUI; sub-commands run headless: the parser and ``main``."""
 
 from __future__ import annotations
 
@@ -12,40 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agent_assist import __version__, logs
-from agent_assist.commands import error_line, load_config, load_layered, new_run
-from agent_assist.commands.analyze import add_analyze
-from agent_assist.commands.sentiment import add_sentiment
+from agent_assist.cli.analyze import add_analyze
+from agent_assist.cli.doctor import register as doctor_commands
+from agent_assist.cli.sentiment import add_sentiment
+from agent_assist.cli.shared import error_line, load_config, load_layered, new_run
 from agent_assist.errors import AgentAssistError
 
 log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace], int]
 __all__ = ["build_parser", "error_line", "load_config", "load_layered", "main"]
-
-
-# ---------------------------------------------------------------- models / doctor
-
-
-def cmd_models(args: argparse.Namespace) -> int:
-    from agent_assist import modelstore
-
-    specs = modelstore.load_manifest()
-    bad = 0
-    for spec in specs:
-        report = modelstore.check(spec)
-        state = "ok" if report.ok else "FAILED"
-        bad += not report.ok
-        print(
-            f"{spec.name:18} {spec.kind:10} {state:6} {report.size / 1e6:7.1f} MB  {spec.license}"
-        )
-        print(f"    source: {spec.source}")
-        print(f"    where:  {report.location or report.problem}")
-    return 1 if bad else 0
-
-
-def cmd_doctor(args: argparse.Namespace) -> int:
-    from agent_assist import doctor
-
-    return doctor.run(args)
 
 
 # ---------------------------------------------------------------- parser and entry
@@ -73,8 +45,6 @@ source. Settings files: agent-assist config path."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from agent_assist.doctor import add_report_argument
-
     parser = argparse.ArgumentParser(
         prog="agent-assist",
         description=DESCRIPTION,
@@ -94,22 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_analyze(sub)
     add_sentiment(sub)
-    sub.add_parser("models", help="list models and verify their checksums").set_defaults(
-        func=cmd_models
-    )
-    doctor_parser = sub.add_parser("doctor", help="check models, audio and hardware")
-    add_report_argument(doctor_parser)
-    doctor_parser.set_defaults(func=cmd_doctor)
+    doctor_commands(sub)
     for register in extra_commands():
         register(sub)
     return parser
 
 
 def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from agent_assist.commands.report import add_report
-    from agent_assist.config_commands import register as config_commands
-    from agent_assist.live_commands import register as live_commands
-    from agent_assist.store.commands import register as history
+    from agent_assist.cli.config import register as config_commands
+    from agent_assist.cli.history import register as history
+    from agent_assist.cli.listen import register as live_commands
+    from agent_assist.cli.report import add_report
 
     return [history, live_commands, config_commands, add_report]
 

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from agent_assist.callnames import CallName, NameScrubber, name_calls, scrubbed_logs
-from agent_assist.commands import error_line, load_config, no_redact_flag, note_line, redactor_for
+from agent_assist.cli.shared import error_line, load_config, no_redact_flag, note_line, redactor_for
 from agent_assist.config import Config
 from agent_assist.events import CallSummary, Event
 from agent_assist.report import (

@@ -11,7 +11,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from agent_assist.commands import load_config, note_line
+from agent_assist.cli.shared import load_config, note_line
 from agent_assist.errors import AgentAssistError
 
 log = logging.getLogger(__name__)

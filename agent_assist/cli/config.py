@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _loaded(args: argparse.Namespace) -> LoadedConfig:
-    from agent_assist.commands import load_layered
+    from agent_assist.cli.shared import load_layered
 
     return load_layered(args, {"logging.level": ("--log-level", getattr(args, "log_level", None))})
 

@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _config(args: argparse.Namespace, flags: dict[str, tuple[str, Any]] | None = None) -> Config:
-    from agent_assist.commands import load_config
+    from agent_assist.cli.shared import load_config
 
     return load_config(args, flags)
 
@@ -149,7 +149,7 @@ class _Printer:
 
 
 def cmd_listen(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from agent_assist.commands import no_redact_flag, redactor_for
+    from agent_assist.cli.shared import no_redact_flag, redactor_for
 
     config = _config(
         args,

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from agent_assist.commands import load_config, no_redact_flag, note_line, redactor_for
+from agent_assist.cli.shared import load_config, no_redact_flag, note_line, redactor_for
 from agent_assist.errors import AgentAssistError
 from agent_assist.tables import os_reason
 
