@@ -8,8 +8,6 @@ segmenters and forward the events it returns.
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 
 from agent_assist.config import Config
 from agent_assist.contracts import (
@@ -20,10 +18,7 @@ from agent_assist.contracts import (
     Utterance,
 )
 from agent_assist.events import (
-    SPEAKERS,
-    CallSummary,
     Event,
-    MoodUpdate,
     Speaker,
     Suggestion,
     TranscriptFinal,
@@ -31,58 +26,10 @@ from agent_assist.events import (
     VoiceCues,
     Word,
 )
+from agent_assist.figures import CallStats
 from agent_assist.mood import MoodTracker
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class CallStats:
-    """What the call summary needs, accumulated as events pass."""
-
-    speech_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
-    sentiment_counts: Counter[str] = field(default_factory=Counter)
-    customer_moods: list[MoodUpdate] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)
-    utterances: int = 0
-
-    def add(self, event: Event) -> None:
-        if isinstance(event, TranscriptFinal):
-            self.utterances += 1
-            self.speech_seconds[event.speaker] += event.end - event.start
-            if event.speaker == "customer" and event.sentiment is not None:
-                self.sentiment_counts[event.sentiment.label] += 1
-        elif isinstance(event, MoodUpdate) and event.speaker == "customer":
-            self.customer_moods.append(event)
-        elif isinstance(event, Suggestion):
-            self.suggestions.append(event.id)
-
-    def negative_seconds(self, duration: float, negative_below: float) -> float:
-        total = 0.0
-        moods = self.customer_moods
-        ends = [m.time for m in moods[1:]] + [duration]
-        for mood, until in zip(moods, ends, strict=False):
-            if mood.score < negative_below:
-                total += max(0.0, until - mood.time)
-        return total
-
-    def summary(self, call: str, duration: float, negative_below: float) -> CallSummary:
-        talk = sum(self.speech_seconds.values())
-        scores = [m.score for m in self.customer_moods]
-        return CallSummary(
-            call=call,
-            duration=duration,
-            talk_share={s: (self.speech_seconds[s] / talk if talk else 0.0) for s in SPEAKERS},
-            mood_start=scores[0] if scores else None,
-            mood_end=scores[-1] if scores else None,
-            mood_min=min(scores) if scores else None,
-            negative_seconds=self.negative_seconds(duration, negative_below),
-            sentiment_counts={
-                label: self.sentiment_counts[label] for label in ("negative", "neutral", "positive")
-            },
-            suggestions=tuple(self.suggestions),
-            utterances=self.utterances,
-        )
 
 
 def shift_words(words: tuple[Word, ...], offset: float) -> tuple[Word, ...]:

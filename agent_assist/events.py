@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeAlias, TypeVar, assert_never, cast, get_args
 
 Speaker = Literal["customer", "agent"]
 SPEAKERS: tuple[Speaker, Speaker] = ("customer", "agent")
@@ -208,21 +208,94 @@ class CallSummary(Event):
     sentiment_counts: dict[str, int]
     suggestions: tuple[str, ...] = ()
     utterances: int = 0
+    mood_avg: float | None = None
+    """The customer's mood averaged over its updates (None in summaries stored before it was
+    added: ``figures.summary_of`` fills it in from the call's events)."""
 
 
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.type: cls
-    for cls in (
-        TranscriptPartial,
-        TranscriptFinal,
-        MoodUpdate,
-        Suggestion,
-        VoiceCues,
-        Latency,
-        PipelineStatus,
-        CallSummary,
-    )
-}
+AnyEvent: TypeAlias = (
+    TranscriptPartial
+    | TranscriptFinal
+    | MoodUpdate
+    | Suggestion
+    | VoiceCues
+    | Latency
+    | PipelineStatus
+    | CallSummary
+)
+"""The closed set of events. A new event class goes here, in ``dispatch`` and in
+``EventVisitor`` (mypy's ``assert_never`` and tests/test_events.py check all three)."""
+EVENT_CLASSES: tuple[type[Event], ...] = get_args(AnyEvent)
+EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in EVENT_CLASSES}
+
+R = TypeVar("R")
+
+
+class EventVisitor(Generic[R]):
+    """What ``dispatch`` calls: one method per event type, each falling back to ``other``."""
+
+    def other(self, event: Event) -> R:
+        raise NotImplementedError(f"{type(self).__name__} does not handle {event.type} events")
+
+    def on_partial(self, event: TranscriptPartial) -> R:
+        return self.other(event)
+
+    def on_final(self, event: TranscriptFinal) -> R:
+        return self.other(event)
+
+    def on_mood(self, event: MoodUpdate) -> R:
+        return self.other(event)
+
+    def on_suggestion(self, event: Suggestion) -> R:
+        return self.other(event)
+
+    def on_cues(self, event: VoiceCues) -> R:
+        return self.other(event)
+
+    def on_latency(self, event: Latency) -> R:
+        return self.other(event)
+
+    def on_status(self, event: PipelineStatus) -> R:
+        return self.other(event)
+
+    def on_summary(self, event: CallSummary) -> R:
+        return self.other(event)
+
+
+class EventHandler(EventVisitor[None]):
+    """A visitor for side effects: the event types it has no method for are ignored."""
+
+    def other(self, event: Event) -> None:
+        return None
+
+
+def dispatch(event: Event, visitor: EventVisitor[R]) -> R:
+    """Call the visitor's method for the event's type (the one place that switches on it)."""
+    if not isinstance(event, EVENT_CLASSES):
+        raise TypeError(f"not an event: {type(event).__name__}")
+    return _dispatch(cast(AnyEvent, event), visitor)
+
+
+def _dispatch(event: AnyEvent, visitor: EventVisitor[R]) -> R:
+    match event:
+        case TranscriptPartial():
+            return visitor.on_partial(event)
+        case TranscriptFinal():
+            return visitor.on_final(event)
+        case MoodUpdate():
+            return visitor.on_mood(event)
+        case Suggestion():
+            return visitor.on_suggestion(event)
+        case VoiceCues():
+            return visitor.on_cues(event)
+        case Latency():
+            return visitor.on_latency(event)
+        case PipelineStatus():
+            return visitor.on_status(event)
+        case CallSummary():
+            return visitor.on_summary(event)
+        case _:
+            assert_never(event)
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:

@@ -21,6 +21,7 @@ from agent_assist.events import (
     Suggestion,
     TranscriptFinal,
 )
+from agent_assist.figures import last_summary, summary_of
 from agent_assist.mood import mood_number, mood_words
 from agent_assist.redact import Redactor
 from agent_assist.store.history import CallRow, History, StatsRow
@@ -84,8 +85,8 @@ def _call_dict(row: CallRow) -> dict[str, object]:
 
 
 def _summary(events: Sequence[Event]) -> CallSummary | None:
-    summaries = [e for e in events if isinstance(e, CallSummary)]
-    return summaries[-1] if summaries else None
+    """The call's summary with the figures an older one lacks filled in; None when it has none."""
+    return summary_of(events) if last_summary(events) else None
 
 
 def to_json(row: CallRow, events: Sequence[Event]) -> str:

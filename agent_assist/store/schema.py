@@ -8,14 +8,8 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from agent_assist.events import (
-    CallSummary,
-    Event,
-    MoodUpdate,
-    Suggestion,
-    TranscriptFinal,
-    event_from_dict,
-)
+from agent_assist.events import CallSummary, Event, event_from_dict
+from agent_assist.figures import last_summary, summary_of
 
 log = logging.getLogger(__name__)
 
@@ -72,28 +66,26 @@ assert len(MIGRATIONS) == SCHEMA_VERSION
 
 @dataclass(frozen=True)
 class CallFigures:
+    """A call's row in ``calls``: its figures, read from its summary (``figures.summary_of``)."""
+
     duration: float
     utterances: int
     mood_avg: float | None
     negative_seconds: float
     triggers: tuple[str, ...]
     summary: CallSummary | None
+    """The call's own summary event, None when it had none."""
 
     @classmethod
     def of(cls, events: Sequence[Event]) -> CallFigures:
-        summaries = [e for e in events if isinstance(e, CallSummary)]
-        summary = summaries[-1] if summaries else None
-        finals = [e for e in events if isinstance(e, TranscriptFinal)]
-        moods = [e.score for e in events if isinstance(e, MoodUpdate) and e.speaker == "customer"]
-        triggers = tuple(e.id for e in events if isinstance(e, Suggestion))
-        ends = [e.end for e in finals] + [e.time for e in events if isinstance(e, MoodUpdate)]
+        figures = summary_of(events)
         return cls(
-            duration=summary.duration if summary else max(ends, default=0.0),
-            utterances=summary.utterances if summary and summary.utterances else len(finals),
-            mood_avg=sum(moods) / len(moods) if moods else None,
-            negative_seconds=summary.negative_seconds if summary else 0.0,
-            triggers=triggers or (summary.suggestions if summary else ()),
-            summary=summary,
+            duration=figures.duration,
+            utterances=figures.utterances,
+            mood_avg=figures.mood_avg,
+            negative_seconds=figures.negative_seconds,
+            triggers=figures.suggestions,
+            summary=last_summary(events),
         )
 
     def columns(self) -> tuple[int, float | None, float, str]:

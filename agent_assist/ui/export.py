@@ -41,17 +41,16 @@ def export_record(
     }
     if fmt not in writers:
         raise ValueError(f"export format must be one of {', '.join(writers)}, not {fmt!r}")
-    moods = [m.score for m in record.moods["customer"]]
-    summary = record.summary
+    figures = record.figures
     row = CallRow(
         id=record.history_id or 0,
-        name=summary.call if summary else record.name,
+        name=figures.call,
         started_at=record.started_at or datetime.now(UTC),
-        duration=record.duration,
-        utterances=len(record.transcripts),
-        mood_avg=sum(moods) / len(moods) if moods else None,
-        negative_seconds=summary.negative_seconds if summary else 0.0,
-        suggestions=len(record.suggestions),
+        duration=figures.duration,
+        utterances=figures.utterances,
+        mood_avg=figures.mood_avg,
+        negative_seconds=figures.negative_seconds,
+        suggestions=len(figures.suggestions),
     )
     redact = (redactor or Redactor()).for_call()
     events = [redact(e) for e in record.events]

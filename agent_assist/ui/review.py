@@ -471,7 +471,7 @@ class ReviewWindow(QWidget):
             self.timeline.set_marker(self.record.transcripts[row].start)
 
     def _summary_html(self) -> str:
-        s = self.record.summary
+        s = self.record.figures if self.record.summary else None
         rows: list[tuple[str, str]] = []
         if s is None:
             rows.append(("Summary", "the call has not finished yet"))
@@ -485,7 +485,7 @@ class ReviewWindow(QWidget):
                 (
                     "Customer mood (−100…+100)",
                     f"start {_num(s.mood_start)}, end {_num(s.mood_end)}, "
-                    f"lowest {_num(s.mood_min)}",
+                    f"lowest {_num(s.mood_min)}, average {_num(s.mood_avg)}",
                 ),
                 ("Time negative", f"{s.negative_seconds:.0f} s"),
                 ("Customer sentiment", counts or "n/a"),

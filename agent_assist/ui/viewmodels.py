@@ -26,6 +26,7 @@ from agent_assist.events import (
     Trend,
     VoiceCues,
 )
+from agent_assist.figures import summary_of
 from agent_assist.mood import mood_number as mood_number
 from agent_assist.mood import mood_words as mood_words
 from agent_assist.ui.deck import Feedback as Feedback
@@ -193,13 +194,14 @@ class CallRecord:
         return not self.transcripts and not self.summary
 
     @property
+    def figures(self) -> CallSummary:
+        """The call's figures: its summary (``figures.summary_of``; counted from the events
+        when the call has none)."""
+        return summary_of(self.events, self.name)
+
+    @property
     def duration(self) -> float:
-        if self.summary:
-            return self.summary.duration
-        ends = [t.end for t in self.transcripts] + [
-            m.time for ms in self.moods.values() for m in ms
-        ]
-        return max(ends, default=0.0)
+        return self.summary.duration if self.summary else self.figures.duration
 
     def line_at(self, time: float) -> int | None:
         """Index of the transcript line nearest to ``time`` (the timeline's click target)."""
