@@ -1,0 +1,1 @@
+"""Speakers in mono recordings: embeddings, diarization (who spoke when) and roles."""

@@ -1,0 +1,445 @@
+"""Who spoke when in a mono recording: VAD regions → windows → embeddings → clusters → turns.
+
+* **Regions**: the project's streaming segmenter (Silero VAD) cuts the 16 kHz audio into
+  stretches of speech, without pre-roll or tail, joined across pauses shorter than the hangover.
+* **Windows**: each region is covered by overlapping windows (``window_s`` long, every
+  ``step_s``, the last one ending at the region's end); a region shorter than a window but at
+  least ``min_window_s`` long gets one window of its own length. Each window is embedded as it
+  arrives (256-d, L2-normalised), so only the embeddings are kept: memory grows by ~1 KB per
+  ``step_s`` of speech, and the audio of at most one region (≤ 30 s) is held.
+* **Clusters**: average-linkage agglomerative clustering on cosine similarity over (at most
+  ``max_cluster_points``) full-length windows, cut at the asked number of speakers or where the
+  linkage falls below ``cluster_threshold`` (``speakers=None``: estimated, up to
+  ``max_speakers``), then refined over every window (spherical k-means). Two clusters whose
+  centroids are more alike than ``same_speaker`` are one voice.
+* **Turns**: every 0.1 s of a region takes the speaker whose centroid is most like the windows
+  covering it, so a change of speaker inside one region (no pause) becomes a turn boundary;
+  overlapped speech goes to the voice that dominates those windows. Runs shorter than
+  ``min_turn_s`` inside a region are joined to a neighbour (short-turn smoothing); a whole short
+  region keeps its own speaker.
+
+Speakers are numbered by first appearance (0 speaks first).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from agent_assist.config import VadConfig
+from agent_assist.contracts import SAMPLE_RATE, Utterance
+from agent_assist.vad.segmenter import Segmenter
+
+log = logging.getLogger(__name__)
+
+RESOLUTION_S = 0.1
+"""Grid on which turn boundaries are placed."""
+_REGION_MAX_S = 30.0
+_REGION_HANGOVER_MS = 300
+
+
+class Embedder(Protocol):
+    def embed_windows(
+        self, audio: np.ndarray, sr: int, window_s: float = 1.6, step_s: float = 0.4
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(window start times in seconds, (n, d) L2-normalised embeddings) of ``audio``."""
+        ...
+
+
+@dataclass(frozen=True)
+class DiarizeSettings:
+    speakers: int | None = 2
+    """Number of speakers to find; None: estimate it (up to ``max_speakers``)."""
+    max_speakers: int = 4
+    window_s: float = 1.6
+    step_s: float = 0.4
+    min_window_s: float = 0.4
+    """Shorter regions get no embedding of their own: they take their nearest neighbour's."""
+    min_turn_s: float = 0.6
+    cluster_threshold: float = 0.6
+    """Average-linkage cosine similarity under which two clusters are different speakers."""
+    same_speaker: float = 0.86
+    """Centroid cosine similarity above which two clusters are one voice."""
+    min_speaker_s: float = 2.0
+    """Estimated speakers need this much speech (windows × step), else they join the nearest."""
+    max_cluster_points: int = 600
+
+
+@dataclass(frozen=True)
+class Turn:
+    start: float
+    end: float
+    speaker: int
+
+
+@dataclass(frozen=True)
+class SpeakerStats:
+    speaker: int
+    seconds: float
+    turns: int
+    first: float
+    """Start of the speaker's first turn."""
+
+
+@dataclass(frozen=True)
+class Diarization:
+    turns: tuple[Turn, ...]
+    speakers: tuple[SpeakerStats, ...]
+    duration: float
+    note: str
+    """One line for people: how many speakers were found, and anything merged."""
+    voices_heard: int = 0
+    """Speakers the threshold alone would separate (can exceed a fixed ``speakers``)."""
+
+    @property
+    def count(self) -> int:
+        return len(self.speakers)
+
+
+@dataclass
+class _Region:
+    start: float
+    end: float
+    windows: list[int] = field(default_factory=list)
+
+
+class Diarizer:
+    """Feed 16 kHz mono audio with ``accept``; ``finish`` clusters and returns the turns."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        vad: Callable[[np.ndarray], float],
+        vad_config: VadConfig,
+        settings: DiarizeSettings | None = None,
+    ) -> None:
+        self.settings = settings or DiarizeSettings()
+        config = vad_config.model_copy(
+            update={
+                "pre_roll_ms": 0,
+                "tail_ms": 0,
+                "hangover_ms": min(vad_config.hangover_ms, _REGION_HANGOVER_MS),
+                "max_utterance_s": _REGION_MAX_S,
+            }
+        )
+        self._embedder = embedder
+        self._segmenter = Segmenter("customer", vad, config)
+        self._regions: list[_Region] = []
+        self._embeddings: list[np.ndarray] = []
+        self._spans: list[tuple[float, float]] = []
+
+    @property
+    def duration(self) -> float:
+        return self._segmenter.time
+
+    def accept(self, samples: np.ndarray) -> None:
+        for out in self._segmenter.accept(samples):
+            if isinstance(out, Utterance):
+                self._add(out)
+
+    def finish(self) -> Diarization:
+        for utterance in self._segmenter.finish():
+            self._add(utterance)
+        return label_regions(
+            [(r.start, r.end, r.windows) for r in self._regions],
+            np.stack(self._embeddings) if self._embeddings else np.zeros((0, 0), np.float32),
+            self._spans,
+            self.duration,
+            self.settings,
+        )
+
+    def _add(self, utterance: Utterance) -> None:
+        end = utterance.speech_end if utterance.speech_end is not None else utterance.end
+        region = _Region(utterance.start, max(end, utterance.start))
+        audio = utterance.audio[: int(round((region.end - region.start) * SAMPLE_RATE))]
+        self._regions.append(region)
+        length = len(audio) / SAMPLE_RATE
+        settings = self.settings
+        if length < settings.min_window_s:
+            return
+        window = min(settings.window_s, length)
+        times, found = self._embedder.embed_windows(
+            audio, SAMPLE_RATE, window_s=window, step_s=settings.step_s
+        )
+        starts = [float(t) for t in np.asarray(times, dtype=np.float64)]
+        embeddings = np.asarray(found, dtype=np.float32)
+        tail_start = length - window
+        if starts and tail_start - starts[-1] > settings.step_s / 2:
+            tail = audio[int(round(tail_start * SAMPLE_RATE)) :]
+            _, last = self._embedder.embed_windows(tail, SAMPLE_RATE, window_s=window, step_s=1e9)
+            starts.append(tail_start)
+            embeddings = np.concatenate((embeddings, np.asarray(last, np.float32)[:1]))
+        for offset, embedding in zip(starts, embeddings, strict=True):
+            region.windows.append(len(self._embeddings))
+            self._embeddings.append(embedding)
+            self._spans.append((region.start + offset, region.start + offset + window))
+
+
+def diarize_blocks(
+    blocks: Iterable[np.ndarray],
+    embedder: Embedder,
+    vad: Callable[[np.ndarray], float],
+    vad_config: VadConfig,
+    settings: DiarizeSettings | None = None,
+) -> Diarization:
+    diarizer = Diarizer(embedder, vad, vad_config, settings)
+    for block in blocks:
+        diarizer.accept(block)
+    return diarizer.finish()
+
+
+def diarize_file(
+    path: Path,
+    embedder: Embedder,
+    vad: Callable[[np.ndarray], float],
+    vad_config: VadConfig,
+    settings: DiarizeSettings | None = None,
+) -> Diarization:
+    """Diarize a recording, streamed (channels of a stereo file are mixed)."""
+    from agent_assist.audio.files import open_call
+
+    call = open_call(path)
+
+    def mono() -> Iterable[np.ndarray]:
+        for block in call.blocks():
+            parts = list(block.values())
+            yield parts[0] if len(parts) == 1 else np.mean(np.stack(parts), axis=0)
+
+    return diarize_blocks(mono(), embedder, vad, vad_config, settings)
+
+
+# --- clustering ------------------------------------------------------------------------------
+
+
+def linkage(points: np.ndarray) -> list[tuple[int, int, float]]:
+    """Average-linkage merges (kept, merged, similarity) of L2-normalised ``points``, best first."""
+    n = len(points)
+    sim = (points @ points.T).astype(np.float64)
+    np.fill_diagonal(sim, -np.inf)
+    sizes = np.ones(n)
+    merges: list[tuple[int, int, float]] = []
+    for _ in range(n - 1):
+        i, j = divmod(int(np.argmax(sim)), n)
+        merges.append((i, j, float(sim[i, j])))
+        row = (sizes[i] * sim[i] + sizes[j] * sim[j]) / (sizes[i] + sizes[j])
+        sim[i, :] = row
+        sim[:, i] = row
+        sim[j, :] = -np.inf
+        sim[:, j] = -np.inf
+        sim[i, i] = -np.inf
+        sizes[i] += sizes[j]
+    return merges
+
+
+def cut(n: int, merges: Sequence[tuple[int, int, float]], clusters: int) -> np.ndarray:
+    """Cluster label (0..clusters-1) of each of ``n`` points after the first n-clusters merges."""
+    labels = np.arange(n)
+    for i, j, _ in merges[: max(0, n - clusters)]:
+        labels[labels == j] = i
+    _, dense = np.unique(labels, return_inverse=True)
+    return dense
+
+
+def clusters_above(n: int, merges: Sequence[tuple[int, int, float]], threshold: float) -> int:
+    """How many clusters remain when merging stops at the first link below ``threshold``."""
+    done = next((k for k, (_, _, s) in enumerate(merges) if s < threshold), len(merges))
+    return n - done
+
+
+def _centroids(embeddings: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    centres = np.stack(
+        [
+            embeddings[labels == c].mean(axis=0)
+            if np.any(labels == c)
+            else np.zeros(embeddings.shape[1])
+            for c in range(k)
+        ]
+    )
+    norms = np.linalg.norm(centres, axis=1, keepdims=True)
+    return centres / np.maximum(norms, 1e-9)
+
+
+def _refine(embeddings: np.ndarray, centres: np.ndarray, rounds: int = 5) -> np.ndarray:
+    for _ in range(rounds):
+        labels = np.argmax(embeddings @ centres.T, axis=1)
+        keep = [c for c in range(len(centres)) if np.any(labels == c)]
+        centres = _centroids(embeddings, labels, len(centres))[keep]
+    return centres
+
+
+def _merge_alike(centres: np.ndarray, same: float) -> np.ndarray:
+    """Join centroids more alike than ``same`` (one voice split in two), most alike first."""
+    while len(centres) > 1:
+        sim = centres @ centres.T
+        np.fill_diagonal(sim, -np.inf)
+        i, j = divmod(int(np.argmax(sim)), len(centres))
+        if sim[i, j] <= same:
+            break
+        joined = centres[i] + centres[j]
+        centres = np.delete(centres, j, axis=0)
+        centres[i if i < j else i - 1] = joined / np.linalg.norm(joined)
+    return centres
+
+
+def _drop_small(embeddings: np.ndarray, centres: np.ndarray, minimum: int) -> np.ndarray:
+    """Remove clusters with fewer than ``minimum`` windows (their windows join the nearest)."""
+    while len(centres) > 1:
+        counts = np.bincount(np.argmax(embeddings @ centres.T, axis=1), minlength=len(centres))
+        smallest = int(np.argmin(counts))
+        if counts[smallest] >= minimum:
+            break
+        centres = _refine(embeddings, np.delete(centres, smallest, axis=0), rounds=2)
+    return centres
+
+
+def cluster(
+    embeddings: np.ndarray, lengths: np.ndarray, settings: DiarizeSettings
+) -> tuple[np.ndarray, int]:
+    """(centroids, voices the threshold separates) of the windows' embeddings."""
+    full = embeddings[lengths >= min(settings.window_s, float(lengths.max())) - 1e-6]
+    if len(full) < 2:
+        full = embeddings
+    if len(full) < 2:
+        return _centroids(full, np.zeros(len(full), int), 1), 1
+    pick = np.linspace(0, len(full) - 1, min(len(full), settings.max_cluster_points))
+    sample = full[np.unique(pick.round().astype(int))]
+    merges = linkage(sample)
+    heard = clusters_above(len(sample), merges, settings.cluster_threshold)
+    wanted = settings.speakers
+    if wanted is None:
+        wanted = min(heard, settings.max_speakers)
+    wanted = max(1, min(wanted, len(sample)))
+    labels = cut(len(sample), merges, wanted)
+    centres = _refine(full, _centroids(sample, labels, wanted))
+    if settings.speakers is None:
+        minimum = max(1, int(np.ceil(settings.min_speaker_s / settings.step_s)))
+        centres = _drop_small(full, centres, minimum)
+    centres = _refine(full, _merge_alike(centres, settings.same_speaker))
+    return centres, heard
+
+
+# --- turns -----------------------------------------------------------------------------------
+
+
+def label_regions(
+    regions: Sequence[tuple[float, float, Sequence[int]]],
+    embeddings: np.ndarray,
+    spans: Sequence[tuple[float, float]],
+    duration: float,
+    settings: DiarizeSettings,
+) -> Diarization:
+    """Turns from speech regions (start, end, their window indices) and window embeddings."""
+    if not regions:
+        return Diarization((), (), duration, "no speech found: no speakers")
+    if len(embeddings) == 0:
+        return _result([Turn(start, end, 0) for start, end, _ in regions], duration, 1, settings)
+    lengths = np.array([end - start for start, end in spans])
+    centres, heard = cluster(embeddings, lengths, settings)
+    scores = embeddings @ centres.T
+    mids = np.array([(start + end) / 2 for start, end in spans])
+    turns: list[Turn] = []
+    for start, end, windows in regions:
+        if windows:
+            turns += _region_turns(start, end, list(windows), spans, scores, settings.min_turn_s)
+        else:
+            nearest = int(np.argmin(np.abs(mids - (start + end) / 2)))
+            turns.append(Turn(start, end, int(np.argmax(scores[nearest]))))
+    return _result(turns, duration, heard, settings)
+
+
+def _region_turns(
+    start: float,
+    end: float,
+    windows: list[int],
+    spans: Sequence[tuple[float, float]],
+    scores: np.ndarray,
+    min_turn_s: float,
+) -> list[Turn]:
+    steps = max(1, int(round((end - start) / RESOLUTION_S)))
+    edges = np.linspace(start, end, steps + 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    w_start = np.array([spans[w][0] for w in windows])
+    w_end = np.array([spans[w][1] for w in windows])
+    cover = (w_start[None, :] <= centres[:, None]) & (centres[:, None] < w_end[None, :])
+    # a grid point no window covers takes the nearest window
+    nearest = np.argmin(np.abs((w_start + w_end)[None, :] / 2 - centres[:, None]), axis=1)
+    empty = ~cover.any(axis=1)
+    cover[empty, nearest[empty]] = True
+    weights = cover / cover.sum(axis=1, keepdims=True)
+    grid = weights @ scores[windows]
+    labels = _smooth(np.argmax(grid, axis=1), grid, max(1, int(round(min_turn_s / RESOLUTION_S))))
+    turns: list[Turn] = []
+    first = 0
+    for index in range(1, steps + 1):
+        if index == steps or labels[index] != labels[first]:
+            turns.append(Turn(float(edges[first]), float(edges[index]), int(labels[first])))
+            first = index
+    return turns
+
+
+def _smooth(labels: np.ndarray, grid: np.ndarray, shortest: int) -> np.ndarray:
+    """Join runs shorter than ``shortest`` grid steps to the neighbour that fits them best."""
+    labels = labels.copy()
+    while True:
+        runs = _runs(labels)
+        if len(runs) < 2:
+            return labels
+        lengths = [b - a for a, b, _ in runs]
+        k = int(np.argmin(lengths))
+        if lengths[k] >= shortest:
+            return labels
+        a, b, _ = runs[k]
+        options = [runs[n][2] for n in (k - 1, k + 1) if 0 <= n < len(runs)]
+        best = max(options, key=lambda s: float(grid[a:b, s].sum()))
+        labels[a:b] = best
+
+
+def _runs(labels: np.ndarray) -> list[tuple[int, int, int]]:
+    runs: list[tuple[int, int, int]] = []
+    first = 0
+    for index in range(1, len(labels) + 1):
+        if index == len(labels) or labels[index] != labels[first]:
+            runs.append((first, index, int(labels[first])))
+            first = index
+    return runs
+
+
+def _result(
+    turns: list[Turn], duration: float, heard: int, settings: DiarizeSettings
+) -> Diarization:
+    order: dict[int, int] = {}
+    for turn in sorted(turns, key=lambda t: t.start):
+        order.setdefault(turn.speaker, len(order))
+    turns = [Turn(t.start, t.end, order[t.speaker]) for t in turns]
+    turns = _join_adjacent(sorted(turns, key=lambda t: t.start))
+    stats = tuple(
+        SpeakerStats(
+            speaker,
+            sum(t.end - t.start for t in turns if t.speaker == speaker),
+            sum(1 for t in turns if t.speaker == speaker),
+            min(t.start for t in turns if t.speaker == speaker),
+        )
+        for speaker in range(len(order))
+    )
+    count = len(stats)
+    note = "one voice found: 1 speaker" if count == 1 else f"{count} speakers found"
+    limit = settings.max_speakers if settings.speakers is None else settings.speakers
+    if heard > max(limit, count):
+        note += f" ({heard} voices heard, more than the {limit} asked for: some were merged)"
+    return Diarization(tuple(turns), stats, duration, note, heard)
+
+
+def _join_adjacent(turns: list[Turn]) -> list[Turn]:
+    """Turns of one speaker that touch (split only by the grid) become one."""
+    joined: list[Turn] = []
+    for turn in turns:
+        if joined and joined[-1].speaker == turn.speaker and turn.start - joined[-1].end < 1e-6:
+            joined[-1] = Turn(joined[-1].start, turn.end, turn.speaker)
+        else:
+            joined.append(turn)
+    return joined
