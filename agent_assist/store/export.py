@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Literal
 
+from agent_assist.edge import OutputEdge
 from agent_assist.events import (
     CallSummary,
     Event,
@@ -60,9 +61,8 @@ STATS_COLUMNS = (
 def export_call(
     history: History, call_id: int, fmt: Format, redactor: Redactor | None = None
 ) -> str:
-    redact = (redactor or Redactor()).for_call()
     row = history.call(call_id)
-    events = [redact(e) for e in history.events(call_id)]
+    events = OutputEdge(redactor or Redactor()).pass_all(history.events(call_id))
     if fmt == "json":
         return to_json(row, events)
     if fmt == "csv":

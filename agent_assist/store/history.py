@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agent_assist import paths
+from agent_assist.edge import OutputEdge
 from agent_assist.events import Event, TranscriptPartial, event_from_dict
 from agent_assist.redact import Redactor
 from agent_assist.store.database import HistoryDatabase, utc_text
@@ -104,13 +105,21 @@ class History(HistoryDatabase):
     # -- writing ---------------------------------------------------------------------------
 
     def save_call(
-        self, call_name: str, started_at: datetime, events: Sequence[Event]
+        self,
+        call_name: str,
+        started_at: datetime,
+        events: Sequence[Event],
+        *,
+        redacted: bool = False,
     ) -> int | None:
-        """Store one call, redacted. Returns its id, or None when history is (now) off."""
+        """Store one call, redacted. ``redacted``: the events come out of the call's output
+        edge, redacted once already (with the config the call ran with); else they pass an
+        edge with this history's redactor now. Returns its id, or None when history is off."""
         if not self.enabled:
             return None
-        redact = self._redactor.for_call()
-        kept = [redact(e) for e in events if not isinstance(e, TranscriptPartial)]
+        kept = [e for e in events if not isinstance(e, TranscriptPartial)]
+        if not redacted:
+            kept = OutputEdge(self._redactor).pass_all(kept)
         figures = CallFigures.of(kept)
         summary = figures.summary.to_json() if figures.summary else None
         started = utc_text(started_at)

@@ -15,8 +15,16 @@ from PySide6.QtWidgets import QApplication, QWidget
 from agent_assist import config as config_io
 from agent_assist import paths
 from agent_assist.config import Config
+from agent_assist.edge import OutputEdge
 from agent_assist.errors import AgentAssistError
-from agent_assist.events import CallSummary, Event, MoodUpdate, PipelineStatus
+from agent_assist.events import (
+    CallSummary,
+    Event,
+    EventHandler,
+    MoodUpdate,
+    PipelineStatus,
+    dispatch,
+)
 from agent_assist.tables import OutputError
 from agent_assist.ui import theme as themes
 from agent_assist.ui.actions import AppActions
@@ -83,7 +91,7 @@ class AgentAssistApp(QObject):
         self.review_window: ReviewWindow | None = None
         self._history: Any = None
         self._history_failed = False
-        self._redactor: Any = None
+        self.edge = self._edge()
         self.hotkey: GlobalHotkey | None = None
         self._connect()
 
@@ -137,6 +145,7 @@ class AgentAssistApp(QObject):
     def start(self) -> None:
         self.record = CallRecord(started_at=datetime.now(UTC))
         self.overlay.reset()
+        self.edge = self._edge()
         self.host.start(self.config)
         self.actions.set_running(True, False)
 
@@ -148,16 +157,17 @@ class AgentAssistApp(QObject):
         self.host.set_paused(paused)
 
     def on_event(self, event: Event) -> None:
-        """Every engine event, on the GUI thread."""
-        shown = self._redact(event)
-        self.overlay.show_event(shown)
-        self.record.add(event)
-        if isinstance(event, MoodUpdate) and event.speaker == "customer":
-            self.tray.show_mood(event.score, event.uncertain)
-        elif isinstance(event, PipelineStatus):
-            self._on_status(event)
-        elif isinstance(event, CallSummary):
-            self._on_summary(event)
+        """Every engine event, on the GUI thread: out through this call's edge."""
+        self.edge(event)
+        dispatch(event, _AppEvents(self))
+
+    def _edge(self) -> OutputEdge:
+        """The call's output edge: one redaction (the config's, ``redact_keep`` honoured) for
+        the overlay, the call record, its history row and exports. The overlay gets the words
+        as said when ``privacy.redact_overlay`` is off; everything kept is redacted."""
+        edge = OutputEdge.from_config(self.config, [self.record.add], redact=True)
+        edge.add_sink(self.overlay.show_event, raw=not self.config.privacy.redact_overlay)
+        return edge
 
     def _on_status(self, event: PipelineStatus) -> None:
         self.tray.show_status(self.overlay.state.status)
@@ -171,26 +181,19 @@ class AgentAssistApp(QObject):
         self.actions.set_waiting(self.overlay.state.status.waiting_for_devices)
 
     def _on_summary(self, summary: CallSummary) -> None:
-        self._redactor = None  # the next call gets a fresh per-call redactor
         self.last_record = self.record
         history = self.history()
         if history is not None:
             started = self.record.started_at or datetime.now(UTC)
-            self.record.history_id = history.save_call(summary.call, started, self.record.events)
+            self.record.history_id = history.save_call(
+                summary.call, started, self.record.events, redacted=True
+            )
             if self.record.history_id is None and history.problem:
                 self.bridge.post(
                     PipelineStatus(state="info", message=f"history off: {history.problem}")
                 )
         if self.review_window is not None and self.review_window.isVisible():
             self.review_window.show_session_record(self.record)
-
-    def _redact(self, event: Event) -> Event:
-        if not self.config.privacy.redact_overlay:
-            return event
-        from agent_assist.redact import Redactor, redact_event
-
-        self._redactor = self._redactor or Redactor.from_config(self.config).for_call()
-        return redact_event(event, self._redactor)
 
     # feedback, history, position ----------------------------------------------------------
     def on_feedback(self, suggestion_id: str, action: str) -> None:
@@ -407,3 +410,20 @@ def run_app(
         return app.exec()
     finally:
         controller.shutdown()
+
+
+class _AppEvents(EventHandler):
+    """What the app does beyond the overlay for each event type."""
+
+    def __init__(self, app: AgentAssistApp) -> None:
+        self.app = app
+
+    def on_mood(self, event: MoodUpdate) -> None:
+        if event.speaker == "customer":
+            self.app.tray.show_mood(event.score, event.uncertain)
+
+    def on_status(self, event: PipelineStatus) -> None:
+        self.app._on_status(event)
+
+    def on_summary(self, event: CallSummary) -> None:
+        self.app._on_summary(event)

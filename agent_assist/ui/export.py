@@ -30,6 +30,7 @@ def export_record(
     record: CallRecord, fmt: str, path: Path, redactor: Redactor | None = None
 ) -> Path:
     """Write ``record`` as JSON, CSV or a standalone HTML report (redacted, user-only file)."""
+    from agent_assist.edge import OutputEdge
     from agent_assist.redact import Redactor
     from agent_assist.store import export
     from agent_assist.store.history import CallRow
@@ -52,7 +53,6 @@ def export_record(
         negative_seconds=figures.negative_seconds,
         suggestions=len(figures.suggestions),
     )
-    redact = (redactor or Redactor()).for_call()
-    events = [redact(e) for e in record.events]
+    events = OutputEdge(redactor or Redactor()).pass_all(record.events)
     export.write_private(path, writers[fmt](row, events))
     return path

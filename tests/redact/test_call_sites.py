@@ -7,11 +7,12 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from agent_assist import cli
+from agent_assist import cli, config
 from agent_assist.cli import listen
 from agent_assist.config import Config
 from agent_assist.events import CallSummary, Event, PipelineStatus, TranscriptFinal
@@ -78,7 +79,7 @@ def test_listen_prints_with_the_configured_per_call_redactor(
     monkeypatch.setattr(listen, "make_runner", ScriptedRunner)
     out = io.StringIO()
     args = cli.build_parser().parse_args(["--config", str(config_file), "listen", "--seconds", "1"])
-    assert listen.cmd_listen(args, out) == 0
+    assert listen.cmd_listen(args, config.load_layered(config_file), out) == 0
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert_redacted([line["text"] for line in lines if line["type"] == "transcript"])
 
@@ -132,3 +133,87 @@ def test_the_app_redacts_overlay_history_and_export_with_the_config(
     assert app.exporter is not None
     path = app.exporter(app.record, "json", tmp_path / "export.json")
     assert_redacted([path.read_text()])
+
+
+def _app(config: Config, qtbot: QtBot) -> object:
+    from agent_assist.ui.app import AgentAssistApp
+    from agent_assist.ui.devices import DeviceListing
+    from tests.ui.conftest import FakeFactory
+
+    app = AgentAssistApp(
+        config,
+        FakeFactory([]),
+        save_config=lambda c: None,
+        devices=lambda: DeviceListing(problem="no audio input devices found"),
+    )
+    qtbot.addWidget(app.overlay)
+    return app
+
+
+def _stored(app: object) -> list[str]:
+    history = app.history()  # type: ignore[attr-defined]
+    call_id = app.record.history_id  # type: ignore[attr-defined]
+    assert history is not None and call_id is not None
+    return [e.text for e in history.events(call_id) if isinstance(e, TranscriptFinal)]
+
+
+def test_a_call_ended_without_a_summary_leaves_the_next_call_unarmed(
+    config_file: Path, qtbot: QtBot
+) -> None:
+    """The overlay and the history show one redaction of each event: a call that ended in
+    an error (no summary) must not arm the next call's redactor for the overlay alone."""
+    from agent_assist import config as config_module
+
+    app: Any = _app(config_module.load(config_file), qtbot)
+    app.start()
+    app.on_event(TranscriptFinal("agent", 0.0, 1.0, "what's the card number?", 0.9))
+    app.on_event(PipelineStatus(state="error", message="the device went away"))
+    app.start()
+    app.on_event(TranscriptFinal("customer", 1.0, 2.0, "room 12 please", 0.9))
+    shown = app.overlay.customer.text()
+    app.on_event(CallSummary("call", 3.0, {}, None, None, None, 0.0, {}, utterances=1))
+    assert _stored(app) == ["room 12 please"]
+    assert "room 12 please" in shown
+
+
+def test_the_overlay_shows_words_as_said_but_keeps_them_redacted(
+    config_file: Path, tmp_path: Path, qtbot: QtBot
+) -> None:
+    """``redact_overlay`` off: the overlay gets the raw words; the record, the history and the
+    export still get the edge's one redaction."""
+    from agent_assist import config as config_module
+
+    config = config_module.load(config_file)
+    config.privacy.redact_overlay = False
+    app: Any = _app(config, qtbot)
+    app.start()
+    shown = []
+    for event in call_events():
+        app.on_event(event)
+        if isinstance(event, TranscriptFinal) and event.speaker == "customer":
+            shown.append(app.overlay.customer.text())
+    assert "4111 1111 1111 1111" in shown[0]
+    assert_redacted(_stored(app))
+    assert_redacted([e.text for e in app.record.transcripts])
+    assert _stored(app) == [e.text for e in app.record.transcripts]
+    path = app.exporter(app.record, "json", tmp_path / "export.json")
+    assert_redacted([path.read_text()])
+
+
+def test_a_keep_pattern_saved_in_settings_reaches_the_next_calls_history(
+    config_file: Path, qtbot: QtBot
+) -> None:
+    from agent_assist import config as config_module
+
+    config = config_module.load(config_file)
+    config.privacy.redact_keep = []
+    app: Any = _app(config, qtbot)
+    app.start()
+    for event in call_events():
+        app.on_event(event)
+    assert "ORD-12345678" not in " ".join(_stored(app))
+    app.config = config_module.load(config_file)  # Settings saved redact_keep
+    app.start()
+    for event in call_events():
+        app.on_event(event)
+    assert_redacted(_stored(app))
