@@ -211,14 +211,14 @@ class _Merge:
         """Apply one layer read from ``source``; ``origin(key)`` names where a value came from.
 
         Returns a line for each locked key the layer tried to change (``what(key)`` says what
-        is ignored), and logs it."""
+        is ignored), and logs it at INFO (for the log file: whoever loads says it to the user)."""
         checked = from_dict(data, source)
         lines = []
         for key, value in _flatten(data).items():
             if key in self.locked:
                 if get_value(checked, key) != get_value(self.base, key):
                     lines.append(f"{key} is locked by {self.system_file}; {what(key)} ignored")
-                    log.warning("config key %s", lines[-1])
+                    log.info("config: %s", lines[-1])
                 continue
             section, name = key.split(".", 1)
             self.merged.setdefault(section, {})[name] = value

@@ -288,15 +288,9 @@ def add_report_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    """The whole ``doctor`` command: print the checks, write ``--report`` if asked."""
-    user_file = Path(args.config) if getattr(args, "config", None) else None
-    loaded: LoadedConfig | None = None
-    error = ""
-    try:
-        loaded = config_module.load_layered(user_file)
-    except AgentAssistError as failure:
-        error = str(failure)
+def run(args: argparse.Namespace, loaded: LoadedConfig | None, error: str = "") -> int:
+    """The whole ``doctor`` command on the run's config (or why it did not load): print the
+    checks, write ``--report`` if asked."""
     checks = run_checks(loaded.config if loaded else Config(), loaded, error)
     for check in checks:
         print(check.line())

@@ -29,6 +29,15 @@ BACKUPS = 5
 CHATTY = ("faster_whisper",)
 
 
+FILE_ONLY = {"file_only": True}
+"""``extra=FILE_ONLY`` keeps a record off stderr (for what the user was already told there)."""
+
+
+class _NotFileOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "file_only", False)
+
+
 def log_file() -> Path:
     return paths.user_log_dir() / "agent-assist.log"
 
@@ -58,6 +67,7 @@ def setup(level: str = "INFO", *, to_file: bool = True, stderr_level: str = "WAR
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(max(logging.getLevelName(stderr_level), logging.getLevelName(level)))
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    console.addFilter(_NotFileOnly())
     root.addHandler(console)
     if to_file:
         try:

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from agent_assist import config, paths
-from agent_assist.cli import config as config_commands
+from agent_assist import config, logs, paths
+from agent_assist.cli import main
 from agent_assist.errors import ConfigError
 
 
 @pytest.fixture
-def files(tmp_path, monkeypatch) -> tuple[Path, Path]:
+def files(tmp_path, monkeypatch) -> Iterator[tuple[Path, Path]]:
     system = tmp_path / "etc" / "config.toml"
     system.parent.mkdir()
     monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(system))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # main's log file
     monkeypatch.setattr(paths, "user_config_dir", lambda: tmp_path / "home-config")
-    return system, paths.user_config_file()
+    yield system, paths.user_config_file()
+    logs.setup("WARNING", to_file=False)
 
 
 def write(path: Path, text: str) -> Path:
@@ -58,7 +60,7 @@ def test_locked_keys_keep_the_system_value_and_warn(files, caplog):
     system, user = files
     write(system, "[privacy]\nhistory = false\n[locked]\nkeys = ['privacy.history', 'guidance']\n")
     write(user, "[privacy]\nhistory = true\nretention_days = 7\n[guidance]\nenabled = false\n")
-    with caplog.at_level(logging.WARNING, logger="agent_assist.config"):
+    with caplog.at_level(logging.INFO, logger="agent_assist.config"):
         loaded = config.load_layered()
     assert loaded.config.privacy.history is False
     assert loaded.config.guidance.enabled is True  # the whole section is locked, at its default
@@ -151,8 +153,7 @@ def test_locked_table_is_not_allowed_in_the_user_file(files):
 
 
 def run_show(fmt: str, capsys) -> str:
-    args = argparse.Namespace(config=None, format=fmt)
-    assert config_commands.cmd_show(args) == 0
+    assert main(["config", "show", "--format", fmt]) == 0
     return capsys.readouterr().out
 
 
@@ -176,12 +177,8 @@ def test_config_show_json(files, capsys):
     assert body["asr.beam_size"]["locked"] is False
 
 
-def test_config_subcommand_parses(files, capsys):
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--config")
-    config_commands.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["config", "path"])
-    assert args.func(args) == 0
+def test_config_path_names_both_files(files, capsys):
+    assert main(["config", "path"]) == 0
     out = capsys.readouterr().out
     assert "not present" in out and str(files[0]) in out
 
@@ -218,13 +215,13 @@ def test_flags_override_the_user_file_and_name_their_origin(files):
 def test_a_flag_cannot_change_a_locked_key(files, caplog, lock, flags, names, line):
     system, _ = files
     write(system, f"[locked]\nkeys = ['{lock}']\n")
-    with caplog.at_level(logging.WARNING, logger="agent_assist.config"):
+    with caplog.at_level(logging.INFO, logger="agent_assist.config"):
         loaded = config.load_layered(flags=flags, flag_names=names)
     key = next(iter(flags))
     assert config.get_value(loaded.config, key) == config.get_value(config.Config(), key)
     assert loaded.origins[key] == "default"
     assert loaded.refused == (f"{key} is locked by {system}; {line} ignored",)
-    assert [r.getMessage() for r in caplog.records] == [f"config key {loaded.refused[0]}"]
+    assert [r.getMessage() for r in caplog.records] == [f"config: {loaded.refused[0]}"]
 
 
 def test_a_flag_equal_to_the_locked_value_is_quiet(files):
@@ -248,18 +245,41 @@ def test_bad_flags_are_one_line_errors(files, flags, needle):
     assert str(info.value).startswith(needle) and "\n" not in str(info.value)
 
 
-def test_config_show_lists_the_log_level_flag_with_its_origin(files, capsys):
-    args = argparse.Namespace(config=None, format="toml", log_level="DEBUG")
-    assert config_commands.cmd_show(args) == 0
-    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("level"))
+def test_config_show_lists_the_log_level_flag_as_its_own_layer(files, capsys):
+    assert main(["--log-level", "DEBUG", "config", "show"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    line = next(ln for ln in out if ln.startswith("level"))
     assert line.startswith('level = "DEBUG"') and line.endswith("# flag:--log-level")
+    assert '# command line: --log-level (logging.level = "DEBUG")' in out
+
+
+def test_config_show_lists_a_commands_flags_with_their_origin(files, capsys):
+    """``config show COMMAND ...``: the config that command line runs with, each of its flags
+    a layer of its own over the user's file."""
+    _, user = files
+    write(user, "[asr]\nprofile = 'fast'\n[audio]\ncustomer_device = 'monitor'\n")
+    argv = ["config", "show", "listen", "--profile", "accurate", "--agent", "usb"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    line = {ln.split("=")[0].strip(): ln for ln in out if "=" in ln and not ln.startswith("#")}
+    assert line["profile"].startswith('profile = "accurate"')
+    assert line["profile"].endswith("# flag:--profile")
+    assert line["agent_device"].endswith("# flag:--agent")
+    assert line["customer_device"].endswith(f"# user:{user}")
+    assert (
+        '# command line: --profile (asr.profile = "accurate"), --agent (audio.agent_device = "usb")'
+        in out
+    )
+
+
+def test_config_show_without_flags_has_an_empty_command_line_layer(files, capsys):
+    assert "# command line: (no flags that set a key)" in run_show("toml", capsys).splitlines()
 
 
 def test_config_show_reports_a_refused_flag(files, capsys):
     system, _ = files
     write(system, "[locked]\nkeys = ['logging.level']\n")
-    args = argparse.Namespace(config=None, format="toml", log_level="DEBUG")
-    assert config_commands.cmd_show(args) == 0
+    assert main(["--log-level", "DEBUG", "config", "show"]) == 0
     out = capsys.readouterr().out
     assert f"# refused: logging.level is locked by {system}; --log-level ignored" in out
     assert 'level = "INFO"' in out

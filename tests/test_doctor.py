@@ -15,9 +15,10 @@ import soundfile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent_assist import cli, doctor, logs, paths
+from agent_assist import cli, config, doctor, logs, paths
 from agent_assist.audio.files import load_call
 from agent_assist.config import Config
+from agent_assist.errors import AgentAssistError
 from agent_assist.redact import Redactor
 
 
@@ -36,6 +37,16 @@ def args(**kw) -> argparse.Namespace:
     return argparse.Namespace(**{"config": None, "report": None, **kw})
 
 
+def run_doctor(namespace: argparse.Namespace) -> int:
+    """``doctor`` as ``main`` runs it: on the run's config, or on why that did not load."""
+    user = Path(namespace.config) if namespace.config else None
+    try:
+        loaded = config.load_layered(user)
+    except AgentAssistError as error:
+        return doctor.run(namespace, None, str(error))
+    return doctor.run(namespace, loaded)
+
+
 def read_bundle(path: Path) -> str:
     if path.suffix == ".zip":
         with zipfile.ZipFile(path) as bundle:
@@ -49,7 +60,7 @@ def test_report_has_versions_config_origins_and_log_tail(home, capsys):
     logs.setup("INFO")
     logging.getLogger("agent_assist.test").info("marker line for the tail")
     report = home / "out" / "report.txt"
-    code = doctor.run(args(report=str(report)))
+    code = run_doctor(args(report=str(report)))
     out = capsys.readouterr().out
     assert f"support bundle written to {report}" in out
     text = report.read_text()
@@ -90,7 +101,7 @@ def test_broken_config_fails_and_names_the_file(home, capsys):
     user = paths.user_config_file()
     user.parent.mkdir(parents=True)
     user.write_text("[asr]\nbeam_size = 99\n")
-    assert doctor.run(args()) == 1
+    assert run_doctor(args()) == 1
     out = capsys.readouterr().out
     assert f"[FAIL] config: {user}: asr.beam_size:" in out
 
@@ -170,7 +181,7 @@ def test_playbook_over_the_phrase_bounds_fails_naming_file_rule_and_phrase(home,
     playbook.write_text(SLOW_PLAYBOOK)
     user = home / "user.toml"
     user.write_text(f'[guidance]\nplaybook = "{playbook}"\n')
-    assert doctor.run(args(config=str(user))) == 1
+    assert run_doctor(args(config=str(user))) == 1
     [line] = [line for line in capsys.readouterr().out.splitlines() if "playbook:" in line]
     assert line == (
         f"[FAIL] playbook: {playbook}: rule 'many-gaps': trigger.phrases: '{SLOW_PHRASE}' "
@@ -196,7 +207,7 @@ def test_bundle_redacts_pii_file_names_and_the_home_folder_from_the_log(home, mo
     logging.getLogger("agent_assist.test").info("marker line for the tail")
     assert "Jane Doe 415-555-0132.wav" in logs.log_file().read_text()
     report = user_home / "support.zip"
-    doctor.run(args(report=str(report)))
+    run_doctor(args(report=str(report)))
     bundle = read_bundle(report)
     for secret in ("Jane", "Doe", "555", "4111", "jane.doe@", "example.com", str(user_home)):
         assert secret not in bundle, secret

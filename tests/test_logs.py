@@ -155,3 +155,24 @@ def test_a_real_transcription_logs_faster_whisper_chunks_only_at_debug(log_dir):
     logs.setup("DEBUG")
     transcriber.transcribe(audio[: 5 * 16_000])
     assert "faster_whisper: Processing audio with duration" in logs.log_file().read_text()
+
+
+@pytest.mark.parametrize(
+    ("level", "kept", "dropped"),
+    [("DEBUG", ["DEBUG", "INFO", "WARNING"], []), ("WARNING", ["WARNING"], ["DEBUG", "INFO"])],
+)
+def test_logging_level_in_the_config_file_decides_what_the_log_keeps(
+    log_dir, tmp_path, level, kept, dropped
+):
+    """A run with ``--config`` holding ``logging.level``: the log file keeps that level and up."""
+    from agent_assist import cli
+
+    user = tmp_path / "user.toml"
+    user.write_text(f'[logging]\nlevel = "{level}"\n')
+    assert cli.main(["--config", str(user), "config", "path"]) == 0
+    test_log = logging.getLogger("agent_assist.test")
+    for name in ("DEBUG", "INFO", "WARNING"):
+        test_log.log(logging.getLevelName(name), "line at %s", name)
+    text = logs.log_file().read_text()
+    assert all(f"{name} agent_assist.test: line at {name}" in text for name in kept)
+    assert not any(f"line at {name}" in text for name in dropped)

@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.progress import Progress
 
 from agent_assist.callnames import CallName, NameScrubber, name_calls, scrubbed_logs
-from agent_assist.cli.shared import error_line, load_config, no_redact_flag, note_line, redactor_for
-from agent_assist.config import Config
+from agent_assist.cli.shared import Flags, error_line, no_redact_flag, note_line, redactor_for
+from agent_assist.config import Config, LoadedConfig
 from agent_assist.events import CallSummary, Event
 from agent_assist.report import (
     SUMMARY_COLUMNS,
@@ -123,17 +123,14 @@ def call_results(
         yield analyze_one(name.path, models, config, sink, name.id), sink is not None
 
 
-def _config(args: argparse.Namespace) -> Config:
+def config_flags(args: argparse.Namespace) -> Flags:
     channels = {"agent,customer": "agent", "customer,agent": "customer"}.get(args.channels or "")
-    return load_config(
-        args,
-        {
-            "asr.profile": ("--profile", args.profile),
-            "audio.stereo_left": ("--channels", channels),
-            "audio.mono_role": ("--mono-role", args.mono_role),
-            "privacy.redact_outputs": no_redact_flag(args),
-        },
-    )
+    return {
+        "asr.profile": ("--profile", args.profile),
+        "audio.stereo_left": ("--channels", channels),
+        "audio.mono_role": ("--mono-role", args.mono_role),
+        "privacy.redact_outputs": no_redact_flag(args),
+    }
 
 
 def _workers(requested: int, calls: int) -> int:
@@ -145,8 +142,8 @@ def _workers(requested: int, calls: int) -> int:
     return workers
 
 
-def cmd_analyze(args: argparse.Namespace) -> int:
-    config = _config(args)
+def cmd_analyze(args: argparse.Namespace, loaded: LoadedConfig) -> int:
+    config = loaded.config
     if args.cluster:
         return _on_cluster(args, config)
     args.format = args.format or "text"
@@ -282,4 +279,4 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="with --cluster local: serve Dask's dashboard on 127.0.0.1:8787",
     )
-    p.set_defaults(func=cmd_analyze)
+    p.set_defaults(func=cmd_analyze, config_flags=config_flags)

@@ -1,7 +1,9 @@
 """``agent-assist config show|path``: the effective configuration and where each value came from.
 
-Values given on the command line (``--log-level``) are shown with their flag as the origin, and
-a flag refused because IT locked its key is listed as ``# refused: ...``.
+The layers are listed in order (defaults, system file, user file, command line). Values given on
+the command line are shown with their flag as the origin (``flag:--log-level``), and a flag
+refused because IT locked its key is listed as ``# refused: ...``. ``config show COMMAND ...``
+shows the config that command line would run with (``config show listen --profile accurate``).
 """
 
 from __future__ import annotations
@@ -20,14 +22,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     show = sub.add_parser("show", help="every setting, its value and where it came from")
     show.add_argument("--format", choices=["toml", "json"], default="toml")
+    show.add_argument(
+        "command_line",
+        nargs=argparse.REMAINDER,
+        metavar="COMMAND ...",
+        help="a command and its flags: show the config it would run with",
+    )
     show.set_defaults(func=cmd_show)
     sub.add_parser("path", help="the system and user config files").set_defaults(func=cmd_path)
-
-
-def _loaded(args: argparse.Namespace) -> LoadedConfig:
-    from agent_assist.cli.shared import load_layered
-
-    return load_layered(args, {"logging.level": ("--log-level", getattr(args, "log_level", None))})
 
 
 def toml_value(value: Any) -> str:
@@ -54,6 +56,7 @@ def show_lines(loaded: LoadedConfig) -> list[str]:
     lines = [
         f"# system file: {_state(loaded.system_file)}",
         f"# user file:   {_state(loaded.user_file)}",
+        f"# command line: {command_line_layer(loaded) or '(no flags that set a key)'}",
     ]
     lines += [f"# note: {note}" for note in loaded.notes]
     lines += [f"# refused: {line}" for line in loaded.refused]
@@ -82,18 +85,28 @@ def show_json(loaded: LoadedConfig) -> str:
     return json.dumps(body, indent=2, ensure_ascii=False)
 
 
+def command_line_layer(loaded: LoadedConfig) -> str:
+    """The command-line layer: each flag that set a key, ``--flag (key = value)``."""
+    dumped = loaded.config.model_dump(mode="json")
+    flags = []
+    for key, origin in loaded.origins.items():
+        if origin.startswith("flag:") or origin == config_module.COMMAND_LINE:
+            section, name = key.split(".", 1)
+            flag = origin.removeprefix("flag:")
+            flags.append(f"{flag} ({key} = {toml_value(dumped[section][name])})")
+    return ", ".join(flags)
+
+
 def _state(path: Path) -> str:
     return f"{path}" if path.is_file() else f"{path} (not present)"
 
 
-def cmd_show(args: argparse.Namespace) -> int:
-    loaded = _loaded(args)
+def cmd_show(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     print(show_json(loaded) if args.format == "json" else "\n".join(show_lines(loaded)))
     return 0
 
 
-def cmd_path(args: argparse.Namespace) -> int:
-    loaded = _loaded(args)
+def cmd_path(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     print(f"system: {_state(loaded.system_file)}")
     print(f"user:   {_state(loaded.user_file)}")
     return 0

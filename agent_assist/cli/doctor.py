@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from agent_assist.config import LoadedConfig
 
-def cmd_models(args: argparse.Namespace) -> int:
+
+def cmd_models(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     from agent_assist import modelstore
 
     specs = modelstore.load_manifest()
@@ -22,10 +24,17 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-def cmd_doctor(args: argparse.Namespace) -> int:
+def cmd_doctor(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     from agent_assist import doctor
 
-    return doctor.run(args)
+    return doctor.run(args, loaded)
+
+
+def doctor_without_config(args: argparse.Namespace, error: str) -> int:
+    """``doctor`` runs on when the config does not load: the problem is its first check."""
+    from agent_assist import doctor
+
+    return doctor.run(args, None, error)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,4 +45,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     doctor_parser = sub.add_parser("doctor", help="check models, audio and hardware")
     add_report_argument(doctor_parser)
-    doctor_parser.set_defaults(func=cmd_doctor)
+    doctor_parser.set_defaults(func=cmd_doctor, on_bad_config=doctor_without_config)

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from agent_assist import __version__, logs
 from agent_assist.cli.analyze import add_analyze
+from agent_assist.cli.config import register as config_commands
 from agent_assist.cli.doctor import register as doctor_commands
+from agent_assist.cli.history import register as history_commands
+from agent_assist.cli.listen import register as listen_commands
+from agent_assist.cli.report import add_report
 from agent_assist.cli.sentiment import add_sentiment
-from agent_assist.cli.shared import error_line, load_config, load_layered, new_run
+from agent_assist.cli.shared import (
+    Flags,
+    Handler,
+    command_flags,
+    error_line,
+    global_flags,
+    load,
+    say_notes,
+    user_file,
+)
+from agent_assist.config import LoadedConfig
 from agent_assist.errors import AgentAssistError
 
-log = logging.getLogger(__name__)
-Handler = Callable[[argparse.Namespace], int]
-__all__ = ["build_parser", "error_line", "load_config", "load_layered", "main"]
+__all__ = ["build_parser", "main"]
 
 
 # ---------------------------------------------------------------- parser and entry
@@ -62,29 +72,47 @@ def build_parser() -> argparse.ArgumentParser:
         "then exit (0 = all passed)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_analyze(sub)
-    add_sentiment(sub)
-    doctor_commands(sub)
-    for register in extra_commands():
+    for register in COMMAND_GROUPS:
         register(sub)
     return parser
 
 
-def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from agent_assist.cli.config import register as config_commands
-    from agent_assist.cli.history import register as history
-    from agent_assist.cli.listen import register as live_commands
-    from agent_assist.cli.report import add_report
+COMMAND_GROUPS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    add_analyze,
+    add_sentiment,
+    doctor_commands,
+    history_commands,
+    listen_commands,
+    config_commands,
+    add_report,
+)
 
-    return [history, live_commands, config_commands, add_report]
+
+def config_flags(args: argparse.Namespace) -> Flags:
+    """The flags of this run that set config keys: the global ones and the command's; for
+    ``config show COMMAND ...`` also that command line's (so it shows that command's config)."""
+    flags = global_flags(args) | command_flags(args)
+    shown: list[str] = getattr(args, "command_line", None) or []
+    if shown:
+        flags |= command_flags(build_parser().parse_args(shown))
+    return flags
 
 
-def run_gui(args: argparse.Namespace) -> int:
+def run_gui(args: argparse.Namespace, first: LoadedConfig | AgentAssistError) -> int:
+    """The overlay; a config that does not load gets the start-up dialog (which may load again
+    after the user's choice)."""
     from agent_assist.ui.app import run_app
     from agent_assist.ui.startup import load_for_gui
 
-    user_file = Path(args.config) if args.config else None
-    started = load_for_gui(lambda: load_layered(args), user_file)
+    tries = [first]
+
+    def loaded_config() -> LoadedConfig:
+        result = tries.pop() if tries else load(args, config_flags(args))
+        if isinstance(result, AgentAssistError):
+            raise result
+        return result
+
+    started = load_for_gui(loaded_config, user_file(args))
     if started is None:
         return 2
     loaded = started.loaded
@@ -94,35 +122,41 @@ def run_gui(args: argparse.Namespace) -> int:
         demo=args.demo,
         locked=loaded.locked,
         open_settings=started.open_settings,
-        user_file=user_file,
+        user_file=user_file(args),
     )
 
 
-def setup_logging(args: argparse.Namespace) -> None:
-    """Log at the effective ``logging.level``; ``--log-level`` is refused where it is locked.
-
-    A config that does not load leaves the defaults here: the command reports it."""
-    try:
-        loaded = load_layered(args, {"logging.level": ("--log-level", args.log_level)})
-    except AgentAssistError:
+def setup_logging(args: argparse.Namespace, loaded: LoadedConfig | AgentAssistError) -> None:
+    """Log at the effective ``logging.level`` (``--log-level`` is refused where it is locked);
+    a config that does not load leaves the defaults (or ``--log-level``): the command reports it."""
+    if isinstance(loaded, AgentAssistError):
         logs.setup(args.log_level or "INFO", stderr_level=args.log_level or "WARNING")
-        return
-    logs.setup_from_config(loaded)
+    else:
+        logs.setup_from_config(loaded)
+
+
+def load_once(args: argparse.Namespace) -> LoadedConfig | AgentAssistError:
+    """The run's effective config, or why it does not load."""
+    try:
+        return load(args, config_flags(args))
+    except AgentAssistError as error:
+        return error
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    new_run()
+    loaded = load_once(args)
     try:
-        setup_logging(args)
+        setup_logging(args, loaded)
+        if not isinstance(loaded, AgentAssistError):
+            say_notes(loaded)
         if args.self_test:
             from agent_assist.selftest import run_self_test
 
-            return run_self_test(user_file=Path(args.config) if args.config else None)
+            return run_self_test(user_file=user_file(args))
         if args.command is None:
-            return run_gui(args)
-        handler: Handler = args.func
-        return handler(args)
+            return run_gui(args, loaded)
+        return run_command(args, loaded)
     except AgentAssistError as error:
         error_line(str(error))
         return 2
@@ -130,3 +164,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def run_command(args: argparse.Namespace, loaded: LoadedConfig | AgentAssistError) -> int:
+    """The chosen command with the run's config; one that cannot start without it (every one
+    but those with an ``on_bad_config`` handler, like ``doctor``) fails with the reason."""
+    if isinstance(loaded, AgentAssistError):
+        on_bad_config: Callable[[argparse.Namespace, str], int] | None = getattr(
+            args, "on_bad_config", None
+        )
+        if on_bad_config is None:
+            raise loaded
+        return on_bad_config(args, str(loaded))
+    handler: Handler = args.func
+    return handler(args, loaded)

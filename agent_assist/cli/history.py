@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from agent_assist import config
+from agent_assist.cli.shared import Handler
+from agent_assist.config import Config, LoadedConfig
 from agent_assist.errors import AgentAssistError
 from agent_assist.events import Suggestion, TranscriptFinal
 from agent_assist.mood import mood_number
@@ -20,8 +21,6 @@ from agent_assist.redact import Redactor
 from agent_assist.store.export import FORMATS, export_call, stats_csv, write_private
 from agent_assist.store.files import corrupt_copies, remove_corrupt_copies
 from agent_assist.store.history import History, HistoryError, default_path
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,15 +54,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stats.set_defaults(func=_stats)
 
 
-def _guarded(handler: Callable[[argparse.Namespace, History], int], write: bool = False) -> Handler:
-    """Run ``handler`` on the existing history database: read-only unless ``write``."""
+def _guarded(
+    handler: Callable[[argparse.Namespace, History, Config], int], write: bool = False
+) -> Handler:
+    """Run ``handler`` on the existing history database (read-only unless ``write``), with the
+    run's config (``--config``: its retention and redaction)."""
 
-    def run(args: argparse.Namespace) -> int:
+    def run(args: argparse.Namespace, loaded: LoadedConfig) -> int:
         path: Path = args.db or default_path()
+        retention = loaded.config.privacy.retention_days
         try:
-            retention = config.load().privacy.retention_days
             with History.open_existing(path, write=write, retention_days=retention) as history:
-                return handler(args, history)
+                return handler(args, history, loaded.config)
         except AgentAssistError as error:
             print(f"history: {error}", file=sys.stderr)
             return 1
@@ -71,7 +73,7 @@ def _guarded(handler: Callable[[argparse.Namespace, History], int], write: bool 
     return run
 
 
-def _do_list(args: argparse.Namespace, history: History) -> int:
+def _do_list(args: argparse.Namespace, history: History, config: Config) -> int:
     calls = history.list_calls()
     if not calls:
         print("no stored calls")
@@ -87,7 +89,7 @@ def _do_list(args: argparse.Namespace, history: History) -> int:
     return 0
 
 
-def _do_show(args: argparse.Namespace, history: History) -> int:
+def _do_show(args: argparse.Namespace, history: History, config: Config) -> int:
     call = history.call(args.id)
     print(f"call {call.id}: {call.name}")
     print(
@@ -103,8 +105,8 @@ def _do_show(args: argparse.Namespace, history: History) -> int:
     return 0
 
 
-def _do_export(args: argparse.Namespace, history: History) -> int:
-    redactor = Redactor.from_config(config.load())
+def _do_export(args: argparse.Namespace, history: History, config: Config) -> int:
+    redactor = Redactor.from_config(config)
     text = export_call(history, args.id, args.format, redactor)
     if args.out is None:
         sys.stdout.write(text)
@@ -118,7 +120,7 @@ def _do_export(args: argparse.Namespace, history: History) -> int:
     return 0
 
 
-def _do_delete(args: argparse.Namespace, history: History) -> int:
+def _do_delete(args: argparse.Namespace, history: History, config: Config) -> int:
     history.call(args.id)
     if not history.delete(args.id):
         raise HistoryError(history.problem or f"could not delete call {args.id}")
@@ -138,7 +140,7 @@ def _confirmed(question: str, yes: bool) -> bool:
     return False
 
 
-def _do_purge(args: argparse.Namespace, history: History) -> int:
+def _do_purge(args: argparse.Namespace, history: History, config: Config) -> int:
     count = len(history.list_calls())
     if not _confirmed(f"Delete all {count} stored calls?", args.yes):
         return 1
@@ -149,12 +151,12 @@ def _do_purge(args: argparse.Namespace, history: History) -> int:
     return 0
 
 
-def _purge(args: argparse.Namespace) -> int:
+def _purge(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     """Purge the database, and the corrupt copies moved aside from it (also when only those
     are left)."""
     path: Path = args.db or default_path()
     if os.path.lexists(path) or not corrupt_copies(path):
-        return _guarded(_do_purge, write=True)(args)
+        return _guarded(_do_purge, write=True)(args, loaded)
     copies = corrupt_copies(path)
     if not _confirmed(f"Delete {len(copies)} unreadable history file(s)?", args.yes):
         return 1
@@ -163,7 +165,7 @@ def _purge(args: argparse.Namespace) -> int:
     return 0 if removed == len(copies) else 1
 
 
-def _do_stats(args: argparse.Namespace, history: History) -> int:
+def _do_stats(args: argparse.Namespace, history: History, config: Config) -> int:
     rows = history.stats(args.period)
     print(
         f"{args.period.upper():10}  {'CALLS':>5}  {'MOOD':>5}  {'NEG S':>6}  {'USED':>4}"

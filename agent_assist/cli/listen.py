@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from agent_assist.audio.capture import InputDevice, import_sounddevice, list_inputs, resolve_device
-from agent_assist.config import Config
+from agent_assist.cli.shared import Flags, no_redact_flag, redactor_for
+from agent_assist.config import Config, LoadedConfig
 from agent_assist.contracts import Runner
 from agent_assist.errors import DeviceError
 from agent_assist.events import Event, EventSink, PipelineStatus, Speaker
@@ -47,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listen.add_argument("--seconds", type=float, help="stop after this many seconds")
     listen.add_argument("--no-partials", action="store_true", help="print final text only")
     listen.add_argument("--no-redact", action="store_true", help="keep PII in the output text")
-    listen.set_defaults(func=cmd_listen)
+    listen.set_defaults(func=cmd_listen, config_flags=config_flags)
     devices = subparsers.add_parser(
         "devices", help="list audio inputs with host API, rate and a loopback hint"
     )
@@ -55,16 +56,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     devices.set_defaults(func=cmd_devices)
 
 
-def _config(args: argparse.Namespace, flags: dict[str, tuple[str, Any]] | None = None) -> Config:
-    from agent_assist.cli.shared import load_config
-
-    return load_config(args, flags)
+def config_flags(args: argparse.Namespace) -> Flags:
+    return {
+        "audio.customer_device": ("--customer", args.customer),
+        "audio.agent_device": ("--agent", args.agent),
+        "asr.profile": ("--profile", args.profile),
+        "privacy.redact_outputs": no_redact_flag(args),
+    }
 
 
 # ---------------------------------------------------------------- devices
 
 
-def cmd_devices(args: argparse.Namespace, out: TextIO | None = None) -> int:
+def cmd_devices(args: argparse.Namespace, loaded: LoadedConfig, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
         inputs = list_inputs(import_sounddevice())
@@ -82,7 +86,7 @@ def cmd_devices(args: argparse.Namespace, out: TextIO | None = None) -> int:
     print(f"{'#':>3}  {'name':40} {'host API':18} {'ch':>3} {'rate':>7}  hint", file=out)
     for device in inputs:
         print(_device_line(device), file=out)
-    config = _config(args)
+    config = loaded.config
     print("", file=out)
     for role in ("customer", "agent"):
         print(f"{role}: {_chosen(config, role, inputs)}", file=out)
@@ -148,18 +152,8 @@ class _Printer:
             self.out.flush()
 
 
-def cmd_listen(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from agent_assist.cli.shared import no_redact_flag, redactor_for
-
-    config = _config(
-        args,
-        {
-            "audio.customer_device": ("--customer", args.customer),
-            "audio.agent_device": ("--agent", args.agent),
-            "asr.profile": ("--profile", args.profile),
-            "privacy.redact_outputs": no_redact_flag(args),
-        },
-    )
+def cmd_listen(args: argparse.Namespace, loaded: LoadedConfig, out: TextIO | None = None) -> int:
+    config = loaded.config
     printer = _Printer(out or sys.stdout, not args.no_partials, redactor_for(config))
     runner = make_runner(config, printer)
     runner.start()

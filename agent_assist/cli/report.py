@@ -11,14 +11,15 @@ import argparse
 import logging
 from pathlib import Path
 
-from agent_assist.cli.shared import load_config, note_line
+from agent_assist.cli.shared import note_line
+from agent_assist.config import LoadedConfig
 from agent_assist.errors import AgentAssistError
 
 log = logging.getLogger(__name__)
 FORMATS = ("html", "csv", "json")
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def cmd_report(args: argparse.Namespace, loaded_config: LoadedConfig) -> int:
     try:
         from agent_assist.insights import collect, export, load, page
     except ImportError as error:
@@ -27,7 +28,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         ) from None
     from agent_assist.redact import Redactor
 
-    config = load_config(args)
+    config = loaded_config.config
     loaded = load.load([Path(p) for p in args.results], config.mood.negative_below)
     for problem in loaded.problems:
         note_line(f"warning: {problem}")

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from agent_assist.cli.shared import load_config, no_redact_flag, note_line, redactor_for
+from agent_assist.cli.shared import Flags, no_redact_flag, note_line, redactor_for
+from agent_assist.config import LoadedConfig
 from agent_assist.errors import AgentAssistError
 from agent_assist.tables import os_reason
 
@@ -101,10 +102,14 @@ def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
         yield batch
 
 
-def cmd_sentiment(args: argparse.Namespace) -> int:
+def config_flags(args: argparse.Namespace) -> Flags:
+    return {"privacy.redact_outputs": no_redact_flag(args)}
+
+
+def cmd_sentiment(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     from agent_assist.sentiment.model import OnnxSentimentModel
 
-    config = load_config(args, {"privacy.redact_outputs": no_redact_flag(args)})
+    config = loaded.config
     redactor = redactor_for(config)
     source = TextSource(args.file)
     lines = texts(source, args.column)
@@ -132,4 +137,4 @@ def add_sentiment(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", nargs="?", help="text or CSV file (default stdin)")
     p.add_argument("--column", help="score this column of a CSV file")
     p.add_argument("--no-redact", action="store_true", help="echo the text with PII kept")
-    p.set_defaults(func=cmd_sentiment)
+    p.set_defaults(func=cmd_sentiment, config_flags=config_flags)

@@ -1,8 +1,10 @@
-"""Headless sub-commands (``analyze``, ``sentiment``) and what every command shares: the one-line
-error format and the effective config with command-line flags as its last layer.
+"""What every command shares: the one-line message formats, the command-line flags that set
+config keys, and the effective config they give.
 
-A flag that would change a key IT has locked is refused (the locked value stays) with one line
-on stderr, printed once per run however often the config is loaded.
+``main`` loads the config once per run, with the flags given as its last, recorded layer
+(``config show`` names each such value's flag), and passes the ``LoadedConfig`` to the command.
+A flag that would change a key IT has locked is refused (the locked value stays): ``main`` says
+so in one line on stderr.
 """
 
 from __future__ import annotations
@@ -10,18 +12,22 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent_assist import config as config_module
-from agent_assist.config import Config
+from agent_assist import logs
+from agent_assist.config import Config, LoadedConfig
 
 if TYPE_CHECKING:
     from agent_assist.redact import Redactor
 
-_said: set[str] = set()
+log = logging.getLogger(__name__)
+Flags = dict[str, tuple[str, Any]]
+"""Dotted config key → (flag name, value given or None when the flag was not given)."""
+Handler = Callable[[argparse.Namespace, LoadedConfig], int]
+"""A command: its parsed arguments and the run's effective config → exit status."""
 
 
 def error_line(message: str) -> None:
@@ -29,56 +35,43 @@ def error_line(message: str) -> None:
 
 
 def note_line(message: str) -> None:
-    """One ``agent-assist: ...`` line on stderr, at most once per run."""
-    if message not in _said:
-        _said.add(message)
-        print(f"agent-assist: {message}", file=sys.stderr)
+    """One ``agent-assist: ...`` line on stderr."""
+    print(f"agent-assist: {message}", file=sys.stderr)
 
 
-def new_run() -> None:
-    """Forget the lines already said (``main`` is one run)."""
-    _said.clear()
+def user_file(args: argparse.Namespace) -> Path | None:
+    """The ``--config FILE`` given, else None (the user's default file)."""
+    given = getattr(args, "config", None)
+    return Path(given) if given else None
 
 
-def load_layered(
-    args: argparse.Namespace, flags: Mapping[str, tuple[str, Any]] | None = None
-) -> config_module.LoadedConfig:
-    """The effective config; ``flags`` maps dotted keys to ``(flag name, value)`` for the flags
-    given (value not None). Refused flags are reported on stderr."""
-    given = {key: pair for key, pair in (flags or {}).items() if pair[1] is not None}
-    with _lock_lines_held():
-        loaded = config_module.load_layered(
-            Path(args.config) if getattr(args, "config", None) else None,
-            flags={key: value for key, (_name, value) in given.items()},
-            flag_names={key: name for key, (name, _value) in given.items()},
-        )
+def global_flags(args: argparse.Namespace) -> Flags:
+    """The flags every command has (before the command's name) that set a config key."""
+    return {"logging.level": ("--log-level", getattr(args, "log_level", None))}
+
+
+def command_flags(args: argparse.Namespace) -> Flags:
+    """The chosen command's flags that set config keys (its ``config_flags`` default)."""
+    flags: Callable[[argparse.Namespace], Flags] | None = getattr(args, "config_flags", None)
+    return flags(args) if flags else {}
+
+
+def load(args: argparse.Namespace, flags: Flags) -> LoadedConfig:
+    """Defaults ← system file ← user file (``--config``) ← the ``flags`` given."""
+    given = {key: pair for key, pair in flags.items() if pair[1] is not None}
+    return config_module.load_layered(
+        user_file(args),
+        flags={key: value for key, (_name, value) in given.items()},
+        flag_names={key: name for key, (name, _value) in given.items()},
+    )
+
+
+def say_notes(loaded: LoadedConfig) -> None:
+    """Each note (locked keys a file tried to change) and refused flag: once on stderr, and in
+    the log file."""
     for line in (*loaded.notes, *loaded.refused):
         note_line(line)
-    return loaded
-
-
-class _LockLines(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("config key ")
-
-
-@contextmanager
-def _lock_lines_held() -> Iterator[None]:
-    """``config`` logs each locked-key line as a warning, once per load; the command prints
-    each line once instead (``note_line``)."""
-    logger = logging.getLogger(config_module.__name__)
-    held = _LockLines()
-    logger.addFilter(held)
-    try:
-        yield
-    finally:
-        logger.removeFilter(held)
-
-
-def load_config(
-    args: argparse.Namespace, flags: Mapping[str, tuple[str, Any]] | None = None
-) -> Config:
-    return load_layered(args, flags).config
+        log.warning("config: %s", line, extra=logs.FILE_ONLY)
 
 
 def redactor_for(config: Config) -> Redactor | None:

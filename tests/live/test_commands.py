@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import threading
@@ -10,7 +9,10 @@ import time
 
 import pytest
 
-from agent_assist.cli import listen
+from agent_assist.cli import build_parser, listen
+from agent_assist.cli.entry import load_once
+from agent_assist.cli.shared import say_notes
+from agent_assist.config import LoadedConfig
 from agent_assist.errors import DeviceError
 from agent_assist.events import Event, PipelineStatus, TranscriptFinal, TranscriptPartial
 from agent_assist.live import LiveRunner
@@ -18,11 +20,13 @@ from tests.live.helpers import FakeSource, fake_models, speech_pattern
 from tests.live.test_capture import DEVICES, FakeSd
 
 
-def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--config")
-    listen.register(parser.add_subparsers(dest="command"))
-    return parser.parse_args(argv)
+def run(*argv: str, out: io.StringIO) -> int:
+    """The command as ``main`` runs it (the config loaded once, its notes said), into ``out``."""
+    args = build_parser().parse_args(argv)
+    loaded = load_once(args)
+    assert isinstance(loaded, LoadedConfig), loaded
+    say_notes(loaded)
+    return int(args.func(args, loaded, out))
 
 
 @pytest.fixture(autouse=True)
@@ -34,14 +38,14 @@ def isolated(tmp_path, monkeypatch) -> None:  # noqa: ANN001
 def test_devices_lists_inputs_with_hints_and_the_automatic_choice(monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setattr(listen, "import_sounddevice", lambda: FakeSd(DEVICES, 3))
     out = io.StringIO()
-    assert listen.cmd_devices(parse("devices"), out) == 0
+    assert run("devices", out=out) == 0
     text = out.getvalue()
     assert "Monitor of Built-in Audio Analog Stereo" in text and "loopback?" in text
     assert "Speakers" not in text.split("customer:")[0]
     assert "customer: 2 Monitor of Built-in Audio Analog Stereo (automatic)" in text
     assert "agent: 3 USB Headset Mic (automatic)" in text
     out = io.StringIO()
-    assert listen.cmd_devices(parse("devices", "--json"), out) == 0
+    assert run("devices", "--json", out=out) == 0
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["loopback"] for r in records] == [False, True, False]
     assert records[2]["hostapi"] == "JACK" and records[2]["default_rate"] == 16000.0
@@ -52,7 +56,7 @@ def test_devices_without_portaudio_is_an_error_line(monkeypatch, capsys) -> None
         raise DeviceError("PortAudio library not found; live capture unavailable")
 
     monkeypatch.setattr(listen, "import_sounddevice", missing)
-    assert listen.cmd_devices(parse("devices"), io.StringIO()) == 1
+    assert run("devices", out=io.StringIO()) == 1
     assert "PortAudio library not found" in capsys.readouterr().err
 
 
@@ -84,8 +88,8 @@ def test_listen_prints_json_lines_and_stops_after_the_given_time(monkeypatch) ->
 
     monkeypatch.setattr(listen, "make_runner", runner)
     out = io.StringIO()
-    args = parse("listen", "--customer", "Monitor", "--agent", "none", "--seconds", "3")
-    assert listen.cmd_listen(args, out) == 0
+    args = ("listen", "--customer", "Monitor", "--agent", "none", "--seconds", "3")
+    assert run(*args, out=out) == 0
     kinds = [json.loads(line)["type"] for line in out.getvalue().splitlines()]
     assert "transcript" in kinds and "partial" in kinds and kinds[-1] == "status"
     assert "summary" in kinds
@@ -98,7 +102,7 @@ def test_listen_without_portaudio_exits_non_zero(monkeypatch, capsys) -> None:  
 
     monkeypatch.setattr("agent_assist.live.import_sounddevice", missing)
     out = io.StringIO()
-    assert listen.cmd_listen(parse("listen", "--seconds", "30"), out) == 1
+    assert run("listen", "--seconds", "30", out=out) == 1
     assert "PortAudio library not found" in capsys.readouterr().err
     assert '"state": "no_device"' in out.getvalue()
 
@@ -132,10 +136,17 @@ def test_listen_flags_lose_to_locked_keys(tmp_path, monkeypatch, capsys) -> None
     monkeypatch.setattr(listen, "make_runner", ScriptedRunner)
     ScriptedRunner.made.clear()
     out = io.StringIO()
-    args = parse(
-        "listen", "--customer", "Monitor", "--agent", "none", "--profile", "accurate", "--no-redact"
+    args = (
+        "listen",
+        "--customer",
+        "Monitor",
+        "--agent",
+        "none",
+        "--profile",
+        "accurate",
+        "--no-redact",
     )
-    assert listen.cmd_listen(args, out) == 0
+    assert run(*args, out=out) == 0
     config = ScriptedRunner.made[0].config
     assert (config.audio.customer_device, config.audio.agent_device) == ("Loopback", "")
     assert config.asr.profile == "fast" and "4111" not in out.getvalue()
@@ -155,8 +166,8 @@ def test_listen_flags_apply_where_nothing_is_locked(monkeypatch) -> None:  # noq
     monkeypatch.setattr(listen, "make_runner", ScriptedRunner)
     ScriptedRunner.made.clear()
     out = io.StringIO()
-    args = parse("listen", "--customer", "Monitor", "--profile", "accurate", "--no-redact")
-    assert listen.cmd_listen(args, out) == 0
+    args = ("listen", "--customer", "Monitor", "--profile", "accurate", "--no-redact")
+    assert run(*args, out=out) == 0
     config = ScriptedRunner.made[0].config
     assert (config.audio.customer_device, config.asr.profile) == ("Monitor", "accurate")
     assert "4111 1111 1111 1111" in out.getvalue()

@@ -17,6 +17,7 @@ import pytest
 
 from agent_assist.asr.metrics import words_found
 from agent_assist.cli import listen
+from agent_assist.cli.entry import load_once
 from agent_assist.config import Config
 from agent_assist.events import (
     Event,
@@ -150,7 +151,8 @@ def cli_args(tmp_path: Path, *argv: str) -> argparse.Namespace:
 
 def test_devices_lists_the_virtual_inputs_with_the_loopback_hint(rig: Rig, tmp_path: Path) -> None:
     out = io.StringIO()
-    assert listen.cmd_devices(cli_args(tmp_path, "devices"), out) == 0
+    args = cli_args(tmp_path, "devices")
+    assert listen.cmd_devices(args, load_once(args), out) == 0
     lines = out.getvalue().splitlines()
     monitor = next(line for line in lines if "call_monitor" in line)
     headset = next(line for line in lines if "headset_mic" in line)
@@ -180,7 +182,7 @@ def test_listen_prints_the_live_call_as_json_lines(
     args = cli_args(
         tmp_path, "listen", "--customer", "call_monitor", "--agent", "none", "--seconds", "45"
     )
-    assert listen.cmd_listen(args, out) == 0
+    assert listen.cmd_listen(args, load_once(args), out) == 0
     assert players and players[0].wait(10) == 0
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     text = " ".join(r["text"] for r in records if r["type"] == "transcript")

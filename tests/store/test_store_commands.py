@@ -1,4 +1,3 @@
-import argparse
 import csv
 import io
 import json
@@ -9,17 +8,16 @@ from pathlib import Path
 import pytest
 from store_calls import PII, sample_call
 
-from agent_assist import paths
-from agent_assist.cli.history import register
+from agent_assist import logs, paths
+from agent_assist.cli import main
 from agent_assist.store.history import History
 
 
 def run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="agent-assist")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code: int = args.func(args)
-    return code
+    try:
+        return main(argv)
+    finally:
+        logs.setup("WARNING", to_file=False)
 
 
 @pytest.fixture
@@ -150,7 +148,7 @@ def test_a_broken_config_is_one_line(
 ) -> None:
     paths.user_config_file().parent.mkdir(parents=True, exist_ok=True)
     paths.user_config_file().write_text("[privacy]\nretention_days = 0\n")
-    assert run(["history", "list"]) == 1
+    assert run(["history", "list"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "privacy.retention_days" in err
 
@@ -193,13 +191,14 @@ def test_read_commands_change_nothing(
 def test_a_foreign_file_is_an_error_and_kept(
     tmp_path: Path, data_home: Path, command: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    notes = tmp_path / "notes.txt"
+    notes = tmp_path / "files" / "notes.txt"  # the run's log file is under tmp_path too
+    notes.parent.mkdir()
     notes.write_text("call the bank about card 4111 1111 1111 1111\n" * 40)
-    before = folder_state(tmp_path)
+    before = folder_state(notes.parent)
     assert run(["history", "--db", str(notes), *command]) == 1
     err = capsys.readouterr().err
     assert err == f"history: {notes}: not an agent-assist history database (not SQLite)\n"
-    assert folder_state(tmp_path) == before
+    assert folder_state(notes.parent) == before
 
 
 def test_purge_deletes_corrupt_copies_even_without_a_database(
