@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from agent_assist.asr.window import windowed
+from agent_assist.config_schema import AsrConfig
 from agent_assist.contracts import SAMPLE_RATE, SpeechInProgress, Transcriber, Transcription
 from agent_assist.events import TranscriptPartial, Word
 
@@ -99,8 +100,6 @@ class PartialCaptioner:
         self._start = None
 
 
-NO_SPEECH = 0.6
-LOW_LOGPROB = -1.0
 TOKENS_PER_S = 6
 """A draft decodes at most this many tokens per second of audio (plus ``EXTRA_TOKENS``): more
 than people say, fewer than Whisper loops out on a sub-second clip in a short window."""
@@ -111,10 +110,11 @@ class DraftTranscriber:
     """Greedy, timestamp-free decoding with a faster-whisper ``WhisperModel`` (for captions).
 
     Word times are spread evenly over the audio: captions need the words, not their times.
-    Segments Whisper itself calls silence (high no-speech probability with a low log
-    probability) are left out. The encoder sees a window of at least ``window_s`` instead of
-    30 s (much cheaper; see ``asr/window.py``); the token cap keeps Whisper from looping on
-    the short clips of the first drafts, which a short window otherwise invites.
+    Segments Whisper itself calls silence (no-speech probability over ``asr.no_speech_threshold``
+    with a log probability under ``asr.log_prob_threshold``, as in the final decode) are left
+    out. The encoder sees a window of at least ``window_s`` instead of 30 s (much cheaper; see
+    ``asr/window.py``); the token cap keeps Whisper from looping on the short clips of the first
+    drafts, which a short window otherwise invites.
     """
 
     def __init__(
@@ -123,11 +123,21 @@ class DraftTranscriber:
         language: str | None = "en",
         window_s: float = 30.0,
         tokens_per_s: float | None = TOKENS_PER_S,
+        *,
+        asr: AsrConfig | None = None,
     ) -> None:
         self.model = model
         self.language = language
         self.window_s = window_s
         self.tokens_per_s = tokens_per_s
+        asr = asr or AsrConfig()
+        self.no_speech_threshold = asr.no_speech_threshold
+        self.log_prob_threshold = asr.log_prob_threshold
+
+    @classmethod
+    def from_config(cls, model: Any, asr: AsrConfig, language: str | None) -> DraftTranscriber:
+        """Drafts for the live decoder ``asr`` configures: its window and silence thresholds."""
+        return cls(model, language, asr.live_window_s, asr=asr)
 
     def transcribe(self, audio: np.ndarray) -> Transcription:
         samples = np.ascontiguousarray(audio, dtype=np.float32)
@@ -150,11 +160,7 @@ class DraftTranscriber:
             vad_filter=False,
             max_new_tokens=max_tokens,
         )
-        kept = [
-            s
-            for s in segments
-            if s.text.strip() and not (s.no_speech_prob > NO_SPEECH and s.avg_logprob < LOW_LOGPROB)
-        ]
+        kept = [s for s in segments if s.text.strip() and not self._silence(s)]
         text = " ".join(s.text.strip() for s in kept)
         tokens = text.split()
         step = len(samples) / SAMPLE_RATE / max(len(tokens), 1)
@@ -162,3 +168,9 @@ class DraftTranscriber:
         logprob = float(np.mean([s.avg_logprob for s in kept])) if kept else 0.0
         no_speech = max((s.no_speech_prob for s in kept), default=1.0)
         return Transcription(text, words, 1.0 if words else 0.0, no_speech, logprob, 0.0, True)
+
+    def _silence(self, segment: Any) -> bool:
+        return bool(
+            segment.no_speech_prob > self.no_speech_threshold
+            and segment.avg_logprob < self.log_prob_threshold
+        )
