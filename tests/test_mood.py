@@ -1,16 +1,18 @@
 import pytest
 
 from agent_assist.config import MoodConfig
-from agent_assist.events import Sentiment, TranscriptFinal
 from agent_assist.mood import MoodTracker, mood_label, utterance_weight
+from tests import factories
 
-NEG = Sentiment("negative", {"negative": 0.9, "neutral": 0.05, "positive": 0.05}, "anger")
-POS = Sentiment("positive", {"negative": 0.05, "neutral": 0.05, "positive": 0.9}, "joy")
+NEG = factories.sentiment("negative", 0.9)
+POS = factories.sentiment("positive", 0.9)
 TEXT = "one two three four five six seven eight"
 
 
 def final(t, sentiment, confidence=0.9, reliable=True, text=TEXT, speaker="customer"):
-    return TranscriptFinal(speaker, t, t + 1, text, confidence, sentiment, reliable)
+    return factories.final(
+        text, t, t + 1, speaker, sentiment, confidence=confidence, reliable=reliable
+    )
 
 
 def test_negative_turns_pull_the_score_down_and_trend_falls():

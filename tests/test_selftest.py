@@ -10,14 +10,6 @@ from agent_assist.errors import ModelError
 from agent_assist.events import MoodUpdate, Suggestion, TranscriptFinal
 
 
-@pytest.fixture
-def isolated(tmp_path, monkeypatch):
-    for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(tmp_path / "system.toml"))
-    return tmp_path
-
-
 def test_a_failing_step_is_reported_not_raised():
     def broken() -> str:
         raise ModelError("model x: file /m/model.bin is missing")
@@ -50,14 +42,14 @@ def test_any_failed_step_gives_a_nonzero_exit(monkeypatch):
     assert lines[-1].startswith("self-test passed (1 steps)")
 
 
-def test_a_broken_config_stops_the_self_test(isolated):
-    (isolated / "system.toml").write_text("[locked]\nkeys = ['nope.nope']\n")
+def test_a_broken_config_stops_the_self_test(isolated_dirs):
+    (isolated_dirs / "system.toml").write_text("[locked]\nkeys = ['nope.nope']\n")
     lines: list[str] = []
     assert selftest.run_self_test(echo=lines.append) == 1
     assert any("system.toml: locked.keys: unknown key 'nope.nope'" in line for line in lines)
 
 
-def test_overlay_opens_and_closes_offscreen(isolated):
+def test_overlay_opens_and_closes_offscreen(isolated_dirs):
     pytest.importorskip("PySide6")
     events = [
         TranscriptFinal("customer", 0.0, 2.0, "this is unacceptable", 0.9),
@@ -69,7 +61,7 @@ def test_overlay_opens_and_closes_offscreen(isolated):
 
 
 @pytest.mark.slow
-def test_real_self_test_passes_and_falls_back_to_cpu(isolated):
+def test_real_self_test_passes_and_falls_back_to_cpu(isolated_dirs):
     """The real thing: every model, the sample call, the overlay. With asr.device = cuda on a
     machine without a GPU it must still pass, on the CPU."""
     config = Config()
@@ -94,8 +86,8 @@ def test_real_self_test_passes_and_falls_back_to_cpu(isolated):
     assert "both speakers" not in report and "shown (" in report
 
 
-def test_an_explicit_user_file_is_used(isolated):
-    user = isolated / "mine.toml"
+def test_an_explicit_user_file_is_used(isolated_dirs):
+    user = isolated_dirs / "mine.toml"
     user.write_text("[asr]\nbeam_size = 42\n")
     lines: list[str] = []
     assert selftest.run_self_test(echo=lines.append, user_file=user) == 1

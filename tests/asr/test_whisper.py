@@ -19,6 +19,7 @@ from agent_assist.audio.files import load_call
 from agent_assist.config import AsrConfig, VadConfig
 from agent_assist.contracts import Utterance
 from agent_assist.errors import ModelError
+from agent_assist.pipeline import Models
 from agent_assist.vad.segmenter import Segmenter
 from agent_assist.vad.silero import SileroVad
 
@@ -297,8 +298,10 @@ def test_custom_model_needs_checksums(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def tiny() -> WhisperTranscriber:
-    return WhisperTranscriber.load(AsrConfig(profile="fast", cpu_threads=2))
+def tiny(real_models: Models) -> WhisperTranscriber:
+    """The default ("fast") profile's tiny.en, as the app loads it."""
+    assert isinstance(real_models.transcriber, WhisperTranscriber)
+    return real_models.transcriber
 
 
 @pytest.fixture(scope="module")
@@ -375,12 +378,10 @@ def test_custom_profile_loads_a_local_directory(jfk: np.ndarray) -> None:
 
 
 @pytest.mark.slow
-def test_accurate_profile_assembles_base_and_transcribes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jfk: np.ndarray
-) -> None:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+def test_accurate_profile_assembles_base_and_transcribes(tmp_path: Path, jfk: np.ndarray) -> None:
     transcriber = WhisperTranscriber.load(AsrConfig(profile="accurate", beam_size=1))
     assert transcriber.model_name == "whisper-base"
+    assert modelstore.locate(modelstore.find_spec("whisper-base")).is_relative_to(tmp_path)
     assert word_error_rate(JFK_TEXT, transcriber.transcribe(jfk).text) <= 0.1
     assert transcriber.transcribe(np.zeros(2 * 16_000, dtype=np.float32)).text == ""
 

@@ -13,7 +13,7 @@ import soundfile as sf
 from agent_assist.asr.metrics import word_error_rate
 from agent_assist.asr.whisper import WhisperTranscriber
 from agent_assist.asr.window import window_seconds, windowed
-from agent_assist.config import AsrConfig
+from agent_assist.pipeline import Models
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -33,8 +33,10 @@ def test_models_without_a_window_are_left_alone() -> None:
 
 
 @pytest.fixture(scope="module")
-def tiny() -> WhisperTranscriber:
-    return WhisperTranscriber.load(AsrConfig(profile="fast", cpu_threads=2))
+def tiny(real_models: Models) -> WhisperTranscriber:
+    """The default ("fast") profile's tiny.en, as the app loads it."""
+    assert isinstance(real_models.transcriber, WhisperTranscriber)
+    return real_models.transcriber
 
 
 def _encoded_frames(tiny: WhisperTranscriber) -> int:

@@ -18,8 +18,7 @@ from agent_assist.config import GuidanceConfig
 from agent_assist.events import Event, MoodUpdate, Suggestion, TranscriptFinal, Trend
 from agent_assist.guidance.engine import GuidanceEngine
 from agent_assist.guidance.playbook import load_playbook
-
-from .factory import cues, said
+from tests.factories import cues, final
 
 LINES = Path(__file__).resolve().parents[1] / "data" / "guidance_lines.txt"
 
@@ -54,7 +53,7 @@ class Call:
         label, agreement, text = self.rows[number]
         text = asr_style(text) if self.asr else text
         start, self.now = self.now + 1.0, self.now + 1.0 + seconds
-        utterance = said(
+        utterance = final(
             text,
             start,
             self.now,
@@ -68,7 +67,7 @@ class Call:
 
     def agent(self, text: str, seconds: float = 4.0) -> None:
         start, self.now = self.now + 1.0, self.now + 1.0 + seconds
-        self.events.append((self.now, said(text, start, self.now, speaker="agent", mood=None)))
+        self.events.append((self.now, final(text, start, self.now, speaker="agent", mood=None)))
 
     def agent_pace(self, words_per_minute: float) -> None:
         self.events.append((self.now, cues(self.now, words_per_minute=words_per_minute)))

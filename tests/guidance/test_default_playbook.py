@@ -13,8 +13,7 @@ from agent_assist.config import GuidanceConfig
 from agent_assist.events import Event, Suggestion, TranscriptFinal
 from agent_assist.guidance.engine import GuidanceEngine
 from agent_assist.guidance.playbook import load_playbook
-
-from .factory import cues, mood, said
+from tests.factories import cues, final, mood
 
 PLAYBOOK = load_playbook(paths.default_playbook())
 
@@ -24,35 +23,35 @@ def fresh() -> GuidanceEngine:
 
 
 SCENARIOS: dict[str, list[Event | float]] = {
-    "legal-threat": [said("if this isn't fixed I'll be talking to my attorney", 0.0)],
-    "supervisor-request": [said("can I speak to your manager please", 0.0)],
-    "cancel-intent": [said("I just want to cancel my subscription", 0.0)],
-    "repeat-contact": [said("um this is the third time I'm calling about this", 0.0)],
-    "refund-request": [said("I want my money back", 0.0)],
-    "strong-frustration": [said("honestly this is ridiculous", 0.0)],
-    "not-being-heard": [said("you're not listening to me", 0.0)],
-    "waiting-too-long": [said("I've waited three weeks for this", 0.0)],
-    "confused": [said("sorry I don't understand what that means", 0.0)],
-    "are-you-there": [said("hello are you still there", 0.0)],
-    "acknowledge-upset": [said("you people are useless", 0.0, mood="negative", strength=0.95)],
+    "legal-threat": [final("if this isn't fixed I'll be talking to my attorney", 0.0)],
+    "supervisor-request": [final("can I speak to your manager please", 0.0)],
+    "cancel-intent": [final("I just want to cancel my subscription", 0.0)],
+    "repeat-contact": [final("um this is the third time I'm calling about this", 0.0)],
+    "refund-request": [final("I want my money back", 0.0)],
+    "strong-frustration": [final("honestly this is ridiculous", 0.0)],
+    "not-being-heard": [final("you're not listening to me", 0.0)],
+    "waiting-too-long": [final("I've waited three weeks for this", 0.0)],
+    "confused": [final("sorry I don't understand what that means", 0.0)],
+    "are-you-there": [final("hello are you still there", 0.0)],
+    "acknowledge-upset": [final("you people are useless", 0.0, mood="negative", strength=0.95)],
     "apologise-repeated-complaints": [
-        said("it's broken", 0.0, mood="negative", strength=0.6),
-        said("nobody helps", 20.0, mood="negative", strength=0.6),
-        said("and now this", 40.0, mood="negative", strength=0.6),
+        final("it's broken", 0.0, mood="negative", strength=0.6),
+        final("nobody helps", 20.0, mood="negative", strength=0.6),
+        final("and now this", 40.0, mood="negative", strength=0.6),
     ],
     "mood-falling": [mood(5.0, -0.2, "falling")],
     "very-upset-summarise": [mood(5.0, -0.7, "steady")],
     "mood-recovering": [mood(5.0, 0.3, "rising")],
-    "avoid-calm-down": [said("sir you need to calm down", 0.0, speaker="agent", mood=None)],
-    "say-what-you-can-do": [said("that's company policy", 0.0, speaker="agent", mood=None)],
-    "warm-transfer": [said("I'll transfer you to billing", 0.0, speaker="agent", mood=None)],
-    "hold-check-in": [said("can you hold on while I look", 0.0, speaker="agent", mood=None), 50.0],
-    "dead-air": [said("okay so", 0.0, speaker="agent", mood=None), 15.0],
+    "avoid-calm-down": [final("sir you need to calm down", 0.0, speaker="agent", mood=None)],
+    "say-what-you-can-do": [final("that's company policy", 0.0, speaker="agent", mood=None)],
+    "warm-transfer": [final("I'll transfer you to billing", 0.0, speaker="agent", mood=None)],
+    "hold-check-in": [final("can you hold on while I look", 0.0, speaker="agent", mood=None), 50.0],
+    "dead-air": [final("okay so", 0.0, speaker="agent", mood=None), 15.0],
     "talk-over": [cues(10.0, talk_over_s=2.0), cues(20.0, talk_over_s=1.5)],
     "agent-talking-a-lot": [
-        said("explaining", 0.0, 30.0, speaker="agent", mood=None),
-        said("ok", 31.0, 33.0),
-        said("more explaining", 34.0, 50.0, speaker="agent", mood=None),
+        final("explaining", 0.0, 30.0, speaker="agent", mood=None),
+        final("ok", 31.0, 33.0),
+        final("more explaining", 34.0, 50.0, speaker="agent", mood=None),
     ],
     "slow-down": [cues(10.0, words_per_minute=205.0)],
     "customer-raising-voice": [cues(10.0, speaker="customer", loudness_vs_baseline_db=9.0)],
@@ -80,11 +79,11 @@ def test_default_rule_fires_on_its_scenario(rule_id: str) -> None:
 @pytest.mark.parametrize(
     "event",
     [
-        said("hi I'd like to check the status of my order please", 0.0),
-        said("great thanks that's all I needed", 0.0, mood="positive"),
-        said("could you spell the street name for me", 0.0, speaker="agent", mood=None),
-        said("I was charged for the premium plan last month", 0.0),
-        said("we will pursue other options", 0.0),
+        final("hi I'd like to check the status of my order please", 0.0),
+        final("great thanks that's all I needed", 0.0, mood="positive"),
+        final("could you spell the street name for me", 0.0, speaker="agent", mood=None),
+        final("I was charged for the premium plan last month", 0.0),
+        final("we will pursue other options", 0.0),
         mood(5.0, 0.1, "steady"),
         cues(5.0, words_per_minute=150.0, loudness_vs_baseline_db=1.0),
     ],
@@ -108,7 +107,7 @@ def call_events(draw: st.DrawFn) -> list[Event | float]:
         kind = draw(st.sampled_from(["said", "mood", "cues", "tick"]))
         if kind == "said":
             out.append(
-                said(
+                final(
                     draw(texts),
                     time,
                     time + draw(st.floats(0.5, 10.0)),

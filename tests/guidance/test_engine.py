@@ -2,9 +2,10 @@ from agent_assist.contracts import Guidance
 from agent_assist.events import Evidence, TranscriptPartial
 from agent_assist.guidance.playbook import MAX_PHRASES
 from agent_assist.guidance.text import MAX_GAPS
+from tests.factories import cues, final, mood
 from tests.fuzz.support import no_hang
 
-from .factory import cues, engine, mood, rule, said
+from .factory import engine, rule
 from .test_call_sequence import asr_style, corpus
 
 PHRASE = {"kind": "phrase", "phrases": ["3rd time i am calling", "called * 3 times"]}
@@ -12,7 +13,7 @@ PHRASE = {"kind": "phrase", "phrases": ["3rd time i am calling", "called * 3 tim
 
 def test_phrase_fires_with_the_words_as_evidence() -> None:
     guide: Guidance = engine(rule("repeat", PHRASE, cooldown_s=60))
-    event = said("Um, this is the THIRD time I'm calling about this", 10.0, 14.0)
+    event = final("Um, this is the THIRD time I'm calling about this", 10.0, 14.0)
     [suggestion] = guide.observe(event)
     assert suggestion.id == "repeat"
     assert suggestion.title == "Title of repeat"
@@ -24,8 +25,8 @@ def test_phrase_fires_with_the_words_as_evidence() -> None:
 
 def test_phrase_is_matched_on_asr_text_without_punctuation_or_case() -> None:
     guide = engine(rule("repeat", PHRASE))
-    assert guide.observe(said("ive called you like three times now", 0.0))
-    assert not guide.observe(said("i called you once", 5.0))
+    assert guide.observe(final("ive called you like three times now", 0.0))
+    assert not guide.observe(final("i called you once", 5.0))
 
 
 def test_phrase_rule_listens_only_to_its_speaker() -> None:
@@ -34,14 +35,14 @@ def test_phrase_rule_listens_only_to_its_speaker() -> None:
         rule("agent-says", {"kind": "phrase", "speaker": "agent", "phrases": ["calm down"]}),
         rule("anyone-says", {"kind": "phrase", "speaker": "any", "phrases": ["hello"]}),
     )
-    assert ids(guide.observe(said("hello get me your manager", 0.0, speaker="agent"))) == [
+    assert ids(guide.observe(final("hello get me your manager", 0.0, speaker="agent"))) == [
         "anyone-says"
     ]
-    assert ids(guide.observe(said("hello you need to calm down", 5.0, speaker="agent"))) == [
+    assert ids(guide.observe(final("hello you need to calm down", 5.0, speaker="agent"))) == [
         "agent-says",
         "anyone-says",
     ]
-    assert ids(guide.observe(said("get me your manager", 9.0))) == ["customer-says"]
+    assert ids(guide.observe(final("get me your manager", 9.0))) == ["customer-says"]
 
 
 def ids(suggestions: list) -> list[str]:
@@ -50,13 +51,13 @@ def ids(suggestions: list) -> list[str]:
 
 def test_utterance_sentiment_level() -> None:
     guide = engine(rule("upset", {"kind": "sentiment", "source": "utterance", "below": -0.6}))
-    assert not guide.observe(said("it's fine", 0.0, mood="neutral"))
-    assert not guide.observe(said("meh", 3.0, mood="negative", strength=0.6))  # valence -0.4
-    [fired] = guide.observe(said("This is a disgrace.", 6.0, 8.0, mood="negative"))
+    assert not guide.observe(final("it's fine", 0.0, mood="neutral"))
+    assert not guide.observe(final("meh", 3.0, mood="negative", strength=0.6))  # valence -0.4
+    [fired] = guide.observe(final("This is a disgrace.", 6.0, 8.0, mood="negative"))
     assert fired.evidence == (
         Evidence("sentiment", "This is a disgrace. (negative, -0.85)", 6.0, "customer"),
     )
-    assert not guide.observe(said("Awful!", 20.0, speaker="agent", mood="negative"))
+    assert not guide.observe(final("Awful!", 20.0, speaker="agent", mood="negative"))
 
 
 def test_mood_level_and_label() -> None:
@@ -72,7 +73,7 @@ def test_mood_level_and_label() -> None:
         Evidence("mood", "customer mood -0.70 (negative, falling)", 3.0, "customer"),
     )
     # an utterance-level rule does not react to the mood, and vice versa
-    assert not guide.observe(said("terrible", 5.0, mood="negative", strength=1.0))
+    assert not guide.observe(final("terrible", 5.0, mood="negative", strength=1.0))
 
 
 def test_trend_with_optional_level() -> None:
@@ -91,11 +92,11 @@ def test_trend_with_optional_level() -> None:
 
 def test_repeated_negative_utterances_within_window() -> None:
     guide = engine(rule("again", {"kind": "repeated_negative", "count": 3, "window_s": 60}))
-    assert not guide.observe(said("this is bad", 0.0, mood="negative"))
-    assert not guide.observe(said("okay", 10.0, mood="neutral"))
-    assert not guide.observe(said("still bad", 20.0, mood="negative"))
-    assert not guide.observe(said("bad", 30.0, speaker="agent", mood="negative"))
-    [fired] = guide.observe(said("and it is worse", 40.0, mood="negative"))
+    assert not guide.observe(final("this is bad", 0.0, mood="negative"))
+    assert not guide.observe(final("okay", 10.0, mood="neutral"))
+    assert not guide.observe(final("still bad", 20.0, mood="negative"))
+    assert not guide.observe(final("bad", 30.0, speaker="agent", mood="negative"))
+    [fired] = guide.observe(final("and it is worse", 40.0, mood="negative"))
     assert [e.detail for e in fired.evidence] == ["this is bad", "still bad", "and it is worse"]
     assert [e.time for e in fired.evidence] == [0.0, 20.0, 40.0]
     assert {e.kind for e in fired.evidence} == {"repeated_negative"}
@@ -103,16 +104,16 @@ def test_repeated_negative_utterances_within_window() -> None:
 
 def test_repeated_negative_forgets_old_utterances_and_needs_a_negative_now() -> None:
     guide = engine(rule("again", {"kind": "repeated_negative", "count": 2, "window_s": 30}))
-    assert not guide.observe(said("bad", 0.0, mood="negative"))
-    assert not guide.observe(said("bad again", 40.0, mood="negative"))  # first is 37 s before
-    assert not guide.observe(said("fine", 45.0, mood="neutral"))
-    assert guide.observe(said("bad yet again", 50.0, mood="negative"))
+    assert not guide.observe(final("bad", 0.0, mood="negative"))
+    assert not guide.observe(final("bad again", 40.0, mood="negative"))  # first is 37 s before
+    assert not guide.observe(final("fine", 45.0, mood="neutral"))
+    assert guide.observe(final("bad yet again", 50.0, mood="negative"))
 
 
 def test_silence_fires_on_tick_once_anyone_spoke() -> None:
     guide = engine(rule("quiet", {"kind": "silence", "after_s": 10}, cooldown_s=30))
     assert not guide.tick(20.0)  # nobody has spoken yet
-    guide.observe(said("hello", 20.0, 22.0, speaker="agent"))
+    guide.observe(final("hello", 20.0, 22.0, speaker="agent"))
     assert not guide.tick(31.9)
     [fired] = guide.tick(32.5)
     assert fired.time == 32.5
@@ -123,7 +124,7 @@ def test_silence_fires_on_tick_once_anyone_spoke() -> None:
 
 def test_speech_in_progress_is_not_silence() -> None:
     guide = engine(rule("quiet", {"kind": "silence", "after_s": 10}))
-    guide.observe(said("hello", 0.0, 2.0))
+    guide.observe(final("hello", 0.0, 2.0))
     guide.observe(TranscriptPartial("customer", 5.0, 11.0, "so the thing is"))
     assert not guide.tick(15.0)
     guide.mark_speech(20.0)
@@ -137,31 +138,31 @@ def test_hold_is_started_by_agent_phrase_and_ended_by_the_agent_speaking_again()
         rule("dead-air", {"kind": "silence", "after_s": 10, "during": "not_hold"}),
         hold_phrases=("put * on hold", "one moment"),
     )
-    guide.observe(said("Let me put you on hold for a moment", 0.0, 3.0, speaker="agent"))
-    guide.observe(said("okay", 4.0, 5.0))
+    guide.observe(final("Let me put you on hold for a moment", 0.0, 3.0, speaker="agent"))
+    guide.observe(final("okay", 4.0, 5.0))
     assert not guide.tick(20.0)  # on hold: no dead-air
     [fired] = guide.tick(50.5)
     assert fired.id == "hold-check"
     assert fired.evidence == (
         Evidence("hold", "on hold (put you on hold), no speech for 46 s", 50.5, None),
     )
-    guide.observe(said("Thanks for holding", 60.0, 62.0, speaker="agent"))
+    guide.observe(final("Thanks for holding", 60.0, 62.0, speaker="agent"))
     assert ids(guide.tick(73.0)) == ["dead-air"]
 
 
 def test_agent_talk_share_over_a_window() -> None:
     share = {"kind": "talk_share", "above": 0.7, "window_s": 60, "min_speech_s": 20}
     guide = engine(rule("talky", share))
-    assert not guide.observe(said("long explanation", 0.0, 15.0, speaker="agent"))  # < 20 s
-    assert not guide.observe(said("ok", 16.0, 20.0))
-    [fired] = guide.observe(said("more explanation", 21.0, 40.0, speaker="agent"))
+    assert not guide.observe(final("long explanation", 0.0, 15.0, speaker="agent"))  # < 20 s
+    assert not guide.observe(final("ok", 16.0, 20.0))
+    [fired] = guide.observe(final("more explanation", 21.0, 40.0, speaker="agent"))
     assert fired.evidence == (
         Evidence("talk_share", "agent talked 89% of the last 60 s", 40.0, "agent"),
     )
     guide2 = engine(rule("talky", share))
-    guide2.observe(said("long explanation", 0.0, 15.0, speaker="agent"))
-    guide2.observe(said("a long story of my own", 16.0, 30.0))
-    assert not guide2.observe(said("more explanation", 31.0, 40.0, speaker="agent"))
+    guide2.observe(final("long explanation", 0.0, 15.0, speaker="agent"))
+    guide2.observe(final("a long story of my own", 16.0, 30.0))
+    assert not guide2.observe(final("more explanation", 31.0, 40.0, speaker="agent"))
 
 
 def test_speaking_rate_talk_over_and_loudness_from_voice_cues() -> None:
@@ -193,13 +194,13 @@ def test_cooldown_is_per_rule_and_uses_event_time() -> None:
         rule("a", {"kind": "phrase", "phrases": ["refund"]}, cooldown_s=60),
         rule("b", {"kind": "phrase", "phrases": ["refund"]}, cooldown_s=10),
     )
-    assert ids(guide.observe(said("refund", 0.0, 1.0))) == ["a", "b"]
-    assert ids(guide.observe(said("refund", 5.0, 6.0))) == []
-    assert ids(guide.observe(said("refund", 11.0, 12.0))) == ["b"]
-    assert ids(guide.observe(said("refund", 19.0, 20.0))) == []
-    assert ids(guide.observe(said("refund", 60.0, 61.0))) == ["a", "b"]
+    assert ids(guide.observe(final("refund", 0.0, 1.0))) == ["a", "b"]
+    assert ids(guide.observe(final("refund", 5.0, 6.0))) == []
+    assert ids(guide.observe(final("refund", 11.0, 12.0))) == ["b"]
+    assert ids(guide.observe(final("refund", 19.0, 20.0))) == []
+    assert ids(guide.observe(final("refund", 60.0, 61.0))) == ["a", "b"]
     guide.reset()
-    assert ids(guide.observe(said("refund", 0.0, 1.0))) == ["a", "b"]
+    assert ids(guide.observe(final("refund", 0.0, 1.0))) == ["a", "b"]
 
 
 def test_suggestions_come_most_urgent_first_ties_in_file_order() -> None:
@@ -210,14 +211,14 @@ def test_suggestions_come_most_urgent_first_ties_in_file_order() -> None:
         rule("high", trigger, priority=90),
         rule("tie-2", trigger, priority=50),
     )
-    fired = guide.observe(said("get me a manager", 0.0))
+    fired = guide.observe(final("get me a manager", 0.0))
     assert ids(fired) == ["high", "tie-1", "tie-2", "low"]
     assert [s.priority for s in fired] == [90, 50, 50, 10]
 
 
 def test_disabled_rule_never_fires() -> None:
     guide = engine(rule("off", {"kind": "phrase", "phrases": ["refund"]}, enabled=False))
-    assert not guide.observe(said("refund", 0.0))
+    assert not guide.observe(final("refund", 0.0))
 
 
 UPSET = {"kind": "sentiment", "below": -0.5}
@@ -231,11 +232,11 @@ def test_unreliable_utterance_triggers_nothing() -> None:
     )
     guide = engine(*rules, min_confidence=0.5)
     angry = "I am calling my lawyer"
-    assert not guide.observe(said(angry, 0.0, mood="negative", reliable=False))
-    assert not guide.observe(said(angry, 5.0, mood="negative", confidence=0.3))
+    assert not guide.observe(final(angry, 0.0, mood="negative", reliable=False))
+    assert not guide.observe(final(angry, 5.0, mood="negative", confidence=0.3))
     # neither unreliable utterance counted as a complaint
-    assert ids(guide.observe(said(angry, 10.0, mood="negative"))) == ["phrase", "upset"]
-    assert "again" in ids(guide.observe(said("still angry", 20.0, mood="negative")))
+    assert ids(guide.observe(final(angry, 10.0, mood="negative"))) == ["phrase", "upset"]
+    assert "again" in ids(guide.observe(final("still angry", 20.0, mood="negative")))
 
 
 def test_uncertain_mood_triggers_no_mood_rule() -> None:
@@ -251,10 +252,10 @@ def test_disabled_guidance_fires_nothing_but_keeps_track() -> None:
     guide = engine(
         rule("again", {"kind": "repeated_negative", "count": 2, "window_s": 60}), enabled=False
     )
-    assert not guide.observe(said("bad", 0.0, mood="negative"))
-    assert not guide.observe(said("bad", 5.0, mood="negative"))
+    assert not guide.observe(final("bad", 0.0, mood="negative"))
+    assert not guide.observe(final("bad", 5.0, mood="negative"))
     guide.config.enabled = True
-    assert guide.observe(said("bad", 10.0, mood="negative"))
+    assert guide.observe(final("bad", 10.0, mood="negative"))
 
 
 def test_sensitivity_scales_thresholds() -> None:
@@ -264,22 +265,22 @@ def test_sensitivity_scales_thresholds() -> None:
         rule("again", {"kind": "repeated_negative", "count": 4, "window_s": 60}),
         rule("fast", {"kind": "speaking_rate", "above": 190}),
     )
-    mild = said("not great", 0.0, 2.0, mood="negative", strength=0.7)  # valence -0.55
+    mild = final("not great", 0.0, 2.0, mood="negative", strength=0.7)  # valence -0.55
 
     normal = engine(*rules)
     assert not normal.observe(mild)
     assert not normal.tick(15.0)
-    assert not normal.observe(said("meh", 16.0, 17.0, mood="negative", strength=0.7))
+    assert not normal.observe(final("meh", 16.0, 17.0, mood="negative", strength=0.7))
     assert not normal.observe(cues(18.0, words_per_minute=175.0))
 
     keen = engine(*rules, sensitivity=2.0)  # -0.3, 10 s, 2 utterances, 170 wpm
     assert ids(keen.observe(mild)) == ["upset"]
     assert ids(keen.tick(15.0)) == ["quiet"]
-    assert "again" in ids(keen.observe(said("meh", 16.0, 17.0, mood="negative", strength=0.7)))
+    assert "again" in ids(keen.observe(final("meh", 16.0, 17.0, mood="negative", strength=0.7)))
     assert ids(keen.observe(cues(18.0, words_per_minute=175.0))) == ["fast"]
 
     calm = engine(*rules, sensitivity=0.5)  # -1.2 (never), 40 s, 8 utterances, 230 wpm
-    assert not calm.observe(said("awful", 0.0, 2.0, mood="negative", strength=1.0))
+    assert not calm.observe(final("awful", 0.0, 2.0, mood="negative", strength=1.0))
     assert not calm.tick(30.0)
     assert calm.tick(43.0)
     assert not calm.observe(cues(44.0, words_per_minute=220.0))
@@ -292,9 +293,9 @@ def test_debug_log_holds_no_transcript_text(caplog) -> None:
         hold_phrases=("put * on hold",),
     )
     with caplog.at_level("DEBUG", logger="agent_assist.guidance"):
-        guide.observe(said("zanzibar calling my lawyer zanzibar", 0.0, mood="negative"))
-        guide.observe(said("zanzibar lawyer", 9.0, reliable=False))
-        guide.observe(said("zanzibar put you on hold", 12.0, speaker="agent"))
+        guide.observe(final("zanzibar calling my lawyer zanzibar", 0.0, mood="negative"))
+        guide.observe(final("zanzibar lawyer", 9.0, reliable=False))
+        guide.observe(final("zanzibar put you on hold", 12.0, speaker="agent"))
         guide.tick(100.0)
     assert "legal" in caplog.text
     assert "zanzibar" not in caplog.text.lower()
@@ -310,6 +311,6 @@ def test_a_playbook_at_the_phrase_bounds_runs_on_a_long_real_call() -> None:
     lines = [asr_style(text) for _, _, text in corpus().values()]
     without_refund = [line for line in lines if "refund" not in line]
     with no_hang():
-        assert guide.observe(said(" ".join(without_refund * 20), 0.0, 600.0)) == []
-        [suggestion] = guide.observe(said(" ".join(lines * 20), 600.0, 1200.0))
+        assert guide.observe(final(" ".join(without_refund * 20), 0.0, 600.0)) == []
+        [suggestion] = guide.observe(final(" ".join(lines * 20), 600.0, 1200.0))
     assert suggestion.evidence[0].detail == "…waiting on you i want my refund and i'd like…"

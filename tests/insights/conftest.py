@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_assist.events import CallSummary, Event, MoodUpdate, Sentiment, Suggestion
-from agent_assist.events import TranscriptFinal as Turn
+from agent_assist.events import Event, Sentiment, Speaker, Suggestion, TranscriptFinal
+from tests.factories import final, mood, summary
 
 NEGATIVE_BELOW = -0.25
 SCORES = {
@@ -20,17 +20,10 @@ SCORES = {
 }
 
 
-def turn(speaker: str, start: float, text: str, label: str, emotion: str = "neutral") -> Turn:
-    sentiment = Sentiment(label, SCORES[label], emotion)
-    return Turn(speaker, start, start + 2, text, 0.9, sentiment)  # type: ignore[arg-type]
-
-
-def mood(time: float, score: float) -> MoodUpdate:
-    return MoodUpdate("customer", time, score, "steady", False)
-
-
-def summary(call: str, duration: float, moods: list[float]) -> CallSummary:
-    return CallSummary(call, duration, {}, moods[0], moods[-1], min(moods), 0.0, {})
+def turn(
+    speaker: Speaker, start: float, text: str, label: str, emotion: str = "neutral"
+) -> TranscriptFinal:
+    return final(text, start, start + 2, speaker, Sentiment(label, SCORES[label], emotion))
 
 
 def write_call(folder: Path, name: str, events: list[Event]) -> Path:

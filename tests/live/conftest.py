@@ -10,17 +10,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from agent_assist.config import Config
-from agent_assist.pipeline import Models, load_models
+from agent_assist.pipeline import Models
 from tests.live import pulse
 
 DATA = Path(__file__).parent.parent / "data"
-
-
-@pytest.fixture
-def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
 
 
 class Rig:
@@ -62,12 +55,9 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
 
 
 @pytest.fixture(scope="session")
-def fast_models(tmp_path_factory: pytest.TempPathFactory) -> Models:
-    with pytest.MonkeyPatch.context() as patch:
-        root = tmp_path_factory.mktemp("xdg")
-        for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-            patch.setenv(name, str(root / name.lower()))
-        return load_models(Config())
+def fast_models(real_models: Models) -> Models:
+    """The default ("fast") profile's real models: tests/conftest.py's ``real_models``."""
+    return real_models
 
 
 def padded_clip(name: str, out: Path, lead_s: float = 3.0, tail_s: float = 2.0) -> Path:

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from agent_assist.events import TranscriptFinal, TranscriptPartial, Word
+from agent_assist.events import Speaker, TranscriptFinal, TranscriptPartial
 from agent_assist.redact import CallRedactor, Redactor, redact_event
+from tests.factories import final
 
 
-def final(speaker: str, start: float, text: str) -> TranscriptFinal:
-    words = tuple(
-        Word(start=start + i * 0.3, end=start + i * 0.3 + 0.25, text=f" {token}", probability=0.9)
-        for i, token in enumerate(text.split())
-    )
-    return TranscriptFinal(
-        speaker=speaker,  # type: ignore[arg-type]
-        start=start,
-        end=start + 1.0,
-        text=text,
-        confidence=0.9,
-        words=words,
-    )
-
-
-def run(call: CallRedactor, script: list[tuple[str, float, str]]) -> list[str]:
+def run(call: CallRedactor, script: list[tuple[Speaker, float, str]]) -> list[str]:
     out = []
     for speaker, start, text in script:
-        event = redact_event(final(speaker, start, text), call)
+        said = final(text, start, start + 1.0, speaker, mood=None, timed=True)
+        event = redact_event(said, call)
         assert isinstance(event, TranscriptFinal)
         assert "".join(w.text for w in event.words).strip() == event.text.strip()
         out.append(event.text)

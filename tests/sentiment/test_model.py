@@ -9,6 +9,7 @@ import pytest
 
 from agent_assist import modelstore
 from agent_assist.errors import ModelError
+from agent_assist.pipeline import Models
 from agent_assist.sentiment.labels import EMOTIONS, SENTIMENTS
 from agent_assist.sentiment.model import FILES, MODEL_NAME, OnnxSentimentModel
 
@@ -19,16 +20,11 @@ EXAMPLES = REPO / "tests" / "data" / "sentiment_examples.csv"
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-
-
 @pytest.fixture(scope="module")
-def model() -> OnnxSentimentModel:
-    return OnnxSentimentModel.load()  # the manifest's entry, checksum verified
+def model(real_models: Models) -> OnnxSentimentModel:
+    """The manifest's entry, checksum verified, as the app loads it."""
+    assert isinstance(real_models.sentiment, OnnxSentimentModel)
+    return real_models.sentiment
 
 
 def test_manifest_entry_verifies_and_points_at_the_committed_folder() -> None:

@@ -10,40 +10,19 @@ from agent_assist.events import (
     CallSummary,
     Event,
     Evidence,
-    MoodUpdate,
     PipelineStatus,
-    Sentiment,
+    Speaker,
     Suggestion,
     TranscriptFinal,
     TranscriptPartial,
 )
-
-
-def _sentiment(label: str, strength: float) -> Sentiment:
-    rest = (1 - strength) / 2
-    scores = {k: rest for k in ("negative", "neutral", "positive")}
-    scores[label] = strength
-    return Sentiment(label, scores, {"negative": "anger", "positive": "joy"}.get(label, "neutral"))
+from tests.factories import final, mood
 
 
 def line(
-    speaker: str, start: float, end: float, text: str, label: str = "neutral"
+    speaker: Speaker, start: float, end: float, text: str, label: str = "neutral"
 ) -> TranscriptFinal:
-    return TranscriptFinal(
-        speaker=speaker,  # type: ignore[arg-type]
-        start=start,
-        end=end,
-        text=text,
-        confidence=0.91,
-        sentiment=_sentiment(label, 0.8),
-    )
-
-
-def mood(
-    time: float, score: float, trend: str, *, speaker: str = "customer", uncertain: bool = False
-) -> MoodUpdate:
-    label = "negative" if score < -0.25 else "positive" if score > 0.25 else "neutral"
-    return MoodUpdate(speaker, time, score, trend, uncertain, label)  # type: ignore[arg-type]
+    return final(text, start, end, speaker, label, strength=0.8, confidence=0.91)
 
 
 REPEAT = Suggestion(

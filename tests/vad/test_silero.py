@@ -11,6 +11,7 @@ import soundfile as sf
 from agent_assist.config import VadConfig
 from agent_assist.contracts import Utterance
 from agent_assist.errors import ModelError
+from agent_assist.pipeline import Models
 from agent_assist.vad.segmenter import Segmenter
 from agent_assist.vad.silero import FRAME_SAMPLES, SileroVad
 
@@ -19,8 +20,11 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture(scope="module")
-def vad() -> SileroVad:
-    return SileroVad.load()
+def vad(real_models: Models) -> SileroVad:
+    """A stream of the app's Silero session (each ``vad_factory()`` call is a fresh one)."""
+    stream = real_models.vad_factory()
+    assert isinstance(stream, SileroVad)
+    return stream
 
 
 @pytest.fixture(scope="module")
