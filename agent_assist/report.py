@@ -10,10 +10,13 @@ from rich.markup import escape
 from agent_assist.events import (
     CallSummary,
     Event,
+    EventHandler,
+    EventVisitor,
     MoodUpdate,
     PipelineStatus,
     Suggestion,
     TranscriptFinal,
+    dispatch,
 )
 
 TREND_ARROWS = {"rising": "↑", "steady": "→", "falling": "↓"}
@@ -40,7 +43,14 @@ def clock(seconds: float) -> str:
 
 def timeline_line(event: Event) -> str | None:
     """One line of rich markup for the terminal timeline, or None for events it skips."""
-    if isinstance(event, TranscriptFinal):
+    return dispatch(event, _Timeline())
+
+
+class _Timeline(EventVisitor[str | None]):
+    def other(self, event: Event) -> None:
+        return None
+
+    def on_final(self, event: TranscriptFinal) -> str:
         sentiment = event.sentiment
         mark = ""
         if sentiment is not None:
@@ -50,23 +60,29 @@ def timeline_line(event: Event) -> str | None:
         caution = " [dim](unreliable)[/dim]" if not event.reliable else ""
         who = "CUSTOMER" if event.speaker == "customer" else "agent   "
         return f"{clock(event.start)}  [bold]{who}[/bold]  {escape(event.text)}{mark}{caution}"
-    if isinstance(event, MoodUpdate) and event.speaker == "customer":
+
+    def on_mood(self, event: MoodUpdate) -> str | None:
+        if event.speaker != "customer":
+            return None
         style = LABEL_STYLES.get(event.label, "white")
         hint = " (uncertain)" if event.uncertain else ""
         return (
             f"{clock(event.time)}            [{style}]mood {event.score:+.2f} "
             f"{TREND_ARROWS[event.trend]} {event.label}{hint}[/{style}]"
         )
-    if isinstance(event, Suggestion):
+
+    def on_suggestion(self, event: Suggestion) -> str:
         trigger = "; ".join(f"{e.kind}: {e.detail}" for e in event.evidence)
         return (
             f"{clock(event.time)}            [bold magenta]suggest[/bold magenta] "
             f"[magenta]{escape(event.title)}[/magenta] — {escape(event.prompt)}"
             f" [dim](trigger: {escape(trigger)})[/dim]"
         )
-    if isinstance(event, PipelineStatus) and event.state in ("error", "behind"):
-        return f"[red]{escape(event.message)}[/red]"
-    return None
+
+    def on_status(self, event: PipelineStatus) -> str | None:
+        if event.state in ("error", "behind"):
+            return f"[red]{escape(event.message)}[/red]"
+        return None
 
 
 def summary_lines(summary: CallSummary) -> list[str]:
@@ -88,18 +104,28 @@ def summary_lines(summary: CallSummary) -> list[str]:
 
 
 def transcript_rows(call: str, events: Iterable[Event]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    mood: dict[str, float] = {}
+    rows = _TranscriptRows(call)
     for event in events:
-        if isinstance(event, MoodUpdate):
-            mood[event.speaker] = event.score
-            if rows and rows[-1]["speaker"] == event.speaker and rows[-1]["mood"] == "":
-                rows[-1]["mood"] = round(event.score, 3)
-        if not isinstance(event, TranscriptFinal):
-            continue
+        dispatch(event, rows)
+    return rows.rows
+
+
+class _TranscriptRows(EventHandler):
+    """One row per final; a speaker's mood after the line fills the row's ``mood``."""
+
+    def __init__(self, call: str) -> None:
+        self.call = call
+        self.rows: list[dict[str, Any]] = []
+
+    def on_mood(self, event: MoodUpdate) -> None:
+        rows = self.rows
+        if rows and rows[-1]["speaker"] == event.speaker and rows[-1]["mood"] == "":
+            rows[-1]["mood"] = round(event.score, 3)
+
+    def on_final(self, event: TranscriptFinal) -> None:
         scores = event.sentiment.scores if event.sentiment else {}
-        rows.append({
-            "call": call,
+        self.rows.append({
+            "call": self.call,
             "speaker": event.speaker,
             "start": round(event.start, 2),
             "end": round(event.end, 2),
@@ -113,7 +139,6 @@ def transcript_rows(call: str, events: Iterable[Event]) -> list[dict[str, Any]]:
             "emotion": event.sentiment.emotion if event.sentiment else "",
             "mood": "",
         })  # fmt: skip
-    return rows
 
 
 def summary_row(summary: CallSummary) -> dict[str, Any]:

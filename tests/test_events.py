@@ -2,16 +2,27 @@ import json
 
 import pytest
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from agent_assist.events import (
+    EVENT_CLASSES,
     EVENT_TYPES,
     CallSummary,
+    Event,
+    EventHandler,
+    EventVisitor,
     Evidence,
+    Latency,
     MoodUpdate,
     PipelineStatus,
     Sentiment,
     Suggestion,
     TranscriptFinal,
+    TranscriptPartial,
+    VoiceCues,
     Word,
+    dispatch,
     event_from_dict,
 )
 
@@ -47,7 +58,11 @@ EXAMPLES = [
         {"negative": 1, "neutral": 2, "positive": 1},
         ("acknowledge",),
         4,
+        mood_avg=-0.1,
     ),
+    TranscriptPartial("agent", 3.0, 3.5, "let me", stable_text="let"),
+    VoiceCues("agent", 4.0, words_per_minute=190.0, loudness_db=-20.0),
+    Latency("customer", 2.5, 2.4, 0.3, 0.35, 0.4),
 ]
 
 
@@ -76,3 +91,53 @@ def test_valence():
 
 def test_every_type_is_registered_once():
     assert len(EVENT_TYPES) == len({cls.type for cls in EVENT_TYPES.values()})
+
+
+def _subclasses(cls: type) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found |= {sub, *_subclasses(sub)}
+    return found
+
+
+def test_every_event_class_is_in_the_closed_set():
+    """A new event class must join ``AnyEvent`` (and so ``dispatch`` and ``EventVisitor``)."""
+    ours = {c for c in _subclasses(Event) if c.__module__.startswith("agent_assist.")}
+    assert ours == set(EVENT_CLASSES)
+    assert {type(e) for e in EXAMPLES} == set(EVENT_CLASSES)
+
+
+class Recorder(EventVisitor[str]):
+    """Names the method dispatch called."""
+
+
+HANDLERS = sorted(name for name in vars(EventVisitor) if name.startswith("on_"))
+for _name in HANDLERS:
+    setattr(Recorder, _name, lambda self, event, _name=_name: _name)
+
+
+@pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.type)
+def test_dispatch_calls_the_method_for_the_type(event):
+    name = dispatch(event, Recorder())
+    assert name in HANDLERS
+    param = getattr(EventVisitor, name).__annotations__["event"]
+    assert param == type(event).__name__
+
+
+def test_every_type_has_its_own_method():
+    assert len({dispatch(e, Recorder()) for e in EXAMPLES}) == len(EVENT_CLASSES) == len(HANDLERS)
+
+
+def test_handler_ignores_what_it_does_not_handle_and_a_visitor_says_so():
+    assert all(dispatch(e, EventHandler()) is None for e in EXAMPLES)
+    with pytest.raises(NotImplementedError, match="mood"):
+        dispatch(EXAMPLES[1], EventVisitor())
+
+
+def test_an_event_outside_the_closed_set_is_refused():
+    @dataclass(frozen=True)
+    class Stray(Event):
+        type: ClassVar[str] = "stray"
+
+    with pytest.raises(TypeError, match="Stray"):
+        dispatch(Stray(), EventHandler())

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from agent_assist.cluster.calls import ClusterCall
-from agent_assist.events import CallSummary, Event, event_from_dict
+from agent_assist.events import Event, event_from_dict
+from agent_assist.figures import last_summary
 from agent_assist.report import SUMMARY_COLUMNS, failed_row, summary_row
 from agent_assist.tables import csv_text, private_dir, write_private
 
@@ -86,10 +87,10 @@ class RunFolder:
                 row = failed_row(call.id, failed[call.id])
                 yield call, {**row, "note": call.note}
                 continue
-            for event in self.events(call):
-                if isinstance(event, CallSummary):
-                    output = self.result_path(call).name
-                    yield call, {**summary_row(event), "output": output, "note": call.note}
+            summary = last_summary(self.events(call))
+            if summary is not None:
+                output = self.result_path(call).name
+                yield call, {**summary_row(summary), "output": output, "note": call.note}
 
 
 def _metadata_columns(calls: list[ClusterCall]) -> list[str]:

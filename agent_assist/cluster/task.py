@@ -20,6 +20,7 @@ from typing import Any
 from agent_assist.batch import analyze_one
 from agent_assist.callnames import CallName, NameScrubber
 from agent_assist.config import Config
+from agent_assist.edge import OutputEdge
 from agent_assist.pipeline import Models, load_models
 
 log = logging.getLogger(__name__)
@@ -79,12 +80,7 @@ def score_call(task: CallTask) -> TaskResult:
         if error is not None:
             error = NameScrubber([CallName(path, task.call_id)]).scrub(error)
             error = NameScrubber([CallName(Path(task.path), task.call_id)]).scrub(error)
-    events = outcome.events
-    if config.privacy.redact_outputs:
-        from agent_assist.redact import Redactor
-
-        clean = Redactor.from_config(config).for_call()
-        events = [clean(event) for event in events]
+    events = OutputEdge.from_config(config).pass_all(outcome.events)
     return TaskResult(
         task.call_id,
         [event.to_dict() for event in events],

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from agent_assist.config import GuidanceConfig
 from agent_assist.events import (
     Event,
+    EventVisitor,
     Evidence,
     MoodUpdate,
     Speaker,
@@ -29,6 +30,7 @@ from agent_assist.events import (
     TranscriptFinal,
     TranscriptPartial,
     VoiceCues,
+    dispatch,
 )
 from agent_assist.guidance.playbook import (
     LoudnessTrigger,
@@ -82,6 +84,7 @@ class GuidanceEngine:
             if isinstance(rule.trigger, PhraseTrigger)
         }
         self._hold_phrases = tuple(compile_phrase(p) for p in playbook.hold_phrases)
+        self._observer = _Observer(self)
         self.reset()
 
     def reset(self) -> None:
@@ -97,15 +100,7 @@ class GuidanceEngine:
 
     def observe(self, event: Event) -> list[Suggestion]:
         """Feed one event; return the suggestions it fires, most urgent first."""
-        if isinstance(event, TranscriptFinal):
-            return self._emit(self._on_transcript(event), event.end)
-        if isinstance(event, MoodUpdate):
-            return self._emit(self._on_mood(event), event.time)
-        if isinstance(event, VoiceCues):
-            return self._emit(self._on_cues(event), event.time)
-        if isinstance(event, TranscriptPartial):
-            self.mark_speech(event.end)
-        return []
+        return dispatch(event, self._observer)
 
     def tick(self, now: float) -> list[Suggestion]:
         """Time passed with no event: fire the silence / hold rules that are due."""
@@ -336,3 +331,26 @@ class GuidanceEngine:
             # Never log evidence details: they hold transcript text.
             log.debug("suggestion %s at %.1f s (%s)", rule.id, time, evidence[0].kind)
         return out
+
+
+class _Observer(EventVisitor[list[Suggestion]]):
+    """What each event type means to the guidance engine."""
+
+    def __init__(self, engine: GuidanceEngine) -> None:
+        self.engine = engine
+
+    def other(self, event: Event) -> list[Suggestion]:
+        return []
+
+    def on_final(self, event: TranscriptFinal) -> list[Suggestion]:
+        return self.engine._emit(self.engine._on_transcript(event), event.end)
+
+    def on_mood(self, event: MoodUpdate) -> list[Suggestion]:
+        return self.engine._emit(self.engine._on_mood(event), event.time)
+
+    def on_cues(self, event: VoiceCues) -> list[Suggestion]:
+        return self.engine._emit(self.engine._on_cues(event), event.time)
+
+    def on_partial(self, event: TranscriptPartial) -> list[Suggestion]:
+        self.engine.mark_speech(event.end)
+        return []

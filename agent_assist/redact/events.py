@@ -9,7 +9,15 @@ from dataclasses import dataclass
 
 import re2
 
-from agent_assist.events import Event, Suggestion, TranscriptFinal, TranscriptPartial, Word
+from agent_assist.events import (
+    Event,
+    EventVisitor,
+    Suggestion,
+    TranscriptFinal,
+    TranscriptPartial,
+    Word,
+    dispatch,
+)
 from agent_assist.redact.core import Redactor, Span, apply_spans
 
 CONTEXT = re2.compile(
@@ -89,7 +97,7 @@ class _Armed:
         return self.left > 0 and time <= self.until
 
 
-class CallRedactor:
+class CallRedactor(EventVisitor[Event]):
     """Redacts one call's events in arrival order. Numbers read out in pieces ("4111" [pause]
     "1111" ...) arrive as utterances too short to look like a card: once a card / phone /
     account word is said, or a speaker's number was just redacted, or an utterance is nothing
@@ -105,14 +113,16 @@ class CallRedactor:
         return self.event(event)
 
     def event(self, event: Event) -> Event:
-        if isinstance(event, TranscriptFinal):
-            return self._final(event)
-        if isinstance(event, TranscriptPartial):
-            short = self._short_digits(event.speaker, event.start, event.text)
-            return redact_text_fields(event, self.redactor, short)
+        return dispatch(event, self)
+
+    def other(self, event: Event) -> Event:
         return redact_text_fields(event, self.redactor, None)
 
-    def _final(self, event: TranscriptFinal) -> TranscriptFinal:
+    def on_partial(self, event: TranscriptPartial) -> Event:
+        short = self._short_digits(event.speaker, event.start, event.text)
+        return redact_text_fields(event, self.redactor, short)
+
+    def on_final(self, event: TranscriptFinal) -> Event:
         short = self._short_digits(event.speaker, event.start, event.text)
         spans = self.redactor.spans(event.text, short)
         self._context.left -= 1
@@ -122,9 +132,7 @@ class CallRedactor:
             self._context = _Armed(event.end + WINDOW_S, CONTEXT_UTTERANCES)
         if any(span.label != "EMAIL" for span in spans):
             self._speakers[event.speaker] = _Armed(event.end + WINDOW_S, SPEAKER_UTTERANCES)
-        redacted = redact_text_fields(event, self.redactor, short)
-        assert isinstance(redacted, TranscriptFinal)
-        return redacted
+        return redact_text_fields(event, self.redactor, short)
 
     def _short_digits(self, speaker: str, time: float, text: str) -> int | None:
         armed = self._context.covers(time) or CONTEXT.search(text) is not None
@@ -148,24 +156,38 @@ def redact_event(event: Event, redactor: Redactor | CallRedactor) -> Event:
 
 
 def redact_text_fields(event: Event, redactor: Redactor, short_digits: int | None) -> Event:
-    if isinstance(event, TranscriptFinal):
+    return dispatch(event, _TextFields(redactor, short_digits))
+
+
+class _TextFields(EventVisitor[Event]):
+    """A copy of an event with its free text redacted (events without any pass unchanged)."""
+
+    def __init__(self, redactor: Redactor, short_digits: int | None) -> None:
+        self.redactor = redactor
+        self.short = short_digits
+
+    def other(self, event: Event) -> Event:
+        return event
+
+    def on_final(self, event: TranscriptFinal) -> Event:
         return dataclasses.replace(
             event,
-            text=redactor.redact(event.text, short_digits),
-            words=redact_words(event.words, redactor, short_digits),
+            text=self.redactor.redact(event.text, self.short),
+            words=redact_words(event.words, self.redactor, self.short),
         )
-    if isinstance(event, TranscriptPartial):
+
+    def on_partial(self, event: TranscriptPartial) -> Event:
         return dataclasses.replace(
             event,
-            text=redactor.redact(event.text, short_digits),
-            stable_text=redactor.redact(event.stable_text, short_digits),
+            text=self.redactor.redact(event.text, self.short),
+            stable_text=self.redactor.redact(event.stable_text, self.short),
         )
-    if isinstance(event, Suggestion):
+
+    def on_suggestion(self, event: Suggestion) -> Event:
         evidence = tuple(
-            dataclasses.replace(e, detail=redactor.redact(e.detail)) for e in event.evidence
+            dataclasses.replace(e, detail=self.redactor.redact(e.detail)) for e in event.evidence
         )
         return dataclasses.replace(event, evidence=evidence)
-    return event
 
 
 class RedactingFilter(logging.Filter):

@@ -17,10 +17,13 @@ from agent_assist.edge import OutputEdge
 from agent_assist.events import (
     CallSummary,
     Event,
+    EventHandler,
+    EventVisitor,
     MoodUpdate,
     Speaker,
     Suggestion,
     TranscriptFinal,
+    dispatch,
 )
 from agent_assist.figures import last_summary, summary_of
 from agent_assist.mood import mood_number, mood_words
@@ -105,25 +108,37 @@ def _mood_cells(score: float | None) -> list[object]:
 
 
 def to_csv(row: CallRow, events: Sequence[Event]) -> str:
-    lines: list[list[object]] = []
-    mood: float | None = None
+    lines = _CsvLines(row.id)
     for e in events:
-        if isinstance(e, MoodUpdate) and e.speaker == "customer":
-            mood = e.score
-            if lines:
-                lines[-1][-2:] = _mood_cells(mood)
-        elif isinstance(e, TranscriptFinal):
-            label = e.sentiment.label if e.sentiment else ""
-            lines.append(
-                [row.id, f"{e.start:.2f}", f"{e.end:.2f}", e.speaker, e.text, label]
-                + [f"{e.confidence:.3f}", *_mood_cells(mood)]
-            )
+        dispatch(e, lines)
     out = io.StringIO()
     writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(TRANSCRIPT_COLUMNS)
-    for line in lines:
+    for line in lines.lines:
         writer.writerow(line)
     return out.getvalue()
+
+
+class _CsvLines(EventHandler):
+    """A line per final, with the customer's mood after it (a later mood fills the last line)."""
+
+    def __init__(self, call_id: int) -> None:
+        self.call_id = call_id
+        self.lines: list[list[object]] = []
+        self.mood: float | None = None
+
+    def on_mood(self, e: MoodUpdate) -> None:
+        if e.speaker == "customer":
+            self.mood = e.score
+            if self.lines:
+                self.lines[-1][-2:] = _mood_cells(self.mood)
+
+    def on_final(self, e: TranscriptFinal) -> None:
+        label = e.sentiment.label if e.sentiment else ""
+        self.lines.append(
+            [self.call_id, f"{e.start:.2f}", f"{e.end:.2f}", e.speaker, e.text, label]
+            + [f"{e.confidence:.3f}", *_mood_cells(self.mood)]
+        )
 
 
 def stats_csv(rows: Sequence[StatsRow]) -> str:
@@ -252,24 +267,32 @@ def _summary_table(row: CallRow, summary: CallSummary | None) -> str:
 
 
 def _transcript(events: Sequence[Event]) -> str:
-    rows = []
-    for e in events:
-        if isinstance(e, TranscriptFinal):
-            # Only customer lines are tinted: the agent's own tone is not the customer's mood.
-            label = e.sentiment.label if e.sentiment else "neutral"
-            tint = f" {escape(label)}" if e.speaker == "customer" else ""
-            rows.append(
-                f'<tr class="said-{e.speaker}{tint}"><td class="time">{_clock(e.start)}</td>'
-                f'<td class="{e.speaker}">{e.speaker}</td><td>{escape(e.text)}</td></tr>'
-            )
-        elif isinstance(e, Suggestion):
-            evidence = "; ".join(escape(ev.detail) for ev in e.evidence)
-            rows.append(
-                f'<tr class="suggestion"><td class="time">{_clock(e.time)}</td>'
-                f"<td>suggestion</td><td><strong>{escape(e.title)}</strong> — "
-                f"{escape(e.prompt)}{' <em>(' + evidence + ')</em>' if evidence else ''}</td></tr>"
-            )
+    rows = [row for e in events if (row := dispatch(e, _TranscriptRow())) is not None]
     return f'<table class="transcript">{"".join(rows)}</table>'
+
+
+class _TranscriptRow(EventVisitor[str | None]):
+    """An event's row in the HTML transcript: lines and suggestions, nothing for the rest."""
+
+    def other(self, e: Event) -> None:
+        return None
+
+    def on_final(self, e: TranscriptFinal) -> str:
+        # Only customer lines are tinted: the agent's own tone is not the customer's mood.
+        label = e.sentiment.label if e.sentiment else "neutral"
+        tint = f" {escape(label)}" if e.speaker == "customer" else ""
+        return (
+            f'<tr class="said-{e.speaker}{tint}"><td class="time">{_clock(e.start)}</td>'
+            f'<td class="{e.speaker}">{e.speaker}</td><td>{escape(e.text)}</td></tr>'
+        )
+
+    def on_suggestion(self, e: Suggestion) -> str:
+        evidence = "; ".join(escape(ev.detail) for ev in e.evidence)
+        return (
+            f'<tr class="suggestion"><td class="time">{_clock(e.time)}</td>'
+            f"<td>suggestion</td><td><strong>{escape(e.title)}</strong> — "
+            f"{escape(e.prompt)}{' <em>(' + evidence + ')</em>' if evidence else ''}</td></tr>"
+        )
 
 
 def to_html(row: CallRow, events: Sequence[Event]) -> str:

@@ -17,6 +17,8 @@ from agent_assist.events import (
     SPEAKERS,
     CallSummary,
     Event,
+    EventHandler,
+    EventVisitor,
     MoodUpdate,
     PipelineStatus,
     Speaker,
@@ -25,6 +27,7 @@ from agent_assist.events import (
     TranscriptPartial,
     Trend,
     VoiceCues,
+    dispatch,
 )
 from agent_assist.figures import summary_of
 from agent_assist.mood import mood_number as mood_number
@@ -154,7 +157,7 @@ def evidence_text(suggestion: Suggestion, limit: int = 2) -> str:
 
 
 @dataclass
-class CallRecord:
+class CallRecord(EventHandler):
     """Everything of one call the review window needs, built from its events."""
 
     transcripts: list[TranscriptFinal] = field(default_factory=list)
@@ -177,17 +180,21 @@ class CallRecord:
         return record
 
     def add(self, event: Event) -> None:
-        if isinstance(event, TranscriptPartial):
-            return
-        self.events.append(event)
-        if isinstance(event, TranscriptFinal):
-            self.transcripts.append(event)
-        elif isinstance(event, MoodUpdate):
-            self.moods[event.speaker].append(event)
-        elif isinstance(event, Suggestion):
-            self.suggestions.append(event)
-        elif isinstance(event, CallSummary):
-            self.summary = event
+        if not isinstance(event, TranscriptPartial):
+            self.events.append(event)
+            dispatch(event, self)
+
+    def on_final(self, event: TranscriptFinal) -> None:
+        self.transcripts.append(event)
+
+    def on_mood(self, event: MoodUpdate) -> None:
+        self.moods[event.speaker].append(event)
+
+    def on_suggestion(self, event: Suggestion) -> None:
+        self.suggestions.append(event)
+
+    def on_summary(self, event: CallSummary) -> None:
+        self.summary = event
 
     @property
     def empty(self) -> bool:
@@ -244,6 +251,7 @@ class OverlayState:
         self.mood_changes = 0
         self.captions_shown = 0
         self.suggestions_shown = 0
+        self._parts = _OverlayParts(self)
 
     @property
     def customer(self) -> MoodState:
@@ -251,7 +259,7 @@ class OverlayState:
 
     def apply(self, event: Event) -> set[Part]:
         self.now = max(self.now, _event_time(event))
-        parts = self._apply(event)
+        parts = dispatch(event, self._parts)
         if isinstance(event, CallSummary) or (
             isinstance(event, PipelineStatus) and event.state in CALL_OVER
         ):
@@ -262,35 +270,6 @@ class OverlayState:
             self.retiring.extend(gone)
             parts.add("cards")
         return parts
-
-    def _apply(self, event: Event) -> set[Part]:
-        if isinstance(event, MoodUpdate):
-            self.moods[event.speaker].update(event)
-            self.last_mood[event.speaker] = event
-            self.mood_changes += 1
-            return {"mood"}
-        if isinstance(event, TranscriptPartial):
-            self.spoke_at = max(self.spoke_at, event.end)
-            self.captions.partial(event)
-            return {"captions"}
-        if isinstance(event, TranscriptFinal):
-            self.spoke_at = max(self.spoke_at, event.end)
-            self.captions.final(event)
-            self.captions_shown += 1
-            return {"captions"}
-        if isinstance(event, VoiceCues) and event.words_per_minute:
-            self.spoke_at = max(self.spoke_at, event.time)
-            return set()
-        if isinstance(event, Suggestion):
-            speaker = event.evidence[0].speaker if event.evidence else None
-            mood = self.last_mood.get(speaker) if speaker else None
-            self.deck.add(event, self.now, mood)
-            self.suggestions_shown += 1
-            return {"cards"}
-        if isinstance(event, PipelineStatus):
-            self.status.update(event)
-            return {"status"}
-        return set()
 
     def take_retiring(self) -> list[str]:
         """Ids of the cards that retired since the last call (the overlay fades them)."""
@@ -310,6 +289,51 @@ class OverlayState:
         self.retiring = []
         self.spoke_at = 0.0
         self.now = 0.0
+
+
+class _OverlayParts(EventVisitor[set[Part]]):
+    """Applies one event to the overlay's state; returns the parts it changed."""
+
+    def __init__(self, state: OverlayState) -> None:
+        self.state = state
+
+    def other(self, event: Event) -> set[Part]:
+        return set()
+
+    def on_mood(self, event: MoodUpdate) -> set[Part]:
+        state = self.state
+        state.moods[event.speaker].update(event)
+        state.last_mood[event.speaker] = event
+        state.mood_changes += 1
+        return {"mood"}
+
+    def on_partial(self, event: TranscriptPartial) -> set[Part]:
+        self.state.spoke_at = max(self.state.spoke_at, event.end)
+        self.state.captions.partial(event)
+        return {"captions"}
+
+    def on_final(self, event: TranscriptFinal) -> set[Part]:
+        self.state.spoke_at = max(self.state.spoke_at, event.end)
+        self.state.captions.final(event)
+        self.state.captions_shown += 1
+        return {"captions"}
+
+    def on_cues(self, event: VoiceCues) -> set[Part]:
+        if event.words_per_minute:
+            self.state.spoke_at = max(self.state.spoke_at, event.time)
+        return set()
+
+    def on_suggestion(self, event: Suggestion) -> set[Part]:
+        state = self.state
+        speaker = event.evidence[0].speaker if event.evidence else None
+        mood = state.last_mood.get(speaker) if speaker else None
+        state.deck.add(event, state.now, mood)
+        state.suggestions_shown += 1
+        return {"cards"}
+
+    def on_status(self, event: PipelineStatus) -> set[Part]:
+        self.state.status.update(event)
+        return {"status"}
 
 
 def _event_time(event: Event) -> float:

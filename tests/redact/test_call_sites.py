@@ -112,7 +112,7 @@ def test_the_app_redacts_overlay_history_and_export_with_the_config(
     from tests.ui.conftest import FakeFactory
 
     config = config_module.load(config_file)
-    assert config.privacy.redact_keep == KEEP
+    assert list(config.privacy.redact_keep) == KEEP
     app = AgentAssistApp(
         config,
         FakeFactory(scenario.full_call()),
@@ -150,6 +150,10 @@ def _app(config: Config, qtbot: QtBot) -> object:
     return app
 
 
+def _with_privacy(config: Config, **values: object) -> Config:
+    return config.model_copy(update={"privacy": config.privacy.model_copy(update=values)})
+
+
 def _stored(app: object) -> list[str]:
     history = app.history()  # type: ignore[attr-defined]
     call_id = app.record.history_id  # type: ignore[attr-defined]
@@ -183,8 +187,7 @@ def test_the_overlay_shows_words_as_said_but_keeps_them_redacted(
     export still get the edge's one redaction."""
     from agent_assist import config as config_module
 
-    config = config_module.load(config_file)
-    config.privacy.redact_overlay = False
+    config = _with_privacy(config_module.load(config_file), redact_overlay=False)
     app: Any = _app(config, qtbot)
     app.start()
     shown = []
@@ -205,8 +208,7 @@ def test_a_keep_pattern_saved_in_settings_reaches_the_next_calls_history(
 ) -> None:
     from agent_assist import config as config_module
 
-    config = config_module.load(config_file)
-    config.privacy.redact_keep = []
+    config = _with_privacy(config_module.load(config_file), redact_keep=())
     app: Any = _app(config, qtbot)
     app.start()
     for event in call_events():
