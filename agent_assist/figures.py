@@ -112,17 +112,19 @@ def last_summary(events: Iterable[Event]) -> CallSummary | None:
 
 
 def summary_of(events: Iterable[Event], call: str = "call") -> CallSummary:
-    """A stored call's figures: its last ``CallSummary``, with what a summary stored by an
-    older version lacks (``mood_avg``; ``utterances`` left 0) counted from its events. A call
-    with no summary (cut short) gets one counted from its events, its length being its last
-    utterance or mood."""
+    """A stored call's figures (see ``completed``)."""
     events = list(events)
-    summary = last_summary(events)
+    return completed(last_summary(events), CallStats.of(events), call)
+
+
+def completed(summary: CallSummary | None, stats: CallStats, call: str = "call") -> CallSummary:
+    """A call's summary with what a summary stored by an older version lacks (``mood_avg``;
+    ``utterances`` left 0) taken from ``stats``, the call's events counted. A call with no
+    summary (cut short, or still going) gets one from ``stats``, its length being its last
+    utterance or mood."""
     if summary is None:
-        stats = CallStats.of(events)
         return stats.summary(call, stats.last_time, NEGATIVE_BELOW)
     if summary.mood_avg is None or not summary.utterances:
-        stats = CallStats.of(events)
         summary = dataclasses.replace(
             summary,
             mood_avg=stats.mood_avg if summary.mood_avg is None else summary.mood_avg,

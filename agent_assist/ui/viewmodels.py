@@ -29,7 +29,7 @@ from agent_assist.events import (
     VoiceCues,
     dispatch,
 )
-from agent_assist.figures import summary_of
+from agent_assist.figures import CallStats, completed
 from agent_assist.mood import mood_number as mood_number
 from agent_assist.mood import mood_words as mood_words
 from agent_assist.ui.deck import Feedback as Feedback
@@ -171,6 +171,7 @@ class CallRecord(EventHandler):
     name: str = "call"
     started_at: datetime | None = None
     history_id: int | None = None
+    stats: CallStats = field(default_factory=CallStats)
 
     @classmethod
     def from_events(cls, events: list[Event], **fields: Any) -> CallRecord:
@@ -182,6 +183,7 @@ class CallRecord(EventHandler):
     def add(self, event: Event) -> None:
         if not isinstance(event, TranscriptPartial):
             self.events.append(event)
+            self.stats.add(event)
             dispatch(event, self)
 
     def on_final(self, event: TranscriptFinal) -> None:
@@ -202,13 +204,13 @@ class CallRecord(EventHandler):
 
     @property
     def figures(self) -> CallSummary:
-        """The call's figures: its summary (``figures.summary_of``; counted from the events
-        when the call has none)."""
-        return summary_of(self.events, self.name)
+        """The call's figures: its summary (``figures.completed``: counted from the events
+        when the call has none yet)."""
+        return completed(self.summary, self.stats, self.name)
 
     @property
     def duration(self) -> float:
-        return self.summary.duration if self.summary else self.figures.duration
+        return self.summary.duration if self.summary else self.stats.last_time
 
     def line_at(self, time: float) -> int | None:
         """Index of the transcript line nearest to ``time`` (the timeline's click target)."""
