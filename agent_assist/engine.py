@@ -1,8 +1,9 @@
-"""The call engine: utterances in (in time order), events out.
+"""The scoring half of the call core: transcribed utterances in, events out.
 
-``CallEngine`` runs transcription, sentiment, mood and guidance for one call. It has no threads
-and no audio I/O: the file analyser and the live pipeline both feed it utterances from their
-segmenters and forward the events it returns.
+``CallEngine`` runs sentiment, mood, guidance and voice cues for one call and keeps the stats
+its summary is made of. It has no threads and no audio I/O: ``core.CallSession`` feeds it the
+utterances its ``core.speech.SpeechStream`` transcribed (``on_transcribed``), and a driver
+that scores turns of its own can call it the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from agent_assist.contracts import (
     Transcription,
     Utterance,
 )
+from agent_assist.cues import VoiceCueTracker
 from agent_assist.events import (
+    CallSummary,
     Event,
     Speaker,
     Suggestion,
@@ -46,8 +49,12 @@ class CallEngine:
         guidance: Guidance | None,
         config: Config,
         call_name: str = "call",
+        *,
+        cues: VoiceCueTracker | None = None,
     ) -> None:
         self.transcriber = transcriber
+        self.cues = cues
+        """Voice cues per scored utterance; None: none are made."""
         self.sentiment = sentiment
         self.guidance = guidance
         self.config = config
@@ -83,10 +90,24 @@ class CallEngine:
         )
 
     def on_utterance(self, utterance: Utterance) -> list[Event]:
-        final = self.transcript(utterance)
+        """Transcribe (with ``transcriber``) and score one utterance."""
+        return self.on_transcribed(utterance, self.transcriber.transcribe(utterance.audio))
+
+    def on_transcribed(self, utterance: Utterance, result: Transcription) -> list[Event]:
+        """Score one transcribed utterance: transcript, mood, suggestions, voice cues."""
+        self.note_speech(utterance.speaker, utterance.start, utterance.end)
+        final = self.finalize(utterance, result)
         if final is None:
             return []
-        return self.on_transcript(final)
+        events = self.on_transcript(final)
+        if self.cues is not None:
+            events += self.on_cues(self.cues.cues(final, utterance.audio))
+        return events
+
+    def note_speech(self, speaker: Speaker, start: float, end: float) -> None:
+        """``speaker`` is (or was) speaking from ``start`` to ``end``: voice cues count it."""
+        if self.cues is not None:
+            self.cues.note_speech(speaker, start, end)
 
     def on_transcript(self, final: TranscriptFinal) -> list[Event]:
         events: list[Event] = [final]
@@ -123,8 +144,11 @@ class CallEngine:
         self._record(events)
         return events
 
+    def summary(self, duration: float) -> CallSummary:
+        return self.stats.summary(self.call_name, duration, self.config.mood.negative_below)
+
     def finish(self, duration: float) -> list[Event]:
-        return [self.stats.summary(self.call_name, duration, self.config.mood.negative_below)]
+        return [self.summary(duration)]
 
     def _guide(self, event: Event) -> list[Suggestion]:
         if self.guidance is None:

@@ -97,10 +97,12 @@ def run_profile(profile: str, call: Path, sink_env: dict[str, str]) -> dict[str,
     from agent_assist.live import LiveRunner
     from agent_assist.pipeline import load_models
 
-    config = Config()
-    config.asr.profile = profile  # type: ignore[assignment]
-    config.audio.customer_device = "call_monitor"
-    config.audio.agent_device = "none"
+    config = Config.model_validate(
+        {
+            "asr": {"profile": profile},
+            "audio": {"customer_device": "call_monitor", "agent_device": "none"},
+        }
+    )
     load_started = time.monotonic()
     models = load_models(config)
     load_s = time.monotonic() - load_started
@@ -124,12 +126,10 @@ def run_profile(profile: str, call: Path, sink_env: dict[str, str]) -> dict[str,
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     load_after = os.getloadavg()[0]
-    worker = runner.worker
     runner.stop()
+    stats = runner.stats()
     if player.returncode != 0:
         raise SystemExit("paplay failed")
-    assert worker is not None and worker.processor is not None
-    processor = worker.processor
     pre_roll = config.vad.pre_roll_ms / 1000
     every = [e for _, e in received if isinstance(e, Latency)]
     latencies = [e for e in every if not e.split]
@@ -139,7 +139,7 @@ def run_profile(profile: str, call: Path, sink_env: dict[str, str]) -> dict[str,
         if not isinstance(event, TranscriptPartial | TranscriptFinal) or not event.text:
             continue
         if event.start not in first_words:
-            onset = processor.wall_time(event.speaker, event.start + pre_roll)
+            onset = stats.clock_offsets[event.speaker] + event.start + pre_roll
             first_words[event.start] = at - onset
     finals = [e for _, e in received if isinstance(e, TranscriptFinal)]
     behind = [e for _, e in received if isinstance(e, PipelineStatus) and e.state == "behind"]
@@ -156,15 +156,15 @@ def run_profile(profile: str, call: Path, sink_env: dict[str, str]) -> dict[str,
         "to_guidance": quantiles([x.to_guidance for x in latencies]),
         "cut_to_mood": quantiles([x.to_mood - (x.utterance_end - x.speech_end) for x in latencies]),
         "split_to_mood": quantiles([x.to_mood for x in splits]),
-        "early_decodes": processor.stats.early_decodes,
-        "early_used": processor.stats.early_used,
+        "early_decodes": stats.early_decodes,
+        "early_used": stats.early_used,
         "live_window_s": config.asr.live_window_s,
         "first_words": quantiles(list(first_words.values())),
-        "max_lag": worker.stats.max_lag,
+        "max_lag": stats.max_lag,
         "behind_reports": len(behind),
-        "dropped_s": sum(worker.stats.dropped_seconds.values()),
-        "partial_decodes": processor.captions.stats.decodes,
-        "partials_skipped": processor.stats.partials_skipped + processor.captions.stats.skipped,
+        "dropped_s": sum(stats.dropped_seconds.values()) + sum(stats.overflow_seconds.values()),
+        "partial_decodes": stats.caption_decodes,
+        "partials_skipped": stats.partials_skipped,
         "cpu_core_share": cpu / wall,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "load_avg": (load_before, load_after),

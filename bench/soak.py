@@ -310,18 +310,13 @@ class Soak:
 
     # pushing -------------------------------------------------------------------------------
     def queue_s(self) -> float:
-        feed = self.runner.feed if self.runner else None
-        if feed is None:
-            return 0.0
-        return max(feed.queue.seconds("agent"), feed.queue.seconds("customer"))
+        return self.runner.stats().queued_seconds if self.runner else 0.0
 
     def dropped_now(self) -> float:
         if self.runner is None:
             return 0.0
-        worker, feed = self.runner.worker, self.runner.feed
-        queued = sum(feed.queue.dropped_seconds.values()) if feed else 0.0
-        policy = sum(worker.stats.dropped_seconds.values()) if worker else 0.0
-        return queued + policy
+        stats = self.runner.stats()
+        return sum(stats.overflow_seconds.values()) + sum(stats.dropped_seconds.values())
 
     def push(self, piece: Piece) -> None:
         for begin in range(0, len(piece.agent), BLOCK):
@@ -353,7 +348,6 @@ class Soak:
             self.report()
 
     def report(self) -> None:
-        worker = self.runner.worker if self.runner else None
         latencies = self.tally.take_latencies()
         seen, self.rss_seen = self.rss_seen or [rss_mb()], []
         sample = Sample(
@@ -362,7 +356,7 @@ class Soak:
             rss=min(seen),
             rss_peak=max(seen),
             queue_s=self.queue_s(),
-            lag_max=worker.stats.max_lag if worker else 0.0,
+            lag_max=self.runner.stats().max_lag if self.runner else 0.0,
             latency_p50=percentile(latencies, 50),
             latency_max=max(latencies, default=float("nan")),
             dropped_s=self.dropped_before + self.dropped_now(),
@@ -422,9 +416,11 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("agent_assist.live").setLevel(logging.ERROR)  # 'behind' is counted instead
     config = config_module.load(Path(args.config) if args.config else None)
     if args.profile:
-        config.asr.profile = args.profile
+        config = config_module.with_values(config, {"asr.profile": args.profile})
     if args.partial_interval:
-        config.asr.partial_interval_s = args.partial_interval
+        config = config_module.with_values(
+            config, {"asr.partial_interval_s": args.partial_interval}
+        )
     data = Path(args.data)
     if not data.is_dir():
         print(f"{data}: no speech data; run .venv/bin/python bench/fetch_data.py", file=sys.stderr)

@@ -18,7 +18,8 @@ from agent_assist.events import (
     TranscriptPartial,
     VoiceCues,
 )
-from agent_assist.pipeline import FileReplayRunner, Models, analyze_call, load_models, new_segmenter
+from agent_assist.live import FileReplayRunner
+from agent_assist.pipeline import Models, analyze_call, load_models, new_segmenter
 from tests.live.helpers import (
     Collector,
     GrowingTranscriber,

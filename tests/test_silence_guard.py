@@ -28,7 +28,8 @@ from agent_assist.events import (
     TranscriptFinal,
     TranscriptPartial,
 )
-from agent_assist.pipeline import FileReplayRunner, Models, analyze_call, load_models
+from agent_assist.live import FileReplayRunner
+from agent_assist.pipeline import Models, analyze_call, load_models
 
 pytestmark = pytest.mark.slow
 

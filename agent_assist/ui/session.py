@@ -3,7 +3,7 @@
 Whatever goes wrong (the runner cannot be imported, created or started) becomes a
 ``PipelineStatus(state="error")`` event on the same path as the pipeline's own events.
 Each start makes its runner for the config of that moment (the settings last saved); the
-app's runners share one process-wide ``pipeline.ModelCache``, so a start loads only models
+app's runners share one process-wide ``core.ModelCache``, so a start loads only models
 whose settings changed.
 """
 
@@ -22,7 +22,7 @@ from agent_assist.ui.devices import DeviceProvider, query_devices
 
 if TYPE_CHECKING:  # these modules pull in numpy: keep them off the launch path
     from agent_assist.contracts import Runner
-    from agent_assist.pipeline import ModelCache
+    from agent_assist.core.models import ModelCache
 
 log = logging.getLogger(__name__)
 _MODELS: list[ModelCache] = []
@@ -34,7 +34,7 @@ RunnerFactory = Callable[[Config, EventSink], "Runner"]
 def shared_models() -> ModelCache:
     """The process's one model cache: every start of a runner shares its models."""
     if not _MODELS:
-        from agent_assist.pipeline import ModelCache
+        from agent_assist.core.models import ModelCache
 
         _MODELS.append(ModelCache())
     return _MODELS[0]
@@ -46,7 +46,7 @@ def demo_runner_factory(
     """Plays the bundled sample call through the real pipeline, in real time, audibly if it can."""
 
     def make(config: Config, on_event: EventSink) -> Any:
-        from agent_assist.pipeline import FileReplayRunner
+        from agent_assist.live import FileReplayRunner
 
         audible = devices().has_output
         load = (models or shared_models()).get
@@ -58,10 +58,10 @@ def demo_runner_factory(
 
 
 def live_runner_factory(models: ModelCache | None = None) -> RunnerFactory:
-    """Live capture of both sides of the call (``agent_assist.pipeline.LiveRunner``)."""
+    """Live capture of both sides of the call (``agent_assist.live.LiveRunner``)."""
 
     def make(config: Config, on_event: EventSink) -> Any:
-        from agent_assist.pipeline import LiveRunner
+        from agent_assist.live import LiveRunner
 
         return LiveRunner(config, on_event, load=(models or shared_models()).get)
 

@@ -100,7 +100,7 @@ def test_listen_without_portaudio_exits_non_zero(monkeypatch, capsys) -> None:  
     def missing() -> None:
         raise DeviceError("PortAudio library not found; live capture unavailable")
 
-    monkeypatch.setattr("agent_assist.live.import_sounddevice", missing)
+    monkeypatch.setattr("agent_assist.live.runners.import_sounddevice", missing)
     out = io.StringIO()
     assert run("listen", "--seconds", "30", out=out) == 1
     assert "PortAudio library not found" in capsys.readouterr().err

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent_assist import live
 from agent_assist.audio.capture import Block
 from agent_assist.config import Config
 from agent_assist.contracts import SAMPLE_RATE, Transcription
@@ -19,6 +18,7 @@ from agent_assist.events import (
     VoiceCues,
 )
 from agent_assist.live import LagPolicy, PipelineWorker
+from agent_assist.live import worker as live_worker
 from tests.live.helpers import (
     Collector,
     GrowingTranscriber,
@@ -105,8 +105,7 @@ def test_a_fast_machine_keeps_up_with_captions_and_latency() -> None:
 def test_finals_are_decoded_while_the_hangover_runs() -> None:
     config = fast_config(max_lag_s=3.0)  # hangover 0.3 s, kept tail 0.1 s
     worker, events = run(config, {"customer": call(4)}, cost=0.15)
-    assert worker.processor is not None
-    stats = worker.processor.stats
+    stats = worker.snapshot()
     assert stats.early_decodes == stats.early_used == 4
     latencies = events.of(Latency)
     assert len(latencies) == 4
@@ -120,8 +119,7 @@ def test_an_early_decode_started_before_the_whole_tail_is_kept() -> None:
     config = fast_config(max_lag_s=3.0)
     config.vad.tail_ms = 200  # the early decode starts after 0.1 s of pause, with 0.1 s of tail
     worker, events = run(config, {"customer": call(4)}, cost=0.15)
-    assert worker.processor is not None
-    stats = worker.processor.stats
+    stats = worker.snapshot()
     assert stats.early_decodes == stats.early_used == 4
     for latency in events.of(Latency):
         assert latency.utterance_end - latency.speech_end == pytest.approx(0.2, abs=0.04)
@@ -132,8 +130,7 @@ def test_an_early_decode_is_dropped_when_speech_resumes() -> None:
     config = fast_config(max_lag_s=3.0)
     audio = speech_pattern(("-", 1.0), ("s", 1.5), ("-", 0.2), ("s", 1.5), ("-", 1.0))
     worker, events = run(config, {"customer": audio}, cost=0.05)
-    assert worker.processor is not None
-    stats = worker.processor.stats
+    stats = worker.snapshot()
     assert (stats.early_decodes, stats.early_used) == (2, 1)
     [final] = events.of(TranscriptFinal)
     assert final.end - final.start > 3.0
@@ -144,10 +141,9 @@ def test_the_worker_hands_freed_memory_back_after_each_utterance(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     trims: list[bool] = []
-    monkeypatch.setattr(live, "release_free_memory", lambda: trims.append(True) or True)
+    monkeypatch.setattr(live_worker, "release_free_memory", lambda: trims.append(True) or True)
     worker, _ = run(fast_config(max_lag_s=3.0), {"customer": call(5)}, cost=0.05)
-    assert worker.processor is not None
-    assert len(trims) == worker.processor.stats.utterances == 5  # after each utterance
+    assert len(trims) == worker.snapshot().utterances == 5  # after each utterance
 
 
 def test_a_slow_transcriber_stops_partials_then_drops_audio_and_stays_bounded() -> None:
@@ -158,8 +154,7 @@ def test_a_slow_transcriber_stops_partials_then_drops_audio_and_stays_bounded() 
     assert any("captions paused" in s.message for s in behind)
     assert any("dropped the oldest audio" in s.message for s in behind)
     assert worker.stats.dropped_seconds["customer"] > 5.0
-    assert worker.processor is not None
-    assert worker.processor.stats.partials_skipped > 0
+    assert worker.snapshot().partials_skipped > 0
     # bounded: the lag never exceeds the limit by more than one slow decode and one block
     assert worker.stats.max_lag < config.audio.max_lag_s + 2 * 2.5 + 0.1
     # still transcribing late in the call, not stuck in a backlog
@@ -242,7 +237,7 @@ def test_a_stage_that_raises_costs_one_utterance_not_the_call() -> None:
     assert "\n" not in recovering[0].message
     assert len(events.of(TranscriptFinal)) == 3
     assert events.statuses("stopped") and not events.statuses("error")
-    assert worker.processor is not None and worker.processor.stats.stage_faults == 1
+    assert worker.snapshot().stage_faults == 1
 
 
 def test_a_failed_early_decode_is_retried_by_the_final() -> None:

@@ -75,8 +75,8 @@ def test_the_app_s_next_start_captures_with_the_device_and_profile_just_saved(
         asked.append((config.audio.customer_device, config.asr.profile))
         return []
 
-    monkeypatch.setattr("agent_assist.live.import_sounddevice", lambda: None)
-    monkeypatch.setattr("agent_assist.live.default_sources", no_sources)
+    monkeypatch.setattr("agent_assist.live.runners.import_sounddevice", lambda: None)
+    monkeypatch.setattr("agent_assist.live.runners.default_sources", no_sources)
     steps = [
         (lambda: len(asked) == 1 and menu_action("Start listening") is not None, start_after),
         (lambda: len(asked) == 2, QApplication.quit),
@@ -195,8 +195,8 @@ def test_starts_share_the_models_and_a_settings_change_reloads_only_what_it_chan
         opened.append((config.audio.customer_device, FakeSource("customer")))
         return [opened[-1][1]]
 
-    monkeypatch.setattr("agent_assist.live.import_sounddevice", lambda: None)
-    monkeypatch.setattr("agent_assist.live.default_sources", sources)
+    monkeypatch.setattr("agent_assist.live.runners.import_sounddevice", lambda: None)
+    monkeypatch.setattr("agent_assist.live.runners.default_sources", sources)
 
     def capturing(count: int) -> Callable[[], bool]:
         return lambda: len(opened) == count and opened[-1][1].opens == 1

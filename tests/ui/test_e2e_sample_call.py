@@ -30,7 +30,7 @@ def models() -> object:
 
 
 def test_app_shows_the_sample_call(qtbot: QtBot, models: object) -> None:
-    from agent_assist.pipeline import FileReplayRunner
+    from agent_assist.live import FileReplayRunner
 
     config = Config()
 
