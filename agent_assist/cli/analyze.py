@@ -20,6 +20,7 @@ from rich.progress import Progress
 from agent_assist.callnames import CallName, NameScrubber, name_calls, scrubbed_logs
 from agent_assist.cli.shared import Flags, error_line, no_redact_flag, note_line, redactor_for
 from agent_assist.config import Config, LoadedConfig
+from agent_assist.edge import OutputEdge
 from agent_assist.events import CallSummary, Event
 from agent_assist.report import (
     SUMMARY_COLUMNS,
@@ -62,13 +63,13 @@ class CallWriter:
         return None if self.out_dir is None else self.out_dir / f"{call}.{SUFFIXES[self.fmt]}"
 
     def write_call(self, call: str, events: list[Event], streamed: bool) -> None:
-        clean = self._cleaner()
-        events = [clean(e) for e in events]
         target = self.target(call)
+        if target is None and streamed:
+            return  # already out, through the edge ``stream`` made
+        events = self._cleaner().pass_all(events)
         if target is None:
-            if not streamed:
-                for event in events:
-                    self._print(event, call)
+            for event in events:
+                self._print(event, call)
             return
         buffer = io.StringIO()
         if self.fmt == "jsonl":
@@ -81,11 +82,9 @@ class CallWriter:
                 self._print(event, call, file_console)
         write_private(target, buffer.getvalue())
 
-    def _cleaner(self) -> Callable[[Event], Event]:
-        """Redacts one call's events in order: a fresh per-call redactor for each call."""
-        if self.redactor is None:
-            return lambda event: event
-        return self.redactor.for_call()
+    def _cleaner(self) -> OutputEdge:
+        """The call's output edge: each event redacted once, by a fresh per-call redactor."""
+        return OutputEdge(self.redactor)
 
     def _print(self, event: Event, call: str, console: Console | None = None) -> None:
         console = console or self.console

@@ -18,6 +18,7 @@ from agent_assist.audio.capture import InputDevice, import_sounddevice, list_inp
 from agent_assist.cli.shared import Flags, no_redact_flag, redactor_for
 from agent_assist.config import Config, LoadedConfig
 from agent_assist.contracts import Runner
+from agent_assist.edge import OutputEdge
 from agent_assist.errors import DeviceError
 from agent_assist.events import Event, EventSink, PipelineStatus, Speaker
 
@@ -130,7 +131,7 @@ class _Printer:
     def __init__(self, out: TextIO, partials: bool, redactor: Any) -> None:
         self.out = out
         self.partials = partials
-        self.redactor = redactor.for_call() if redactor is not None else None
+        self.edge = OutputEdge(redactor)
         self.fatal: list[PipelineStatus] = []
         self.stopped = threading.Event()
         self._lock = threading.Lock()
@@ -143,11 +144,8 @@ class _Printer:
                 self.stopped.set()
         if event.type == "partial" and not self.partials:
             return
-        if self.redactor is not None:
-            from agent_assist.redact import redact_event
-
-            event = redact_event(event, self.redactor)
-        with self._lock:
+        with self._lock:  # events come from more than one thread; the edge keeps call state
+            event = self.edge(event)
             self.out.write(event.to_json() + "\n")
             self.out.flush()
 

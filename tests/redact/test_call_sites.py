@@ -219,3 +219,34 @@ def test_a_keep_pattern_saved_in_settings_reaches_the_next_calls_history(
     for event in call_events():
         app.on_event(event)
     assert_redacted(_stored(app))
+
+
+@pytest.mark.parametrize("out_dir", [False, True], ids=["terminal", "file"])
+def test_analyze_writes_each_event_redacted_once_with_the_config(
+    out_dir: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    from agent_assist.cli.analyze import CallWriter
+    from agent_assist.redact import CallRedactor
+
+    redacted: list[Event] = []
+    original = CallRedactor.event
+
+    def counted(self: CallRedactor, event: Event) -> Event:
+        redacted.append(event)
+        return original(self, event)
+
+    monkeypatch.setattr(CallRedactor, "event", counted)
+    terminal = io.StringIO()
+    folder = tmp_path if out_dir else None
+    writer = CallWriter("jsonl", folder, Console(file=terminal), Redactor(KEEP))
+    events = call_events()
+    stream = writer.stream("call")
+    for event in events if stream is not None else ():
+        stream(event)
+    writer.write_call("call", events, streamed=stream is not None)
+    assert redacted == events
+    text = (folder / "call.jsonl").read_text() if folder else terminal.getvalue()
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert_redacted([line["text"] for line in lines if line["type"] == "transcript"])
