@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent_assist.config import Config
+from agent_assist.config import Config, with_values
 from agent_assist.errors import AgentAssistError, AudioError
 from agent_assist.events import CallSummary, Event, event_from_dict
 from agent_assist.pipeline import Models, analyze_call, load_models
@@ -138,8 +138,7 @@ _worker: dict[str, Any] = {}
 
 
 def _init_worker(config_data: dict[str, Any], threads: int, started: Any) -> None:
-    config = Config.model_validate(config_data)
-    config.asr.cpu_threads = threads
+    config = with_values(Config.model_validate(config_data), {"asr.cpu_threads": threads})
     _worker["config"] = config
     _worker["started"] = started
     _worker["models"] = load_models(config)

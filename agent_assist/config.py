@@ -24,6 +24,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import tomli_w
@@ -65,6 +66,7 @@ __all__ = [
     "load_layered",
     "read_toml",
     "save",
+    "with_values",
 ]
 
 log = logging.getLogger(__name__)
@@ -106,10 +108,11 @@ NOT_SAVED = frozenset({"ui.positions"})
 
 @dataclass(frozen=True)
 class LoadedConfig:
-    """The effective config, where each dotted key came from, and what IT has locked."""
+    """The effective config, where each dotted key came from, and what IT has locked; all of
+    it immutable (``with_values`` makes a changed copy of a config)."""
 
     config: Config
-    origins: dict[str, str]
+    origins: Mapping[str, str]
     """``"default"``, ``"system:<path>"``, ``"user:<path>"``, ``"flag:--name"`` or
     ``"command line"`` for every dotted key."""
     locked: frozenset[str]
@@ -264,8 +267,23 @@ def load_layered(
     )
     config = from_dict(merge.merged, f"{system_file} + {user_file}")
     return LoadedConfig(
-        config, merge.origins, locked, system_file, user_file, tuple(notes), tuple(refused)
+        config,
+        MappingProxyType(merge.origins),
+        locked,
+        system_file,
+        user_file,
+        tuple(notes),
+        tuple(refused),
     )
+
+
+def with_values(config: Config, changes: Mapping[str, Any]) -> Config:
+    """A new config: ``config`` with the dotted keys of ``changes`` set, checked as a file's
+    values are (a config never changes in place)."""
+    data = config.model_dump()
+    for section, fields in _nest(changes, "config changes").items():
+        data[section].update(fields)
+    return from_dict(data, "config changes")
 
 
 def load(path: Path | None = None) -> Config:

@@ -15,9 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", validate_assignment=True, frozen=False, strict=True, allow_inf_nan=False
-    )
+    """Immutable: a changed config is a new one (``config.with_values``), so no holder of a
+    config sees it change under it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 PROFILE_BEAMS = {"fast": 5, "accurate": 1, "custom": 5}
@@ -127,13 +128,19 @@ class PrivacyConfig(_Section):
     redact_overlay: bool = False
     redact_outputs: bool = True
     """Redact PII in every output (``analyze``, ``listen``, history); ``--no-redact`` sets false."""
-    redact_keep: list[str] = Field(default_factory=list)
+    redact_keep: tuple[str, ...] = ()
     """Regexes for ids that must not be redacted (e.g. order numbers the playbook mentions):
     RE2 syntax, and none may match real PII (checked by ``agent_assist.redact``)."""
 
+    @field_validator("redact_keep", mode="before")
+    @classmethod
+    def _as_tuple(cls, patterns: object) -> object:
+        """TOML gives a list; the config keeps a tuple (immutable)."""
+        return tuple(patterns) if isinstance(patterns, list) else patterns
+
     @field_validator("redact_keep")
     @classmethod
-    def _safe_keep_patterns(cls, patterns: list[str]) -> list[str]:
+    def _safe_keep_patterns(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         if patterns:
             from agent_assist.redact import check_keep_patterns  # not at import: no cycle
 

@@ -130,8 +130,7 @@ def open_overlay(config: Config, events: list[Event]) -> str:
     from agent_assist.ui import app as gui  # the ui package is the one that imports Qt
 
     qt_app = gui.QApplication.instance() or gui.QApplication(["agent-assist", "--self-test"])
-    config = config.model_copy(deep=True)
-    config.privacy.history = False  # the self-test must not write the user's history
+    config = config_module.with_values(config, {"privacy.history": False})  # no user history
 
     def no_runner(_config: Config, _sink: Callable[[Event], None]) -> Any:
         raise AgentAssistError("the self-test does not start a live pipeline")

@@ -50,9 +50,9 @@ def measure(profile: str, repeat: int) -> None:
     from agent_assist.config import Config
     from agent_assist.pipeline import analyze_call, load_models
 
-    config = Config()
-    config.asr.profile = profile  # type: ignore[assignment]
-    config.audio.mono_role = "customer"
+    config = Config.model_validate(
+        {"asr": {"profile": profile}, "audio": {"mono_role": "customer"}}
+    )
     models = load_models(config)
     whisper = models.transcriber.model  # type: ignore[attr-defined]
     total_audio = total_pipeline = total_bare = 0.0

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from pydantic import ValidationError
 
 from agent_assist import config
 from agent_assist.errors import ConfigError
@@ -8,8 +9,7 @@ from agent_assist.errors import ConfigError
 
 def test_defaults_round_trip(tmp_path):
     path = tmp_path / "config.toml"
-    cfg = config.Config()
-    cfg.asr.beam_size = 3
+    cfg = config.Config.model_validate({"asr": {"beam_size": 3}})
     config.save(cfg, path)
     assert config.load(path) == cfg
 
@@ -63,10 +63,38 @@ def test_broken_toml_names_the_file(tmp_path):
         config.load(path)
 
 
-def test_assignment_is_validated():
+@pytest.mark.parametrize("key", config.all_keys())
+def test_the_config_cannot_be_changed_in_place(key):
     cfg = config.Config()
-    with pytest.raises(ValueError):
-        cfg.vad.threshold = 2.0
+    section, name = key.split(".", 1)
+    with pytest.raises(ValidationError, match="frozen"):
+        setattr(getattr(cfg, section), name, config.get_value(cfg, key))
+    with pytest.raises(ValidationError, match="frozen"):
+        setattr(cfg, section, getattr(cfg, section))
+
+
+def test_the_loaded_config_cannot_be_changed_in_place(tmp_path):
+    user = tmp_path / "user.toml"
+    user.write_text('[privacy]\nredact_keep = ["ORD-[0-9]+"]\n')
+    loaded = config.load_layered(user)
+    with pytest.raises(AttributeError):
+        loaded.config = config.Config()  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        loaded.origins["privacy.redact_keep"] = "default"  # type: ignore[index]
+    with pytest.raises(AttributeError):  # a tuple: no keep pattern slips past the check
+        loaded.config.privacy.redact_keep.append(".*")  # type: ignore[attr-defined]
+    assert loaded.config.privacy.redact_keep == ("ORD-[0-9]+",)
+
+
+def test_with_values_gives_a_checked_copy():
+    cfg = config.Config()
+    changed = config.with_values(cfg, {"vad.threshold": 0.5, "ui.compact": True})
+    assert (changed.vad.threshold, changed.ui.compact) == (0.5, True)
+    assert (cfg.vad.threshold, cfg.ui.compact) == (0.35, False)
+    with pytest.raises(ConfigError, match="vad.threshold"):
+        config.with_values(cfg, {"vad.threshold": 2.0})
+    with pytest.raises(ConfigError, match="unknown config key 'vad.nope'"):
+        config.with_values(cfg, {"vad.nope": 1})
 
 
 @pytest.mark.parametrize(
@@ -171,4 +199,4 @@ def test_unsafe_keep_patterns_are_config_errors(tmp_path, keep, needle):
 
 def test_safe_keep_patterns_load():
     loaded = config.from_dict({"privacy": {"redact_keep": ["ORD-[0-9]+", "TKT[A-Z]{3}"]}})
-    assert loaded.privacy.redact_keep == ["ORD-[0-9]+", "TKT[A-Z]{3}"]
+    assert loaded.privacy.redact_keep == ("ORD-[0-9]+", "TKT[A-Z]{3}")

@@ -97,10 +97,8 @@ def test_save_writes_only_differences_and_never_locked_keys(files):
         system,
         "[asr]\nbeam_size = 3\n[privacy]\nhistory = false\n[locked]\nkeys = ['privacy.history']\n",
     )
-    cfg = config.load()
-    cfg.privacy.history = True
-    cfg.ui.scale = 1.5
-    cfg.asr.beam_size = 3
+    changes = {"privacy.history": True, "ui.scale": 1.5, "asr.beam_size": 3}
+    cfg = config.with_values(config.load(), changes)
     config.save(cfg)
     assert tomllib.loads(user.read_text()) == {"ui": {"scale": 1.5}}
     reloaded = config.load()
@@ -111,8 +109,7 @@ def test_save_writes_only_differences_and_never_locked_keys(files):
 def test_a_later_system_change_reaches_users_who_saved(files):
     system, _ = files
     write(system, "[asr]\nbeam_size = 3\n")
-    cfg = config.load()
-    cfg.ui.compact = True
+    cfg = config.with_values(config.load(), {"ui.compact": True})
     config.save(cfg)
     write(system, "[asr]\nbeam_size = 2\n")
     assert config.load().asr.beam_size == 2
@@ -291,8 +288,7 @@ def test_saving_keeps_the_users_values_for_keys_locked_later(files):
     write(system, "[locked]\nkeys = ['ui.theme', 'privacy']\n")
     cfg = config.load()
     assert (cfg.ui.theme, cfg.privacy.history, cfg.ui.scale) == ("dark", False, 1.5)
-    cfg.ui.compact = True
-    cfg.ui.scale = 1.25
+    cfg = config.with_values(cfg, {"ui.compact": True, "ui.scale": 1.25})
     config.save(cfg)
     assert tomllib.loads(user.read_text()) == {
         "ui": {"theme": "light", "scale": 1.25, "compact": True},

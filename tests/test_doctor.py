@@ -117,8 +117,7 @@ def test_gpu_fallback_is_reported_on_a_cpu_machine(monkeypatch):
     gpus, providers = doctor.cuda_status()
     if gpus:
         pytest.skip("this machine has a CUDA GPU")
-    config = Config()
-    config.asr.device = "cuda"
+    config = Config.model_validate({"asr": {"device": "cuda"}})
     cpu, gpu = doctor.check_compute(config)
     assert cpu.ok and not gpu.ok and not gpu.required
     assert "no CUDA device" in gpu.detail and "fall back to the CPU" in gpu.detail

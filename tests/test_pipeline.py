@@ -74,8 +74,7 @@ def test_a_two_channel_call_gets_the_crosstalk_gate_and_voice_cues(
 def test_voice_cues_can_be_switched_off_and_mono_calls_get_none(
     models: Models, tmp_path: Path
 ) -> None:
-    config = Config()
-    config.privacy.voice_cues = False
+    config = Config.model_validate({"privacy": {"voice_cues": False}})
     events = Collector()
     analyze_call(stereo_call(tmp_path / "call.wav"), models, config, events)
     assert events.of(TranscriptFinal) and not events.of(VoiceCues)

@@ -64,8 +64,7 @@ def test_overlay_opens_and_closes_offscreen(isolated_dirs):
 def test_real_self_test_passes_and_falls_back_to_cpu(isolated_dirs):
     """The real thing: every model, the sample call, the overlay. With asr.device = cuda on a
     machine without a GPU it must still pass, on the CPU."""
-    config = Config()
-    config.asr.device = "cuda"
+    config = Config.model_validate({"asr": {"device": "cuda"}})
     lines: list[str] = []
     code = selftest.run_self_test(config, lines.append)
     report = "\n".join(lines)

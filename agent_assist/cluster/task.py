@@ -19,7 +19,7 @@ from typing import Any
 
 from agent_assist.batch import analyze_one
 from agent_assist.callnames import CallName, NameScrubber
-from agent_assist.config import Config
+from agent_assist.config import Config, with_values
 from agent_assist.edge import OutputEdge
 from agent_assist.pipeline import Models, load_models
 
@@ -63,8 +63,8 @@ def worker_models(task: CallTask) -> tuple[Config, Models]:
         if task.fingerprint not in _models:
             config = Config.model_validate(task.config)
             if task.threads is not None:
-                config.asr.cpu_threads = task.threads
-                config.sentiment.threads = task.threads
+                threads = {"asr.cpu_threads": task.threads, "sentiment.threads": task.threads}
+                config = with_values(config, threads)
             log.info("loading models on worker %d", os.getpid())
             _models[task.fingerprint] = (config, load_models(config))
             _loads += 1

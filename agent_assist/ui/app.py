@@ -251,12 +251,12 @@ class AgentAssistApp(QObject):
 
     def _set_compact(self, on: bool) -> None:
         self.overlay.set_compact(on)
-        self.config.ui.compact = on
+        self.config = config_io.with_values(self.config, {"ui.compact": on})
         self._save()
 
     def _set_click_through(self, on: bool) -> None:
         self.overlay.set_click_through(on)
-        self.config.ui.click_through = on
+        self.config = config_io.with_values(self.config, {"ui.click_through": on})
         self._save()
 
     def open_settings(self) -> SettingsDialog:

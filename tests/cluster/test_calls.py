@@ -95,10 +95,7 @@ def test_checksum_is_the_files_sha256(tmp_path):
 
 def test_fingerprint_ignores_thread_counts_but_not_what_changes_results():
     base = Config()
-    threads = Config()
-    threads.asr.cpu_threads = 7
-    threads.sentiment.threads = 3
-    other = Config()
-    other.privacy.redact_outputs = False
+    threads = Config.model_validate({"asr": {"cpu_threads": 7}, "sentiment": {"threads": 3}})
+    other = Config.model_validate({"privacy": {"redact_outputs": False}})
     assert fingerprint(base) == fingerprint(threads)
     assert fingerprint(base) != fingerprint(other)

@@ -171,15 +171,8 @@ class Collector:
 
 
 def fast_config(**audio: object) -> Config:
-    config = Config()
-    config.vad.min_speech_ms = 100
-    config.vad.hangover_ms = 300
-    config.vad.tail_ms = 100
-    config.vad.pre_roll_ms = 100
-    config.guidance.enabled = False
-    for key, value in audio.items():
-        setattr(config.audio, key, value)
-    return config
+    vad = {"min_speech_ms": 100, "hangover_ms": 300, "tail_ms": 100, "pre_roll_ms": 100}
+    return Config.model_validate({"vad": vad, "guidance": {"enabled": False}, "audio": audio})
 
 
 def script_words(events: Sequence[Event]) -> list[str]:

@@ -61,11 +61,9 @@ def said(events: Collector, role: str) -> str:
 
 
 def config(customer: str, agent: str) -> Config:
-    config = Config()
-    config.audio.customer_device = customer
-    config.audio.agent_device = agent
-    config.audio.max_lag_s = 60.0  # the machine is shared: assert on words, not on keeping up
-    return config
+    # max_lag_s: the machine is shared: assert on words, not on keeping up
+    audio = {"customer_device": customer, "agent_device": agent, "max_lag_s": 60.0}
+    return Config.model_validate({"audio": audio})
 
 
 def listening(events: Collector, role: str, resumed: bool = False) -> bool:

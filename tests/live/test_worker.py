@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from agent_assist.audio.capture import Block
-from agent_assist.config import Config
+from agent_assist.config import Config, with_values
 from agent_assist.contracts import SAMPLE_RATE, Transcription
 from agent_assist.events import (
     Latency,
@@ -116,8 +116,8 @@ def test_finals_are_decoded_while_the_hangover_runs() -> None:
 
 
 def test_an_early_decode_started_before_the_whole_tail_is_kept() -> None:
-    config = fast_config(max_lag_s=3.0)
-    config.vad.tail_ms = 200  # the early decode starts after 0.1 s of pause, with 0.1 s of tail
+    # the early decode starts after 0.1 s of pause, with 0.1 s of tail
+    config = with_values(fast_config(max_lag_s=3.0), {"vad.tail_ms": 200})
     worker, events = run(config, {"customer": call(4)}, cost=0.15)
     stats = worker.snapshot()
     assert stats.early_decodes == stats.early_used == 4
@@ -188,8 +188,7 @@ def test_voice_cues_follow_each_final_and_can_be_switched_off() -> None:
     assert {c.speaker for c in cues} == {"customer", "agent"}
     assert any(c.talk_over_s > 0 for c in cues)
     assert all(c.loudness_db is not None for c in cues)
-    config = fast_config(max_lag_s=30.0)
-    config.privacy.voice_cues = False
+    config = with_values(fast_config(max_lag_s=30.0), {"privacy.voice_cues": False})
     _, quiet = run(config, tracks, cost=0.0)
     assert quiet.of(TranscriptFinal) and not quiet.of(VoiceCues)
 
@@ -227,8 +226,10 @@ def test_a_stage_that_raises_costs_one_utterance_not_the_call() -> None:
     clock = ManualClock()
     events = Collector()
     config = fast_config()
-    config.asr.partial_interval_s = 5.0  # no captions: every call is a final
-    config.vad.ending_ms = config.vad.tail_ms = config.vad.hangover_ms  # no early decodes
+    pause = config.vad.hangover_ms  # ending = tail = hangover: no early decodes
+    config = with_values(  # and no captions: every call is a final
+        config, {"asr.partial_interval_s": 5.0, "vad.ending_ms": pause, "vad.tail_ms": pause}
+    )
     transcriber = FlakyTranscriber(clock=clock, cost=0.05)
     worker = PipelineWorker(config, events, fake_models(transcriber), "test", clock=clock)
     worker.run(RealTimeFeed({"customer": call(4)}, clock))
@@ -244,8 +245,7 @@ def test_a_failed_early_decode_is_retried_by_the_final() -> None:
     clock = ManualClock()
     events = Collector()
     transcriber = FlakyTranscriber(clock=clock, cost=0.05)  # the 2nd call is utterance 2's early
-    config = fast_config()
-    config.asr.partial_interval_s = 5.0
+    config = with_values(fast_config(), {"asr.partial_interval_s": 5.0})
     worker = PipelineWorker(config, events, fake_models(transcriber), "test", clock=clock)
     worker.run(RealTimeFeed({"customer": call(4)}, clock))
     assert len(events.statuses("recovering")) == 1

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from agent_assist import config as config_io
 from agent_assist import paths
-from agent_assist.config import AsrConfig, Config
+from agent_assist.config import AsrConfig, Config, with_values
 from agent_assist.ui.app import AgentAssistApp, run_app
 from agent_assist.ui.devices import AudioDevice, DeviceListing
 from agent_assist.ui.overlay import Overlay
@@ -260,11 +260,11 @@ def test_the_real_models_are_shared_and_reloaded_by_part() -> None:
     again = cache.get(config.model_copy(deep=True))
     assert again.transcriber is first.transcriber and again.sentiment is first.sentiment
     assert again.live_transcriber is first.live_transcriber
-    config.asr.beam_size = 2
+    config = with_values(config, {"asr.beam_size": 2})
     speech = cache.get(config)
     assert speech.transcriber is not first.transcriber and speech.sentiment is first.sentiment
     assert speech.transcriber.config.beam == 2  # type: ignore[attr-defined]
-    config.sentiment.threads = 2
+    config = with_values(config, {"sentiment.threads": 2})
     sentiment = cache.get(config)
     assert sentiment.sentiment is not first.sentiment
     assert sentiment.transcriber is speech.transcriber
