@@ -6,24 +6,21 @@ edge redacts each event exactly once, with one per-call redactor (``privacy.reda
 honoured), and hands that one redacted event to every sink. A sink that must see the words as
 said (the overlay with ``privacy.redact_overlay`` off) is added as a raw sink instead.
 
-The call's figures are counted once, by the core (``figures.CallStats``), and leave in its
-``CallSummary``; the edge keeps the last one that passed (``summary``) for the sinks that
-store or export the call.
+The call's figures are counted once, in the core (``figures.CallStats``), and leave in its
+``CallSummary`` like any other event; what shows them later reads that summary.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from agent_assist.events import CallSummary, Event, EventSink
+from agent_assist.events import Event, EventSink
 
 if TYPE_CHECKING:
     from agent_assist.config import Config
     from agent_assist.redact import CallRedactor, Redactor
 
-log = logging.getLogger(__name__)
 
 class OutputEdge:
     """One call's way out: ``edge(event)`` redacts the event once and feeds every sink.
@@ -41,7 +38,6 @@ class OutputEdge:
         self.redactor = redactor
         self.sinks: list[EventSink] = list(sinks)
         self.raw_sinks: list[EventSink] = list(raw_sinks)
-        self.summary: CallSummary | None = None
         self._call: CallRedactor | None = None
         self.new_call()
 
@@ -66,9 +62,8 @@ class OutputEdge:
         return self.redactor is not None
 
     def new_call(self) -> None:
-        """A new call starts: a fresh per-call redactor, no summary yet."""
+        """A new call starts: a fresh per-call redactor."""
         self._call = self.redactor.for_call() if self.redactor is not None else None
-        self.summary = None
 
     def add_sink(self, sink: EventSink, *, raw: bool = False) -> None:
         (self.raw_sinks if raw else self.sinks).append(sink)
@@ -76,8 +71,6 @@ class OutputEdge:
     def __call__(self, event: Event) -> Event:
         """Pass one event out: redacted once, then to every sink. Returns what the sinks got."""
         shown = self._call.event(event) if self._call is not None else event
-        if isinstance(shown, CallSummary):
-            self.summary = shown
         for sink in self.raw_sinks:
             sink(event)
         for sink in self.sinks:

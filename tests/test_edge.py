@@ -6,7 +6,7 @@ import pytest
 
 from agent_assist.config import Config
 from agent_assist.edge import OutputEdge
-from agent_assist.events import CallSummary, Event, TranscriptFinal
+from agent_assist.events import Event, TranscriptFinal
 from agent_assist.redact import CallRedactor, Redactor
 
 
@@ -59,14 +59,6 @@ def test_a_new_call_does_not_inherit_the_last_calls_context() -> None:
     same_call = OutputEdge(Redactor())
     same_call(said("what's your card number?", 0.0, "agent"))
     assert texts([same_call(said("room 12 please", 1.0))]) == ["room [NUMBER] please"]
-
-
-def test_the_edge_keeps_the_summary_that_passed() -> None:
-    edge = OutputEdge(None)
-    summary = CallSummary("c", 1.0, {}, None, None, None, 0.0, {})
-    assert edge(summary) is summary and edge.summary is summary
-    edge.new_call()
-    assert edge.summary is None
 
 
 def test_from_config_follows_redact_outputs_unless_told() -> None:
