@@ -29,7 +29,7 @@ TRANSCRIPT_COLUMNS = [
 ``mood``: the speaker's smoothed mood after the line, -1..1 as in the JSONL events."""
 SUMMARY_COLUMNS = [
     "call", "status", "error", "duration", "utterances", "talk_share_customer", "talk_share_agent",
-    "mood_start", "mood_end", "mood_min", "negative_seconds", "customer_negative",
+    "mood_start", "mood_end", "mood_min", "mood_avg", "negative_seconds", "customer_negative",
     "customer_neutral", "customer_positive", "suggestions", "output", "note",
 ]  # fmt: skip
 """``output``: the call's file in the output folder; ``note``: why a call's name differs from its
@@ -97,7 +97,8 @@ def summary_lines(summary: CallSummary) -> list[str]:
         f"  duration {clock(summary.duration)}, {summary.utterances} utterances, "
         f"talk share: {share}",
         f"  customer mood: start {fmt(summary.mood_start)}, end {fmt(summary.mood_end)}, "
-        f"min {fmt(summary.mood_min)}, negative for {summary.negative_seconds:.0f} s",
+        f"min {fmt(summary.mood_min)}, average {fmt(summary.mood_avg)}, "
+        f"negative for {summary.negative_seconds:.0f} s",
         f"  customer sentiment: {counts}",
         f"  suggestions: {escape(fired)}",
     ]
@@ -156,6 +157,7 @@ def summary_row(summary: CallSummary) -> dict[str, Any]:
         "mood_start": num(summary.mood_start),
         "mood_end": num(summary.mood_end),
         "mood_min": num(summary.mood_min),
+        "mood_avg": num(summary.mood_avg),
         "negative_seconds": round(summary.negative_seconds, 1),
         "customer_negative": summary.sentiment_counts.get("negative", 0),
         "customer_neutral": summary.sentiment_counts.get("neutral", 0),

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from agent_assist.events import Evidence, PipelineStatus, Suggestion
-from agent_assist.report import timeline_line, transcript_rows
-from tests.factories import cues, final, mood
+from agent_assist.report import (
+    SUMMARY_COLUMNS,
+    summary_lines,
+    summary_row,
+    timeline_line,
+    transcript_rows,
+)
+from tests.factories import cues, final, mood, summary
 
 
 def test_the_timeline_shows_lines_customer_moods_suggestions_and_trouble() -> None:
@@ -38,3 +44,11 @@ def test_a_rows_mood_is_the_speakers_next_mood() -> None:
     )
     assert [(r["speaker"], r["mood"]) for r in rows] == [("agent", ""), ("customer", -0.6)]
     assert rows[1]["sentiment"] == "neutral" and rows[1]["call"] == "c"
+
+
+def test_the_summary_shows_the_average_mood_it_carries() -> None:
+    figures = summary("c", 30.0, [-0.4, 0.2], mood_avg=-0.1, utterances=2)
+    assert summary_row(figures)["mood_avg"] == -0.1
+    assert list(summary_row(figures)) == SUMMARY_COLUMNS[: len(summary_row(figures))]
+    assert "average -0.10" in " ".join(summary_lines(figures))
+    assert summary_row(summary("c", 1.0, []))["mood_avg"] == ""
