@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 
-from agent_assist.contracts import Transcription
+from agent_assist.config import AsrConfig, SentimentConfig
+from agent_assist.contracts import SAMPLE_RATE, Transcription
+from agent_assist.core.models import ModelCache, Speech
 from agent_assist.errors import DeviceError
 from agent_assist.events import Latency, TranscriptFinal, TranscriptPartial
-from agent_assist.live import LiveRunner
+from agent_assist.live import FileReplayRunner, LiveRunner, RunnerStats
 from agent_assist.live import runners as live
+from tests.fakes import KeywordSentiment
 from tests.live.helpers import (
     Collector,
+    EnergyVad,
     FakeSource,
     GrowingTranscriber,
     fake_models,
@@ -190,3 +196,63 @@ def test_default_sources_follow_the_config() -> None:
     sources = live.default_sources(config)
     assert [s.role for s in sources] == ["customer"]
     assert np.isfinite(config.audio.max_lag_s)
+
+
+def counting_cache(loads: list[str]) -> ModelCache:
+    """A model cache whose loaders count each load (fakes: the wiring is what is tested)."""
+
+    def speech(config: AsrConfig) -> Speech:
+        loads.append("speech")
+        return Speech(GrowingTranscriber(), None, None, "cpu")
+
+    def sentiment(config: SentimentConfig) -> KeywordSentiment:
+        loads.append("sentiment")
+        return KeywordSentiment()
+
+    def vad() -> type[EnergyVad]:
+        loads.append("vad")
+        return EnergyVad
+
+    return ModelCache(speech, sentiment, vad)  # type: ignore[arg-type]
+
+
+def replay_once(path: Path, cache: ModelCache) -> RunnerStats:
+    events = Collector()
+    runner = FileReplayRunner(path, fast_config(), events, realtime=False, load=cache.get)
+    runner.start()
+    events.wait_for(lambda ev: events.statuses("stopped"))
+    runner.stop()
+    assert len(events.of(TranscriptFinal)) == 1
+    return runner.stats()
+
+
+def listen_once(cache: ModelCache) -> RunnerStats:
+    customer = FakeSource("customer")
+    events = Collector()
+    runner = LiveRunner(fast_config(), events, load=cache.get, sources=[customer])
+    runner.start()
+    try:
+        events.wait_for(lambda ev: events.statuses("listening", "customer"))
+        customer.push(UTTERANCE, time.monotonic())
+        events.wait_for(lambda ev: finals(events, "customer"))
+    finally:
+        runner.stop()
+    return runner.stats()
+
+
+def test_a_second_start_of_a_runner_does_not_load_the_models_again(tmp_path: Path) -> None:
+    loads: list[str] = []
+    cache = counting_cache(loads)
+    path = tmp_path / "call.wav"
+    sf.write(path, UTTERANCE, SAMPLE_RATE)
+    for _ in range(2):
+        replayed = replay_once(path, cache)
+        assert replayed.policy == "file" and replayed.utterances == 1
+        heard = listen_once(cache)
+        assert heard.policy == "live" and len(heard.latencies) == 1
+    assert sorted(loads) == ["sentiment", "speech", "vad"]
+
+
+def test_stats_before_a_start_are_empty() -> None:
+    runner = LiveRunner(fast_config(), Collector(), models=fake_models(), sources=[])
+    assert runner.stats() == RunnerStats()

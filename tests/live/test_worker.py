@@ -9,10 +9,12 @@ from agent_assist.audio.capture import Block
 from agent_assist.config import Config, with_values
 from agent_assist.contracts import SAMPLE_RATE, Transcription
 from agent_assist.events import (
+    Event,
     Latency,
     MoodUpdate,
     PipelineStatus,
     Speaker,
+    Suggestion,
     TranscriptFinal,
     TranscriptPartial,
     VoiceCues,
@@ -250,3 +252,54 @@ def test_a_failed_early_decode_is_retried_by_the_final() -> None:
     worker.run(RealTimeFeed({"customer": call(4)}, clock))
     assert len(events.statuses("recovering")) == 1
     assert len(events.of(TranscriptFinal)) == 4
+
+
+class OrderedGuidance:
+    """Records every observed final and tick in one list, in the order they happen."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, float]] = []
+        self.resumed: list[float] = []
+
+    def observe(self, event: Event) -> list[Suggestion]:
+        if isinstance(event, TranscriptFinal):
+            self.log.append(("final", event.start))
+        return []
+
+    def tick(self, now: float) -> list[Suggestion]:
+        self.log.append(("tick", now))
+        return []
+
+    def mark_speech(self, time: float) -> None:
+        self.resumed.append(time)
+
+
+def test_live_guidance_ticks_every_half_second_and_never_ahead_of_unscored_speech(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    guidance = OrderedGuidance()
+    monkeypatch.setattr(
+        "agent_assist.guidance.engine.GuidanceEngine", lambda playbook, config: guidance
+    )
+    clock = ManualClock()
+    models = fake_models(GrowingTranscriber(clock=clock, cost=0.05))
+    models.playbook = object()
+    tracks: dict[Speaker, np.ndarray] = {
+        "customer": call(3),
+        "agent": np.roll(call(3), int(1.2 * SAMPLE_RATE)),
+    }
+    worker = PipelineWorker(fast_config(max_lag_s=30.0), Collector(), models, "t", clock=clock)
+    worker.run(RealTimeFeed(tracks, clock))
+    ticks = [t for kind, t in guidance.log if kind == "tick"]
+    assert len(ticks) > 10 and ticks == sorted(ticks)
+    assert all(t == pytest.approx(0.5 * round(t / 0.5)) for t in ticks)
+    assert sum(kind == "final" for kind, _ in guidance.log) >= 6
+    for index, (kind, start) in enumerate(guidance.log):
+        if kind == "final":  # no tick past this utterance's start came before it
+            assert all(t <= start for k, t in guidance.log[:index] if k == "tick")
+
+
+def test_one_live_role_gets_no_voice_cues_as_a_mono_recording_gets_none() -> None:
+    """Voice cues need each speaker on a channel of their own, whatever the input."""
+    _, events = run(fast_config(max_lag_s=30.0), {"customer": call(3)}, cost=0.0)
+    assert len(events.of(TranscriptFinal)) == 3 and not events.of(VoiceCues)
