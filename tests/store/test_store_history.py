@@ -350,3 +350,22 @@ def test_no_audio_and_no_partials_are_stored(tmp_path: Path) -> None:
     assert "partial" not in types
     assert all(kind.upper() != "BLOB" for _, kind in columns)
     assert all(event_from_dict(b).to_dict() == b for b in bodies)
+
+
+def test_a_call_stored_before_the_summary_had_mood_avg_shows_one_average(tmp_path: Path) -> None:
+    """A summary written by an older version has no ``mood_avg``: the row, the history export
+    and the review window's record all show the one average counted from its events."""
+    from agent_assist.store.export import export_call
+    from agent_assist.ui.viewmodels import CallRecord
+
+    path = tmp_path / "old.sqlite3"
+    write_v1_database(path)
+    with History.open(path, retention_days=3650) as history:
+        [row] = history.list_calls()
+        exported = json.loads(export_call(history, row.id, "json"))
+        record = CallRecord.from_events(history.events(row.id))
+    assert row.mood_avg == pytest.approx(-0.4)
+    assert exported["summary"]["mood_avg"] == pytest.approx(row.mood_avg)
+    assert exported["call"]["mood_avg"] == pytest.approx(row.mood_avg)
+    assert record.figures.mood_avg == pytest.approx(row.mood_avg)
+    assert record.summary is not None and record.summary.mood_avg is None  # as stored
