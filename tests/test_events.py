@@ -1,9 +1,8 @@
 import json
-
-import pytest
-
 from dataclasses import dataclass
 from typing import ClassVar
+
+import pytest
 
 from agent_assist.events import (
     EVENT_CLASSES,
