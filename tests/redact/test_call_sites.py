@@ -250,3 +250,21 @@ def test_analyze_writes_each_event_redacted_once_with_the_config(
     text = (folder / "call.jsonl").read_text() if folder else terminal.getvalue()
     lines = [json.loads(line) for line in text.splitlines()]
     assert_redacted([line["text"] for line in lines if line["type"] == "transcript"])
+
+
+def test_a_cluster_worker_returns_its_call_through_the_configured_edge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent_assist.batch import CallResult
+    from agent_assist.cluster import task as cluster_task
+
+    config = Config.model_validate({"privacy": {"redact_keep": KEEP}})
+    monkeypatch.setattr(cluster_task, "worker_models", lambda t: (config, None))
+    monkeypatch.setattr(
+        cluster_task,
+        "analyze_one",
+        lambda path, models, config, name: CallResult(path, call_events()),
+    )
+    job = cluster_task.CallTask("call", str(tmp_path / "call.wav"), {}, "fingerprint")
+    result = cluster_task.score_call(job)
+    assert_redacted([e["text"] for e in result.events if e["type"] == "transcript"])
