@@ -112,9 +112,13 @@ def last_summary(events: Iterable[Event]) -> CallSummary | None:
 
 
 def summary_of(events: Iterable[Event], call: str = "call") -> CallSummary:
-    """A stored call's figures (see ``completed``)."""
+    """A stored call's figures (see ``completed``): its summary, counted again only when it
+    lacks something."""
     events = list(events)
-    return completed(last_summary(events), CallStats.of(events), call)
+    summary = last_summary(events)
+    if summary is not None and summary.mood_avg is not None and summary.utterances:
+        return summary
+    return completed(summary, CallStats.of(events), call)
 
 
 def completed(summary: CallSummary | None, stats: CallStats, call: str = "call") -> CallSummary:
