@@ -1,9 +1,9 @@
 """Per-call figures, counted once as the call's events pass.
 
-``CallStats`` sees every event of a call (the output edge feeds it) and makes the call's
-``CallSummary``. Everything that shows a call's figures afterwards (history rows, exports, the
-review window) reads them from that summary; ``summary_of`` fills in what an older stored
-summary lacks.
+``CallStats`` sees every event of a call (the call core's engine feeds it) and makes the
+call's ``CallSummary``. Everything that shows a call's figures afterwards (history rows,
+exports, the review window) reads them from that summary; ``summary_of`` fills in what an
+older stored summary lacks.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from agent_assist.config_schema import MoodConfig
 from agent_assist.events import (
     SENTIMENT_LABELS,
     SPEAKERS,
@@ -25,8 +26,8 @@ from agent_assist.events import (
     dispatch,
 )
 
-NEGATIVE_BELOW = -0.25
-"""``mood.negative_below``'s default: used only for a stored call that has no summary."""
+NEGATIVE_BELOW = MoodConfig().negative_below
+"""The default threshold: used only for a stored call that has no summary to say its own."""
 
 
 @dataclass
