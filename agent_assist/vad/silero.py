@@ -16,6 +16,7 @@ import onnxruntime
 
 from agent_assist import modelstore
 from agent_assist.errors import ModelError
+from agent_assist.onnxsession import cpu_session
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +29,7 @@ _STATE_SHAPE = (1, 1, 128)
 
 
 def _session(path: Path) -> onnxruntime.InferenceSession:
-    options = onnxruntime.SessionOptions()
-    options.inter_op_num_threads = 1
-    options.intra_op_num_threads = 1
-    options.enable_cpu_mem_arena = False
-    options.log_severity_level = 4
-    try:
-        return onnxruntime.InferenceSession(
-            str(path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
-    except Exception as error:  # onnxruntime raises its own untyped errors
-        message = " ".join(str(error).split())[:200]
-        raise ModelError(f"{path}: cannot load VAD model ({message})") from None
+    return cpu_session(path, "VAD model", threads=1, log_level=4)
 
 
 class SileroVad:
