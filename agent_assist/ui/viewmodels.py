@@ -190,7 +190,7 @@ class CallRecord(EventHandler):
         self.transcripts.append(event)
 
     def on_mood(self, event: MoodUpdate) -> None:
-        self.moods[event.speaker].append(event)
+        self.moods.setdefault(event.speaker, []).append(event)
 
     def on_suggestion(self, event: Suggestion) -> None:
         self.suggestions.append(event)
@@ -304,6 +304,8 @@ class _OverlayParts(EventVisitor[set[Part]]):
 
     def on_mood(self, event: MoodUpdate) -> set[Part]:
         state = self.state
+        if event.speaker not in state.moods:
+            return set()  # the overlay shows a meter for the customer and the agent only
         state.moods[event.speaker].update(event)
         state.last_mood[event.speaker] = event
         state.mood_changes += 1

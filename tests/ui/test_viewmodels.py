@@ -133,3 +133,16 @@ def test_position_prefers_the_last_saved_existing_screen_and_clamps() -> None:
     assert choose_position(moved, screens, (380, 400)) == ("DP-2", 1920 + 1280 - 380, 1024 - 400)
     assert choose_position({"gone": [1, 2]}, screens, (380, 400)) is None
     assert default_position((0, 0, 1920, 1080), (380, 400)) == (1920 - 380 - 24, 24)
+
+
+def test_a_third_speakers_mood_is_kept_in_the_record_and_not_metered() -> None:
+    """Speaker separation may name an "other" speaker: nothing breaks on its events."""
+    from agent_assist.events import MoodUpdate
+    from agent_assist.ui.viewmodels import CallRecord, OverlayState
+
+    other = MoodUpdate("other", 3.0, -0.5, "falling", False, "negative")  # type: ignore[arg-type]
+    record = CallRecord.from_events([other])
+    state = OverlayState()
+    assert record.moods["other"] == [other]  # type: ignore[index]
+    assert state.apply(other) == set()
+    assert state.customer.score is None
