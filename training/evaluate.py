@@ -150,6 +150,19 @@ def meld_dev(models: dict[str, OnnxSentimentModel], table: Table, limit: int | N
         *(f"{(s.argmax(1)[angry] == negative).mean():.3f}" for s, _ in runs),
         f"{(vader[angry] == negative).mean():.3f}",
     )
+    neutral = gold == SENTIMENTS.index("neutral")  # issue 26: neutral talk must read neutral
+    table.add(
+        "MELD dev gold-neutral turns scored negative (rate)",
+        int(neutral.sum()),
+        *(f"{(s.argmax(1)[neutral] == negative).mean():.3f}" for s, _ in runs),
+        f"{(vader[neutral] == negative).mean():.3f}",
+    )
+    anger = runs[0][1].argmax(1) == EMOTIONS.index("anger")  # ours: the emotion head
+    table.add(
+        "  of them scored negative with emotion anger (rate, ours)",
+        int(neutral.sum()),
+        f"{(anger & (runs[0][0].argmax(1) == negative))[neutral].mean():.3f}",
+    )
 
 
 def latency(dirs: dict[str, Path | None], threads: int, table: Table, limit: int | None) -> None:

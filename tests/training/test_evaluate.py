@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from agent_assist import modelstore
-from agent_assist.sentiment.model import MODEL_NAME
+from agent_assist.sentiment.model import MODEL_NAME, OnnxSentimentModel
 from training import data, evaluate
 from training.data import Example
 
@@ -38,3 +38,29 @@ def test_latency_gives_every_compared_model_its_own_cells(
     assert batch1[4] == "-"  # VADER has no latency row
     size = (committed / "model.onnx").stat().st_size / 1e6
     assert rows["model.onnx size, MB"][2:4] == (f"{size:.1f}", f"{size:.1f}")
+
+
+def test_meld_dev_reports_how_many_gold_neutral_turns_are_scored_negative(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = [
+        ("I want my money back, this is a disgrace!", 0, "anger"),
+        ("My account number is on the letter.", 1, "neutral"),
+        ("To hear the next message press 6.", 1, "neutral"),
+        ("Thanks, that fixed it!", 2, "joy"),
+    ]
+    dev = [Example(text, sentiment, 5, "meld", raw_emotion=raw) for text, sentiment, raw in turns]
+    monkeypatch.setattr(data, "meld", lambda: {"dev": dev})
+    model = OnnxSentimentModel.load(None, threads=1)
+    table = evaluate.Table(["ours"])
+
+    evaluate.meld_dev({"ours": model}, table, None)
+
+    rows = {row[0]: row for row in table.rows}
+    neutral = rows["MELD dev gold-neutral turns scored negative (rate)"]
+    assert neutral[1] == "2"
+    probs, _ = model.probabilities([text for text, _, _ in turns[1:3]])
+    expected = (probs.argmax(1) == 0).mean()
+    assert neutral[2] == f"{expected:.3f}"
+    assert 0.0 <= float(neutral[3]) <= 1.0  # VADER's rate
+    assert rows["  of them scored negative with emotion anger (rate, ours)"][1] == "2"
