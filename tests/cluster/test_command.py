@@ -63,6 +63,7 @@ def test_without_the_cluster_extra_the_command_says_how_to_get_it(tmp_path):
     assert "pip install 'agent-assist[cluster]'" in done.stderr
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_clear_line(tmp_path):
     done = _cli(
         "analyze", str(ROOT / "tests/data/jfk.flac"), "--out", str(tmp_path),

@@ -11,13 +11,14 @@ from typing import Any, TypeVar
 from hypothesis import HealthCheck, settings
 
 from agent_assist.errors import AgentAssistError
+from tests.conftest import examples
 
 T = TypeVar("T")
 HANG_S = 20.0
 """One input taking this long counts as a hang (a loaded 2-core machine needs the slack)."""
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=examples(150),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     derandomize=False,
 )

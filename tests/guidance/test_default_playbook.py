@@ -13,6 +13,7 @@ from agent_assist.config import GuidanceConfig
 from agent_assist.events import Event, Suggestion, TranscriptFinal
 from agent_assist.guidance.engine import GuidanceEngine
 from agent_assist.guidance.playbook import load_playbook
+from tests.conftest import examples
 from tests.factories import cues, final, mood
 
 PLAYBOOK = load_playbook(paths.default_playbook())
@@ -138,7 +139,7 @@ def call_events(draw: st.DrawFn) -> list[Event | float]:
     return out
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(call_events())
 def test_deterministic_and_well_formed_on_any_event_sequence(events: list[Event | float]) -> None:
     cooldown = {r.id: r.cooldown_s for r in PLAYBOOK.rules}

@@ -15,6 +15,7 @@ from agent_assist.guidance.text import (
     compile_phrase,
     normalize,
 )
+from tests.conftest import examples
 from tests.fuzz.support import no_hang
 
 
@@ -132,7 +133,7 @@ phrases = st.builds(
 @given(phrase=phrases, text=st.lists(st.sampled_from(TEXT), max_size=30))
 @example(phrase="a * b", text=["a", "b", "c", "b"])
 @example(phrase="a * * b", text=["c", "a", "c", "a", "b", "c", "b"])
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400))
 def test_matcher_finds_the_same_span_as_the_reference(phrase: str, text: list[str]) -> None:
     try:
         compiled = compile_phrase(phrase)

@@ -141,6 +141,7 @@ def test_money_times_dates_and_counts_are_kept(text: str) -> None:
     assert REDACTOR.redact(text) == text
 
 
+@pytest.mark.slow
 def test_a_long_text_full_of_amounts_dates_and_numbers_does_not_stall() -> None:
     """Every span check is O(log n): 20 000 money amounts, times and dates stay linear."""
     code = (

@@ -1,3 +1,5 @@
+"""The Redactor on text, words and events: cards, phones, e-mails, spoken numbers, keep patterns."""
+
 import logging
 import re
 
@@ -16,6 +18,7 @@ from agent_assist.events import (
     Word,
 )
 from agent_assist.redact import RedactingFilter, Redactor, luhn_valid, redact_event, redact_words
+from tests.conftest import examples
 
 REDACTOR = Redactor()
 DIGIT_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -183,7 +186,7 @@ any_text = texts_of(list("0123456789 -().+@abcxyzORD,$:/") + ["one ", "oh ", "do
 
 
 @given(any_text)
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_redaction_is_idempotent(text: str) -> None:
     once = REDACTOR.redact(text)
     assert REDACTOR.redact(once) == once
