@@ -22,7 +22,7 @@ import pytest
 from hypothesis import settings
 
 if TYPE_CHECKING:
-    from agent_assist.pipeline import Models
+    from agent_assist.core.models import Models
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -60,6 +60,7 @@ _session_home: Path | None = None
 def pytest_configure(config: pytest.Config) -> None:
     global _session_home
     _session_home = Path(tempfile.mkdtemp(prefix="agent-assist-tests-"))
+    (_session_home / "home").mkdir()
     os.environ.update(user_environment(_session_home))
 
 
@@ -83,6 +84,6 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 def real_models() -> Models:
     """The default config's real models (Whisper tiny.en, the sentiment model, Silero VAD)."""
     from agent_assist.config import Config
-    from agent_assist.pipeline import load_models
+    from agent_assist.core.models import load_models
 
     return load_models(Config())

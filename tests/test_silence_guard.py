@@ -16,10 +16,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from agent_assist import modelstore
 from agent_assist.config import Config
 from agent_assist.contracts import SAMPLE_RATE
-from agent_assist.errors import ModelError
+from agent_assist.core.models import Models
 from agent_assist.events import (
     CallSummary,
     Event,
@@ -29,7 +28,7 @@ from agent_assist.events import (
     TranscriptPartial,
 )
 from agent_assist.live import FileReplayRunner
-from agent_assist.pipeline import Models, analyze_call, load_models
+from agent_assist.pipeline import analyze_call
 
 pytestmark = pytest.mark.slow
 
@@ -124,28 +123,14 @@ SIGNALS: dict[str, Callable[[float], np.ndarray]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def models(tmp_path_factory: pytest.TempPathFactory) -> Models:
-    try:
-        modelstore.find_spec("sentiment-minilm")
-    except ModelError as error:
-        pytest.skip(f"sentiment model not built yet: {error}")
-    with pytest.MonkeyPatch.context() as patch:
-        root = tmp_path_factory.mktemp("xdg")
-        for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-            patch.setenv(name, str(root / name.lower()))
-        patch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(root / "no-system.toml"))
-        return load_models(Config())
-
-
 @pytest.mark.parametrize("name", list(SIGNALS))
 def test_ten_minutes_without_speech_give_no_transcript_and_no_suggestion(
-    name: str, models: Models, tmp_path: Path
+    name: str, real_models: Models, tmp_path: Path
 ) -> None:
     path = tmp_path / f"{name}.flac"
     sf.write(path, SIGNALS[name](MINUTES * 60.0), RATE, subtype="PCM_16")
     events: list[Event] = []
-    summary = analyze_call(path, models, Config(), events.append)
+    summary = analyze_call(path, real_models, Config(), events.append)
     said = [e for e in events if isinstance(e, TranscriptFinal | TranscriptPartial)]
     assert said == [], f"{name}: transcribed {[e.text for e in said]}"
     assert [e for e in events if isinstance(e, Suggestion)] == []
@@ -155,13 +140,13 @@ def test_ten_minutes_without_speech_give_no_transcript_and_no_suggestion(
 
 
 def test_ten_minutes_of_hold_music_through_the_live_worker_give_nothing(
-    models: Models, tmp_path: Path
+    real_models: Models, tmp_path: Path
 ) -> None:
     """The live path (segmenters, partial captions, engine on the worker thread) as well."""
     path = tmp_path / "hold.flac"
     sf.write(path, SIGNALS["hold-music"](MINUTES * 60.0), RATE, subtype="PCM_16")
     events: list[Event] = []
-    runner = FileReplayRunner(path, Config(), events.append, realtime=False, models=models)
+    runner = FileReplayRunner(path, Config(), events.append, realtime=False, models=real_models)
     runner.start()
     runner.join(timeout=600)
     states = [e.state for e in events if isinstance(e, PipelineStatus)]

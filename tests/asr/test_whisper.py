@@ -18,8 +18,8 @@ from agent_assist.asr.whisper import WhisperTranscriber, select_device
 from agent_assist.audio.files import load_call
 from agent_assist.config import AsrConfig, VadConfig
 from agent_assist.contracts import Utterance
+from agent_assist.core.models import Models
 from agent_assist.errors import ModelError
-from agent_assist.pipeline import Models
 from agent_assist.vad.segmenter import Segmenter
 from agent_assist.vad.silero import SileroVad
 

@@ -13,7 +13,7 @@ import soundfile as sf
 from agent_assist.asr.metrics import word_error_rate
 from agent_assist.asr.whisper import WhisperTranscriber
 from agent_assist.asr.window import window_seconds, windowed
-from agent_assist.pipeline import Models
+from agent_assist.core.models import Models
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from agent_assist.pipeline import Models
+from agent_assist.core.models import Models
 from tests.live import pulse
 
 DATA = Path(__file__).parent.parent / "data"

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from agent_assist import modelstore
+from agent_assist.core.models import Models
 from agent_assist.errors import ModelError
-from agent_assist.pipeline import Models
 from agent_assist.sentiment.labels import EMOTIONS, SENTIMENTS
 from agent_assist.sentiment.model import FILES, MODEL_NAME, OnnxSentimentModel
 

@@ -247,6 +247,7 @@ def drive(steps: list[tuple[Callable[[], bool], Callable[[], object]]]) -> None:
     QTimer.singleShot(30_000, QApplication.quit)
 
 
+@pytest.mark.slow
 def test_the_real_models_are_shared_and_reloaded_by_part() -> None:
     """Integration, real Whisper and ONNX models: what a start gets from the app's cache."""
     from agent_assist.errors import ModelError

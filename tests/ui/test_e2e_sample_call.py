@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from agent_assist import paths
 from agent_assist.config import Config
-from agent_assist.errors import ModelError
+from agent_assist.core.models import Models
 from agent_assist.events import Event
 from agent_assist.ui.app import AgentAssistApp
 from agent_assist.ui.devices import DeviceListing
@@ -17,19 +17,7 @@ from agent_assist.ui.devices import DeviceListing
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def models() -> object:
-    from agent_assist.pipeline import load_models
-
-    try:
-        return load_models(Config())
-    except ModelError as error:
-        if "no model named" in str(error):
-            pytest.skip(f"a model of the manifest is not built yet: {error}")
-        raise
-
-
-def test_app_shows_the_sample_call(qtbot: QtBot, models: object) -> None:
+def test_app_shows_the_sample_call(qtbot: QtBot, real_models: Models) -> None:
     from agent_assist.live import FileReplayRunner
 
     config = Config()
@@ -40,7 +28,7 @@ def test_app_shows_the_sample_call(qtbot: QtBot, models: object) -> None:
             config,
             on_event,
             realtime=False,
-            models=models,  # type: ignore[arg-type]
+            models=real_models,
         )
 
     app = AgentAssistApp(

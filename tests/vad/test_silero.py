@@ -10,8 +10,8 @@ import soundfile as sf
 
 from agent_assist.config import VadConfig
 from agent_assist.contracts import Utterance
+from agent_assist.core.models import Models
 from agent_assist.errors import ModelError
-from agent_assist.pipeline import Models
 from agent_assist.vad.segmenter import Segmenter
 from agent_assist.vad.silero import FRAME_SAMPLES, SileroVad
 
