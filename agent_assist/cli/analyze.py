@@ -178,16 +178,25 @@ def cmd_analyze(args: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 def _on_cluster(args: argparse.Namespace, config: Config) -> int:
-    """``--cluster``: only here is Dask imported (the optional ``cluster`` extra)."""
+    """``--cluster``: its flags are checked first; only then is Dask imported (the optional
+    ``cluster`` extra)."""
+    if not args.out:
+        error_line("--cluster needs --out DIR (one <call_id>.jsonl per call, and the tables)")
+        return 2
+    if args.format not in (None, "jsonl"):
+        error_line("--cluster writes jsonl per call (and summary.csv, parquet tables)")
+        return 2
     try:
-        from agent_assist.cluster.command import cmd_cluster
+        from agent_assist.cluster.command import ClusterRun, run_cluster
     except ImportError as error:
         error_line(
             f"--cluster needs Dask and pyarrow ({error.name} is missing): "
             "pip install 'agent-assist[cluster]'"
         )
         return 2
-    return cmd_cluster(args, config)
+    inputs = tuple(Path(p) for p in args.inputs)
+    flags = (args.workers, args.ship_audio, args.dashboard)
+    return run_cluster(ClusterRun(inputs, Path(args.out), args.cluster, *flags), config)
 
 
 def _run(

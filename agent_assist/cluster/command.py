@@ -8,9 +8,9 @@ tables are rewritten from the per-call files, and the exit status says whether a
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -48,37 +48,46 @@ from agent_assist.errors import AgentAssistError
 from agent_assist.tables import os_reason
 
 
-def cmd_cluster(args: argparse.Namespace, config: Config) -> int:
-    if not args.out:
-        error_line("--cluster needs --out DIR (one <call_id>.jsonl per call, and the tables)")
-        return 2
-    if args.format not in (None, "jsonl"):
-        error_line("--cluster writes jsonl per call (and summary.csv, parquet tables)")
-        return 2
+@dataclass(frozen=True)
+class ClusterRun:
+    """What ``analyze --cluster`` was asked to do (``agent_assist.cli.analyze`` checks the flags
+    and builds it)."""
+
+    inputs: tuple[Path, ...]
+    """Audio files, folders, or one manifest CSV."""
+    out: Path
+    address: str
+    """``local`` (worker processes on 127.0.0.1) or a scheduler's ``tcp://HOST:PORT``."""
+    workers: int | None = None
+    ship_audio: bool = False
+    dashboard: bool = False
+
+
+def run_cluster(run: ClusterRun, config: Config) -> int:
     try:
-        return _run(args, config)
+        return _run(run, config)
     except AgentAssistError as error:
         error_line(str(error))
         return 1
 
 
-def _inputs(args: argparse.Namespace, config: Config) -> tuple[list[ClusterCall], list[str]]:
+def _inputs(run: ClusterRun, config: Config) -> tuple[list[ClusterCall], list[str]]:
     redactor = redactor_for(config)
     redact = redactor.redact if redactor else None
-    inputs = [Path(p) for p in args.inputs]
+    inputs = list(run.inputs)
     if is_manifest(inputs):
         return read_manifest(inputs[0], redact)
     files, errors = audio_files(inputs)
     return calls_from_files(files, redact), errors
 
 
-def _run(args: argparse.Namespace, config: Config) -> int:
-    calls, errors = _inputs(args, config)
+def _run(run: ClusterRun, config: Config) -> int:
+    calls, errors = _inputs(run, config)
     for message in errors:
         error_line(message)
     if not calls:
         return 1
-    folder = RunFolder(Path(args.out), fingerprint(config))
+    folder = RunFolder(run.out, fingerprint(config))
     scrubber = NameScrubber([CallName(call.path, call.id) for call in calls])
     failed: dict[str, str] = {}
     todo: list[tuple[ClusterCall, str]] = []
@@ -96,7 +105,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     stats = RunStats()
     if todo:
         with scrubbed_logs([CallName(c.path, c.id) for c in calls]):
-            stats = _on_cluster(args, config, todo, folder)
+            stats = _on_cluster(run, config, todo, folder)
     failed.update(stats.failed)
     for message in failed.values():
         error_line(message)
@@ -118,21 +127,21 @@ def _checksum(call: ClusterCall) -> tuple[str | None, str]:
 
 
 def _on_cluster(
-    args: argparse.Namespace,
+    run: ClusterRun,
     config: Config,
     todo: list[tuple[ClusterCall, str]],
     folder: RunFolder,
 ) -> RunStats:
-    local = args.cluster == "local"
-    workers = min(args.workers or os.cpu_count() or 1, len(todo)) if local else 0
+    local = run.address == "local"
+    workers = min(run.workers or os.cpu_count() or 1, len(todo)) if local else 0
     threads = threads_per_worker(workers) if local else None
     data = config.model_dump(mode="json")
 
     def make_task(call: ClusterCall) -> CallTask:
-        audio = call.path.read_bytes() if args.ship_audio else None
+        audio = call.path.read_bytes() if run.ship_audio else None
         return CallTask(call.id, str(call.path), data, folder.fingerprint, threads, audio)
 
-    with _progress(len(todo)) as progress, connect(args.cluster, workers, args.dashboard) as client:
+    with _progress(len(todo)) as progress, connect(run.address, workers, run.dashboard) as client:
         task = progress.add_task("analysing calls", total=len(todo), rate="")
 
         def on_done(stats: RunStats) -> None:
