@@ -7,8 +7,9 @@ models once, then per recording take the median of ``--repeat`` runs of
   * bare: ``WhisperModel.transcribe(audio, vad_filter=True)`` on the same 16 kHz audio, with the
     same model object, beam size and threads (segments consumed, nothing else).
 Prints seconds, the pipeline / bare ratio (target ≤ 1.2), the real-time factor as "× faster
-than real time" (target with base: ≥ 8× on the spontaneous recordings) and peak RSS (target
-≤ 600 MB with base). Never asserts.
+than real time" (target with base: ≥ 8× on the spontaneous recordings), peak RSS (target
+≤ 600 MB with base) and the CPU seconds (all threads) of each, the stable figure on a shared
+machine. Never asserts.
 
     .venv/bin/python bench/fetch_data.py          # once: DATA.md recordings into data-cache/
     .venv/bin/python bench/pipeline_speed.py [--profiles fast accurate] [--repeat 3]
@@ -34,13 +35,21 @@ SPONTANEOUS = ROOT / "data-cache" / "speech" / "mfa" / "wav"
 RECORDINGS = ["acoustic_corpus.wav", "cold_corpus.wav", "cold_corpus3.wav"]
 
 
-def median_time(run, repeat: int) -> float:  # noqa: ANN001
-    times = []
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def median_time(run, repeat: int) -> tuple[float, float]:  # noqa: ANN001
+    """Median wall seconds and median CPU seconds (all threads, user + sys) of ``repeat`` runs:
+    on a shared machine the CPU figure is the stable one."""
+    times, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), cpu_seconds()
         run()
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        cpu.append(cpu_seconds() - used)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def measure(profile: str, repeat: int) -> None:
@@ -55,7 +64,7 @@ def measure(profile: str, repeat: int) -> None:
     )
     models = load_models(config)
     whisper = models.transcriber.model  # type: ignore[attr-defined]
-    total_audio = total_pipeline = total_bare = 0.0
+    total_audio = total_pipeline = total_bare = total_cpu = total_bare_cpu = 0.0
     for name in RECORDINGS:
         path = SPONTANEOUS / name
         audio = load_call(path)["customer"]
@@ -71,19 +80,27 @@ def measure(profile: str, repeat: int) -> None:
             list(segments)
 
         pipeline()  # warm-up
-        piped, plain = median_time(pipeline, repeat), median_time(bare, repeat)
+        (piped, piped_cpu), (plain, plain_cpu) = (
+            median_time(pipeline, repeat),
+            median_time(bare, repeat),
+        )
         total_audio += seconds
         total_pipeline += piped
         total_bare += plain
+        total_cpu += piped_cpu
+        total_bare_cpu += plain_cpu
         print(
             f"  {name:22} {seconds:6.1f} s audio  pipeline {piped:6.2f} s  bare {plain:6.2f} s"
             f"  ratio {piped / plain:4.2f}  pipeline {seconds / piped:5.1f}x real time"
+            f"  CPU {piped_cpu:5.2f} / {plain_cpu:5.2f} s"
         )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"  TOTAL {profile}: {total_audio:.1f} s audio, pipeline {total_pipeline:.2f} s, "
         f"bare {total_bare:.2f} s, ratio {total_pipeline / total_bare:.2f} (target <= 1.2), "
-        f"pipeline {total_audio / total_pipeline:.1f}x real time, peak RSS {peak_mb:.0f} MB"
+        f"pipeline {total_audio / total_pipeline:.1f}x real time, peak RSS {peak_mb:.0f} MB;"
+        f" CPU pipeline {total_cpu:.2f} s, bare {total_bare_cpu:.2f} s,"
+        f" ratio {total_cpu / total_bare_cpu:.2f}"
     )
 
 

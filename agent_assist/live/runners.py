@@ -49,7 +49,7 @@ class LiveRunner:
     """Live capture of the configured roles on a worker thread. Satisfies ``contracts.Runner``.
 
     ``sources`` replaces the sounddevice inputs (tests, or a caller that picked devices);
-    ``models`` skips loading them; ``load`` loads them (a ``pipeline.ModelCache``'s ``get``
+    ``models`` skips loading them; ``load`` loads them (a ``core.ModelCache``'s ``get``
     shares them across runners). Events go to ``on_event`` from the worker thread.
     """
 
