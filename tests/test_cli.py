@@ -201,7 +201,8 @@ def test_sentiment_command_csv_column(tmp_path, capsys):
 def test_models_command_verifies_every_model(capsys):
     assert cli.main(["models"]) == 0
     out = capsys.readouterr().out
-    for name in ("whisper-tiny.en", "whisper-base", "silero-vad-v6", "sentiment-minilm"):
+    names = ("whisper-tiny.en", "whisper-base", "silero-vad-v6", "sentiment-minilm", "speaker-ge2e")
+    for name in names:
         assert f"{name}" in out
     assert "FAILED" not in out
 
