@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy
@@ -20,16 +21,13 @@ from agent_assist.audio.files import load_call
 from agent_assist.config import Config
 from agent_assist.errors import AgentAssistError
 from agent_assist.redact import Redactor
+from tests.conftest import examples
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    system = tmp_path / "system" / "config.toml"
-    system.parent.mkdir()
-    monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(system))
-    yield tmp_path
+def home(isolated_dirs: Path) -> Iterator[Path]:
+    """The test's private user folders; doctor's logging setup is undone after it."""
+    yield isolated_dirs
     logs.setup("WARNING", to_file=False)
 
 
@@ -244,7 +242,7 @@ def test_home_folder_written_as_tilde_only_where_it_is_the_folder() -> None:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200))
 @given(
     name=st.text(alphabet=st.sampled_from("acvwXYZ019 -_+().,#é"), min_size=1, max_size=40).filter(
         lambda n: n.strip() and not n.endswith(" ")
