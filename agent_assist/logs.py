@@ -1,9 +1,11 @@
 """Logging setup: named loggers, a rotating file in the user log dir, warnings on stderr.
 
 Log records never contain transcript text: stages log counts, times, states, ids and file
-names only (``tests/test_logs.py`` runs the engine at DEBUG and greps the file). The log file
-is user-only (0600) and rotates at 2 MB, keeping 5 old files. faster-whisper's per-chunk INFO
-lines are kept out unless the level is DEBUG.
+names only (``tests/test_logs.py`` runs the engine at DEBUG and greps the file), and every line
+passes the config's redactor on its way out, so a card number in an error message or a phone
+number in a file name is redacted in the file and on stderr (so are digit runs inside hashes).
+The log file is user-only (0600) and rotates at 2 MB, keeping 5 old files. faster-whisper's
+per-chunk INFO lines are kept out unless the level is DEBUG.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import sys
 from collections import deque
 from io import TextIOWrapper
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agent_assist import paths
 
 if TYPE_CHECKING:
     from agent_assist.config import LoadedConfig
+    from agent_assist.redact import Redactor
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MAX_BYTES = 2_000_000
@@ -38,6 +41,25 @@ class _NotFileOnly(logging.Filter):
         return not getattr(record, "file_only", False)
 
 
+class _Redacting(logging.Formatter):
+    """Formats a record with its message and traceback redacted. A formatter, not a filter: it
+    runs after every handler filter (the call-name scrubber sees the raw path it replaces)."""
+
+    def __init__(self, fmt: str, redactor: Redactor) -> None:
+        super().__init__(fmt)
+        self.redactor = redactor
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        record.message = self.redactor.redact(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802
+        return self.redactor.redact(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+        return self.redactor.redact(super().formatStack(stack_info))
+
+
 def log_file() -> Path:
     return paths.user_log_dir() / "agent-assist.log"
 
@@ -53,9 +75,19 @@ class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
             os.umask(old)
 
 
-def setup(level: str = "INFO", *, to_file: bool = True, stderr_level: str = "WARNING") -> None:
+def setup(
+    level: str = "INFO",
+    *,
+    to_file: bool = True,
+    stderr_level: str = "WARNING",
+    redactor: Redactor | None = None,
+) -> None:
     """Log ``level`` and above to the file; stderr shows ``stderr_level`` and above (never
-    less than ``level``)."""
+    less than ``level``). Every line is redacted first (``redactor``, default: the default
+    redactor), so personal data that reaches a log message never reaches the file."""
+    from agent_assist.redact import Redactor
+
+    redactor = redactor or Redactor()
     root = logging.getLogger()
     root.setLevel(level)
     quiet = logging.getLevelName(level) > logging.DEBUG
@@ -66,7 +98,7 @@ def setup(level: str = "INFO", *, to_file: bool = True, stderr_level: str = "WAR
         handler.close()
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(max(logging.getLevelName(stderr_level), logging.getLevelName(level)))
-    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    console.setFormatter(_Redacting("%(levelname)s %(name)s: %(message)s", redactor))
     console.addFilter(_NotFileOnly())
     root.addHandler(console)
     if to_file:
@@ -78,17 +110,22 @@ def setup(level: str = "INFO", *, to_file: bool = True, stderr_level: str = "WAR
         except OSError as error:
             root.warning("cannot write log file %s: %s", log_file(), error.strerror)
             return
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(_Redacting(FORMAT, redactor))
         root.addHandler(handler)
 
 
 def setup_from_config(loaded: LoadedConfig, *, to_file: bool = True) -> None:
-    """Log at the effective ``logging.level`` (system ← user ← ``--log-level``, locks honoured).
+    """Log at the effective ``logging.level`` (system ← user ← ``--log-level``, locks honoured),
+    redacted by the config's redactor (``privacy.redact_keep`` honoured).
 
     stderr shows that level too when it came from the command line, else warnings and above."""
+    from agent_assist.redact import Redactor
+
     level = loaded.config.logging.level
     from_flag = loaded.origins.get("logging.level", "").startswith(("flag:", "command line"))
-    setup(level, to_file=to_file, stderr_level=level if from_flag else "WARNING")
+    stderr_level = level if from_flag else "WARNING"
+    redactor = Redactor.from_config(loaded.config)
+    setup(level, to_file=to_file, stderr_level=stderr_level, redactor=redactor)
 
 
 def tail(lines: int = 200, path: Path | None = None) -> list[str]:

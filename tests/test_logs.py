@@ -176,3 +176,20 @@ def test_logging_level_in_the_config_file_decides_what_the_log_keeps(
     text = logs.log_file().read_text()
     assert all(f"{name} agent_assist.test: line at {name}" in text for name in kept)
     assert not any(f"line at {name}" in text for name in dropped)
+
+
+def test_personal_data_in_a_log_message_is_redacted_with_the_configs_keep_list(log_dir, tmp_path):
+    """The log redaction filter is installed on every handler, with ``privacy.redact_keep``."""
+    from agent_assist import cli
+
+    user = tmp_path / "user.toml"
+    user.write_text('[privacy]\nredact_keep = ["ORD-[0-9]+"]\n')
+    assert cli.main(["--config", str(user), "config", "path"]) == 0
+    logging.getLogger("agent_assist.test").warning(
+        "cannot open %s for order ORD-12345678 (card %s)",
+        "/calls/Jane 415-555-0132.wav",
+        "4111 1111 1111 1111",
+    )
+    text = logs.log_file().read_text()
+    assert "ORD-12345678" in text and "[CARD]" in text
+    assert "4111" not in text and "555-0132" not in text
