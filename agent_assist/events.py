@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, TypeAlias, TypeVar, assert_never, cast, get_args
 
-Speaker = Literal["customer", "agent"]
+Speaker = Literal["customer", "agent", "other"]
+"""``other``: a third voice of a mono recording (an IVR prompt, a supervisor), never merged."""
 SPEAKERS: tuple[Speaker, Speaker] = ("customer", "agent")
 SENTIMENT_LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
 Trend = Literal["rising", "steady", "falling"]
@@ -211,6 +212,9 @@ class CallSummary(Event):
     mood_avg: float | None = None
     """The customer's mood averaged over its updates (None in summaries stored before it was
     added: ``figures.summary_of`` fills it in from the call's events)."""
+    diarization: dict[str, Any] | None = None
+    """A mono recording analysed by speaker: speakers found, each one's role, the role rule,
+    ``role_confidence`` and its evidence (``agent_assist.speakers.mono``); None otherwise."""
 
 
 AnyEvent: TypeAlias = (

@@ -133,6 +133,12 @@ class CallSession:
         self.speech.add(utterance, result)
         self.tick(self.speech.time)
 
+    def advance_to(self, now: float) -> None:
+        """A driver that adds utterances itself (no audio fed) has read the call up to ``now``:
+        the call lasts at least that long and guidance may tick up to it."""
+        self.speech.reach(now)
+        self.tick(self.speech.time)
+
     def tick(self, now: float) -> None:
         """Time passed: tick guidance every ``tick_s`` up to ``now`` (never past the horizon)."""
         horizon = self.speech.horizon()

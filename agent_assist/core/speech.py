@@ -127,6 +127,8 @@ class SpeechStream:
         """Off while the driver falls behind: no early decodes."""
         self._added_from: float | None = None
         """Start of the last utterance a driver added (``add``): none will start earlier."""
+        self._reached = 0.0
+        """Call time a driver that adds utterances has reached (``reach``)."""
 
     # -- audio in -----------------------------------------------------------------------
 
@@ -158,6 +160,10 @@ class SpeechStream:
         self._admit(state, utterance, result)
         self.advance(final=False)
 
+    def reach(self, now: float) -> None:
+        """A driver that adds utterances itself has read the call up to ``now``."""
+        self._reached = max(self._reached, now)
+
     def mark_gap(self, role: Speaker) -> None:
         """Audio of ``role`` was lost (dropped, device reopened): restart at the next block."""
         self._role(role).gap = True
@@ -182,10 +188,9 @@ class SpeechStream:
 
     @property
     def time(self) -> float:
-        """Call time of the newest audio fed (0 before any)."""
-        return max(
-            (s.segmenter.time for s in self.roles.values() if s.segmenter is not None), default=0.0
-        )
+        """Call time of the newest audio fed (0 before any), or reached by a driver (``reach``)."""
+        fed = (s.segmenter.time for s in self.roles.values() if s.segmenter is not None)
+        return max(self._reached, max(fed, default=0.0))
 
     def horizon(self) -> float | None:
         """No utterance released from now on starts before this (None: nothing known yet)."""

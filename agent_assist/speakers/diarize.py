@@ -24,6 +24,7 @@ Speakers are numbered by first appearance (0 speaks first).
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,11 @@ RESOLUTION_S = 0.1
 """Grid on which turn boundaries are placed."""
 _REGION_MAX_S = 30.0
 _REGION_HANGOVER_MS = 300
+NARROW_BELOW_HZ = 12_000
+"""Recordings at a lower rate are telephone band."""
+_FLOOR_FRAMES = 300
+"""Frames (~10 s) over which the noise floor is the quietest frame."""
+_DIGITAL_SILENCE_DB = -75.0
 
 
 class Embedder(Protocol):
@@ -63,11 +69,17 @@ class DiarizeSettings:
     min_turn_s: float = 0.6
     cluster_threshold: float = 0.6
     """Average-linkage cosine similarity under which two clusters are different speakers."""
-    same_speaker: float = 0.86
-    """Centroid cosine similarity above which two clusters are one voice."""
+    same_speaker: float = 0.85
+    """Centroid cosine similarity above which two clusters are one voice (wideband audio)."""
+    same_speaker_narrow: float = 0.93
+    """The same for audio recorded at 8 kHz or less, whose voices all sound more alike."""
+    floor_margin_db: float = 12.0
+    """Frames this far above the recent noise floor count as speech (see ``NoiseFloorVad``)."""
     min_speaker_s: float = 2.0
     """Estimated speakers need this much speech (windows × step), else they join the nearest."""
     max_cluster_points: int = 600
+    vad_threshold: float | None = None
+    """Speech threshold for the regions (None: the ``vad`` section's)."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,29 @@ class _Region:
     windows: list[int] = field(default_factory=list)
 
 
+class NoiseFloorVad:
+    """Silero's speech probability, raised to ``threshold`` for frames ``margin_db`` above the
+    quietest frame of the last ~10 s when that floor is noise, not digital silence: Silero
+    misses much of the speech of noisy 8 kHz lines (models/README.md, diarization section)."""
+
+    def __init__(
+        self, vad: Callable[[np.ndarray], float], threshold: float, margin_db: float
+    ) -> None:
+        self._vad = vad
+        self._threshold = threshold
+        self._margin = margin_db
+        self._levels: deque[float] = deque(maxlen=_FLOOR_FRAMES)
+
+    def __call__(self, frame: np.ndarray) -> float:
+        probability = self._vad(frame)
+        level = 10.0 * float(np.log10(np.mean(np.square(frame, dtype=np.float64)) + 1e-13))
+        self._levels.append(level)
+        floor = min(self._levels)
+        if floor > _DIGITAL_SILENCE_DB and level >= floor + self._margin:
+            return max(probability, self._threshold)
+        return probability
+
+
 class Diarizer:
     """Feed 16 kHz mono audio with ``accept``; ``finish`` clusters and returns the turns."""
 
@@ -117,18 +152,24 @@ class Diarizer:
         vad: Callable[[np.ndarray], float],
         vad_config: VadConfig,
         settings: DiarizeSettings | None = None,
+        *,
+        narrow: bool = False,
     ) -> None:
+        """``narrow``: the recording's own rate is 8 kHz or so (telephone band)."""
         self.settings = settings or DiarizeSettings()
+        self.narrow = narrow
         config = vad_config.model_copy(
             update={
                 "pre_roll_ms": 0,
                 "tail_ms": 0,
                 "hangover_ms": min(vad_config.hangover_ms, _REGION_HANGOVER_MS),
                 "max_utterance_s": _REGION_MAX_S,
+                "threshold": self.settings.vad_threshold or vad_config.threshold,
             }
         )
         self._embedder = embedder
-        self._segmenter = Segmenter("customer", vad, config)
+        gated = NoiseFloorVad(vad, config.threshold, self.settings.floor_margin_db)
+        self._segmenter = Segmenter("customer", gated, config)
         self._regions: list[_Region] = []
         self._embeddings: list[np.ndarray] = []
         self._spans: list[tuple[float, float]] = []
@@ -151,6 +192,7 @@ class Diarizer:
             self._spans,
             self.duration,
             self.settings,
+            same=self.settings.same_speaker_narrow if self.narrow else None,
         )
 
     def _add(self, utterance: Utterance) -> None:
@@ -186,8 +228,10 @@ def diarize_blocks(
     vad: Callable[[np.ndarray], float],
     vad_config: VadConfig,
     settings: DiarizeSettings | None = None,
+    *,
+    narrow: bool = False,
 ) -> Diarization:
-    diarizer = Diarizer(embedder, vad, vad_config, settings)
+    diarizer = Diarizer(embedder, vad, vad_config, settings, narrow=narrow)
     for block in blocks:
         diarizer.accept(block)
     return diarizer.finish()
@@ -210,7 +254,8 @@ def diarize_file(
             parts = list(block.values())
             yield parts[0] if len(parts) == 1 else np.mean(np.stack(parts), axis=0)
 
-    return diarize_blocks(mono(), embedder, vad, vad_config, settings)
+    narrow = call.rate < NARROW_BELOW_HZ
+    return diarize_blocks(mono(), embedder, vad, vad_config, settings, narrow=narrow)
 
 
 # --- clustering ------------------------------------------------------------------------------
@@ -298,9 +343,13 @@ def _drop_small(embeddings: np.ndarray, centres: np.ndarray, minimum: int) -> np
 
 
 def cluster(
-    embeddings: np.ndarray, lengths: np.ndarray, settings: DiarizeSettings
+    embeddings: np.ndarray,
+    lengths: np.ndarray,
+    settings: DiarizeSettings,
+    same: float | None = None,
 ) -> tuple[np.ndarray, int]:
-    """(centroids, voices the threshold separates) of the windows' embeddings."""
+    """(centroids, voices the threshold separates) of the windows' embeddings; ``same``
+    overrides ``settings.same_speaker``."""
     full = embeddings[lengths >= min(settings.window_s, float(lengths.max())) - 1e-6]
     if len(full) < 2:
         full = embeddings
@@ -319,7 +368,8 @@ def cluster(
     if settings.speakers is None:
         minimum = max(1, int(np.ceil(settings.min_speaker_s / settings.step_s)))
         centres = _drop_small(full, centres, minimum)
-    centres = _refine(full, _merge_alike(centres, settings.same_speaker))
+    same = settings.same_speaker if same is None else same
+    centres = _refine(full, _merge_alike(centres, same))
     return centres, heard
 
 
@@ -332,6 +382,8 @@ def label_regions(
     spans: Sequence[tuple[float, float]],
     duration: float,
     settings: DiarizeSettings,
+    *,
+    same: float | None = None,
 ) -> Diarization:
     """Turns from speech regions (start, end, their window indices) and window embeddings."""
     if not regions:
@@ -339,7 +391,7 @@ def label_regions(
     if len(embeddings) == 0:
         return _result([Turn(start, end, 0) for start, end, _ in regions], duration, 1, settings)
     lengths = np.array([end - start for start, end in spans])
-    centres, heard = cluster(embeddings, lengths, settings)
+    centres, heard = cluster(embeddings, lengths, settings, same)
     scores = embeddings @ centres.T
     mids = np.array([(start + end) / 2 for start, end in spans])
     turns: list[Turn] = []

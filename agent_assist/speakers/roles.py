@@ -177,7 +177,9 @@ def find_cues(lines: Sequence[tuple[int, float, str]], cues: RoleCues) -> list[M
                 span = phrase.search(tokens)
                 if span is not None:
                     seen.add((speaker, cue.kind))
-                    found.append(Match(speaker, cue, tokens.excerpt(*span, context=0), start))
+                    found.append(
+                        Match(speaker, cue, _quote(tokens.excerpt(*span, context=0)), start)
+                    )
                     break
     return found
 
@@ -259,3 +261,7 @@ def _fallback(
 def _confidence(margin: float) -> float:
     """0.5 for no evidence, towards 1 as the cue margin grows (one strong cue: ~0.89)."""
     return 1.0 - 0.5 * math.exp(-max(margin, 0.0))
+
+
+def _quote(words: str) -> str:
+    return words.strip(" .,;:!?\"'")
