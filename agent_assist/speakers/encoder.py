@@ -88,6 +88,8 @@ class SpeakerEncoder:
         window of its own length. Empty audio gives no window."""
         if window_s <= 0 or step_s <= 0:
             raise ValueError(f"window_s and step_s must be positive, got {window_s}, {step_s}")
+        if not np.issubdtype(np.asarray(audio).dtype, np.floating):
+            raise ValueError(f"expected float audio in [-1, 1], got {np.asarray(audio).dtype}")
         signal = np.asarray(audio, dtype=np.float32)
         if sr != SAMPLE_RATE:
             signal = resample(signal, sr, SAMPLE_RATE)

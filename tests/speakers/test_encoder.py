@@ -131,6 +131,8 @@ def test_window_grid_times_and_norms(encoder: SpeakerEncoder, clips: dict) -> No
     assert list(short_starts) == [0.0] and short.shape == (1, EMBEDDING_DIM)
     none_starts, none = encoder.embed_windows(jfk[:100])
     assert len(none_starts) == 0 and none.shape == (0, EMBEDDING_DIM)
+    with pytest.raises(ValueError, match="float audio"):
+        encoder.embed_windows((jfk * 32767).astype(np.int16))
 
 
 @pytest.mark.slow
