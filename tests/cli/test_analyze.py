@@ -169,7 +169,7 @@ def test_many_calls_on_worker_processes(stub, tmp_path):
     assert first["type"] == "transcript" and "4111" not in first["text"]
 
 
-EXAMPLES = Path(__file__).parent / "data" / "sentiment_examples.csv"  # real, human-rated
+EXAMPLES = Path(__file__).parents[1] / "data" / "sentiment_examples.csv"  # real, human-rated
 
 
 def real_examples(label: str, n: int) -> list[str]:
@@ -416,7 +416,7 @@ def run_cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes
         input=stdin,
         capture_output=True,
         timeout=300,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=Path(__file__).resolve().parents[2],
     )
 
 
@@ -502,7 +502,7 @@ def test_a_real_full_disk_loses_no_result_silently(tmp_path):
     no partial or temporary file left, exit 1."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    jfk = Path(__file__).parent / "data" / "jfk.flac"
+    jfk = Path(__file__).parents[1] / "data" / "jfk.flac"
     script = (
         f"mount -t tmpfs -o size=64k tmpfs {disk} && head -c 61440 /dev/zero > {disk}/filler;"
         f" {sys.executable} -m agent_assist analyze {jfk} --format jsonl --out {disk}/out;"
@@ -514,7 +514,7 @@ def test_a_real_full_disk_loses_no_result_silently(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=Path(__file__).resolve().parents[2],
         env=env,
     )
     assert "Traceback" not in done.stderr
