@@ -14,11 +14,10 @@ from agent_assist.events import CallSummary, Event, TranscriptFinal
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in ("DATA", "CONFIG", "STATE", "CACHE"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(tmp_path / "site.toml"))
-    yield tmp_path
+def home(isolated_dirs: Path) -> Iterator[Path]:
+    """The test's own user folders (``system.toml`` there is the site file); ``main`` sets up
+    logging into them, so it is set back afterwards."""
+    yield isolated_dirs
     logs.setup("WARNING", to_file=False)
 
 
@@ -85,10 +84,10 @@ def test_every_command_loads_the_config_once(home, loads, argv, capsys) -> None:
 
 
 def test_a_refused_flag_is_said_once_and_the_log_keeps_it(home, loads, capsys) -> None:
-    (home / "site.toml").write_text("[locked]\nkeys = ['asr.profile']\n")
+    (home / "system.toml").write_text("[locked]\nkeys = ['asr.profile']\n")
     argv = ["--log-level", "INFO", "config", "show", "listen", "--profile", "accurate"]
     assert cli.main(argv) == 0
-    site = home / "site.toml"
+    site = home / "system.toml"
     line = f"asr.profile is locked by {site}; --profile ignored"
     assert capsys.readouterr().err.count(line) == 1
     assert line in logs.log_file().read_text()

@@ -20,10 +20,9 @@ ORDER = "ORD-12345678"
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in ("DATA", "CONFIG", "STATE", "CACHE"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    yield tmp_path
+def home(isolated_dirs: Path) -> Iterator[Path]:
+    """The test's own user folders; ``main`` sets up logging into them (set back afterwards)."""
+    yield isolated_dirs
     logs.setup("WARNING", to_file=False)
 
 
