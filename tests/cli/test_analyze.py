@@ -1,4 +1,5 @@
-"""CLI behaviour with the analysis stubbed out (the real pipeline has its own integration tests)."""
+"""``agent-assist analyze`` (and the parser, ``models``, flags and locks) with the analysis
+stubbed out (the real pipeline has its own integration tests)."""
 
 import csv
 import dataclasses
@@ -169,35 +170,6 @@ def test_many_calls_on_worker_processes(stub, tmp_path):
     assert first["type"] == "transcript" and "4111" not in first["text"]
 
 
-EXAMPLES = Path(__file__).parents[1] / "data" / "sentiment_examples.csv"  # real, human-rated
-
-
-def real_examples(label: str, n: int) -> list[str]:
-    rows = csv.DictReader(EXAMPLES.open(encoding="utf-8"))
-    return [r["text"] for r in rows if r["label"] == label][:n]
-
-
-def test_sentiment_command_one_line_out_per_line_in(tmp_path, capsys):
-    """Real model: each input line (an empty one too) gives one JSON line, in order."""
-    lines = [*real_examples("negative", 2), "", *real_examples("positive", 2)]
-    source = tmp_path / "chat.txt"
-    source.write_text("\n".join(lines) + "\n")
-    assert cli.main(["sentiment", str(source)]) == 0
-    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [o["text"] for o in out] == lines
-    valence = [o["scores"]["positive"] - o["scores"]["negative"] for o in out]
-    assert max(valence[:2]) < min(valence[3:])
-    assert set(out[0]["scores"]) == {"negative", "neutral", "positive"} and out[0]["emotion"]
-
-
-def test_sentiment_command_csv_column(tmp_path, capsys):
-    assert cli.main(["sentiment", str(EXAMPLES), "--column", "text"]) == 0
-    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [o["text"] for o in out] == [r["text"] for r in csv.DictReader(EXAMPLES.open())]
-    assert cli.main(["sentiment", str(EXAMPLES), "--column", "nope"]) == 2
-    assert "no column named 'nope'" in capsys.readouterr().err
-
-
 def test_models_command_verifies_every_model(capsys):
     assert cli.main(["models"]) == 0
     out = capsys.readouterr().out
@@ -331,23 +303,6 @@ def test_csv_cells_cannot_run_as_formulas(stub, tmp_path, monkeypatch, capsys):
 
 # ---------------------------------------------------------------- locks beat flags
 
-SITE = """
-[asr]
-profile = "fast"
-[logging]
-level = "WARNING"
-[locked]
-keys = ["asr.profile", "audio", "privacy", "logging.level"]
-"""
-
-
-@pytest.fixture
-def locked_site(tmp_path, monkeypatch):
-    system = tmp_path / "site.toml"
-    system.write_text(SITE)
-    monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(system))
-    return system
-
 
 def test_locked_keys_beat_command_line_flags(stub, locked_site, monkeypatch, capsys):
     import logging
@@ -403,69 +358,6 @@ def test_the_configured_log_level_takes_effect(stub, tmp_path):
     user.write_text('[logging]\nlevel = "ERROR"\n')
     assert cli.main(["--config", str(user), "analyze", str(stub / "a.wav")]) == 0
     assert logging.getLogger().level == logging.ERROR
-
-
-# ---------------------------------------------------------------- sentiment input and echo
-
-PII_LINE = "my card is 4111 1111 1111 1111 and my mail is jane.doe@example.com, this is awful"
-
-
-def run_cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "agent_assist", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=300,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-
-
-def test_sentiment_survives_bad_utf8_and_counts_the_lines(tmp_path, capsys):
-    source = tmp_path / "survey.txt"
-    source.write_bytes(b"great service\nterrible \xff\xfe wait\nfine\n\xc3(\n")
-    assert cli.main(["sentiment", str(source)]) == 0
-    captured = capsys.readouterr()
-    texts = [json.loads(line)["text"] for line in captured.out.splitlines()]
-    assert texts == ["great service", "terrible \ufffd\ufffd wait", "fine", "\ufffd("]
-    assert (
-        f"agent-assist: warning: {source}: 2 line(s) were not valid UTF-8; their bad bytes were"
-        " replaced with U+FFFD" in captured.err
-    )
-
-
-@pytest.mark.parametrize(
-    ("args", "stdin", "message"),
-    [
-        ((), b"fine\n\x00\x01\x02binary\xff\n", "stdin: line 2: binary data (NUL byte), not text"),
-        (("/dev/zero",), b"", "/dev/zero: line 1: binary data (NUL byte), not text"),
-        (("/nonexistent/survey.txt",), b"", "/nonexistent/survey.txt: cannot read (no such file"),
-    ],
-)
-def test_sentiment_bad_input_is_one_line(args, stdin, message):
-    done = run_cli("sentiment", *args, stdin=stdin)
-    err = done.stderr.decode().strip().splitlines()
-    assert done.returncode != 0 and len(err) == 1 and "Traceback" not in done.stderr.decode()
-    assert err[0].startswith(f"agent-assist: error: {message}")
-
-
-def test_sentiment_echo_is_redacted_unless_asked(tmp_path, capsys):
-    source = tmp_path / "chat.txt"
-    source.write_text(PII_LINE + "\n")
-    assert cli.main(["sentiment", str(source)]) == 0
-    echoed = json.loads(capsys.readouterr().out)["text"]
-    assert "4111" not in echoed and "jane.doe" not in echoed and "awful" in echoed
-    assert cli.main(["sentiment", str(source), "--no-redact"]) == 0
-    assert json.loads(capsys.readouterr().out)["text"] == PII_LINE
-
-
-def test_sentiment_no_redact_is_refused_when_privacy_is_locked(tmp_path, locked_site, capsys):
-    source = tmp_path / "chat.txt"
-    source.write_text(PII_LINE + "\n")
-    assert cli.main(["sentiment", str(source), "--no-redact"]) == 0
-    captured = capsys.readouterr()
-    assert "4111" not in json.loads(captured.out)["text"]
-    line = f"agent-assist: privacy.redact_outputs is locked by {locked_site}; --no-redact ignored"
-    assert captured.err.splitlines().count(line) == 1
 
 
 def test_a_dead_worker_fails_its_call_not_the_batch(stub, tmp_path, monkeypatch, capsys):
