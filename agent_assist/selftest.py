@@ -19,7 +19,7 @@ from typing import Any
 
 from agent_assist import __version__, modelstore, paths
 from agent_assist import config as config_module
-from agent_assist.config import AsrConfig, Config
+from agent_assist.config import AsrConfig, Config, LoadedConfig
 from agent_assist.errors import AgentAssistError
 from agent_assist.events import Event, Suggestion, TranscriptFinal
 
@@ -172,22 +172,24 @@ def run_self_test(
     config: Config | None = None,
     echo: Callable[[str], None] = print,
     user_file: Path | None = None,
+    loaded: LoadedConfig | AgentAssistError | None = None,
 ) -> int:
     """Run every step, print a short report; 0 when all passed, 1 otherwise.
 
-    Without ``config`` the layered config is loaded (system file, then ``user_file`` or the
-    user's file) and reported as the first step.
+    Without ``config`` the layered config (``loaded``, the CLI's, or else loaded here: system
+    file, then ``user_file`` or the user's file) is reported as the first step.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.perf_counter()
     echo(f"agent-assist {__version__} self-test ({paths.layout()} layout, {paths.app_root()})")
     if config is None:
-        step = timed("config", partial(_describe_config, user_file))
+        loaded = loaded or _load(user_file)
+        step = timed("config", partial(_describe_config, loaded))
         echo(step.line())
-        if not step.ok:
+        if isinstance(loaded, AgentAssistError):
             echo("self-test FAILED: the configuration does not load")
             return 1
-        config = config_module.load(user_file)
+        config = loaded.config
     steps = run_steps(config)
     for step in steps:
         echo(step.line())
@@ -201,7 +203,15 @@ def run_self_test(
     return 0
 
 
-def _describe_config(user_file: Path | None) -> str:
-    loaded = config_module.load_layered(user_file)
+def _load(user_file: Path | None) -> LoadedConfig | AgentAssistError:
+    try:
+        return config_module.load_layered(user_file)
+    except AgentAssistError as error:
+        return error
+
+
+def _describe_config(loaded: LoadedConfig | AgentAssistError) -> str:
+    if isinstance(loaded, AgentAssistError):
+        raise loaded
     system = loaded.system_file if loaded.system_file.is_file() else "no system file"
     return f"{system}; {len(loaded.locked)} locked key(s)"

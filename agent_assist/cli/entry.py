@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.self_test:
             from agent_assist.selftest import run_self_test
 
-            return run_self_test(user_file=user_file(args))
+            return run_self_test(user_file=user_file(args), loaded=loaded)
         if args.command is None:
             return run_gui(args, loaded)
         return run_command(args, loaded)

@@ -91,3 +91,22 @@ def test_a_refused_flag_is_said_once_and_the_log_keeps_it(home, loads, capsys) -
     line = f"asr.profile is locked by {site}; --profile ignored"
     assert capsys.readouterr().err.count(line) == 1
     assert line in logs.log_file().read_text()
+
+
+def test_the_self_test_reports_the_config_main_loaded(home, loads, monkeypatch, capsys) -> None:
+    from agent_assist import selftest
+
+    monkeypatch.setattr(selftest, "run_steps", lambda cfg: [])
+    assert cli.main(["--self-test"]) == 0
+    assert len(loads) == 1
+    out = capsys.readouterr().out
+    assert "config" in out and "self-test passed (0 steps)" in out
+
+
+def test_the_self_test_fails_on_a_config_that_does_not_load(home, loads, capsys) -> None:
+    bad = home / "bad.toml"
+    bad.write_text("[asr]\nbeam_size = 99\n")
+    assert cli.main(["--config", str(bad), "--self-test"]) == 1
+    out = capsys.readouterr().out
+    assert "asr.beam_size" in out and "the configuration does not load" in out
+    assert len(loads) == 1
