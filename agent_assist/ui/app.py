@@ -92,6 +92,7 @@ class AgentAssistApp(QObject):
         self._history: Any = None
         self._history_failed = False
         self.edge = self._edge()
+        self._handler = _AppEvents(self)
         self.hotkey: GlobalHotkey | None = None
         self._connect()
 
@@ -159,7 +160,7 @@ class AgentAssistApp(QObject):
     def on_event(self, event: Event) -> None:
         """Every engine event, on the GUI thread: out through this call's edge."""
         self.edge(event)
-        dispatch(event, _AppEvents(self))
+        dispatch(event, self._handler)
 
     def _edge(self) -> OutputEdge:
         """The call's output edge: one redaction (the config's, ``redact_keep`` honoured) for
