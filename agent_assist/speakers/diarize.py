@@ -11,7 +11,8 @@
   ``max_cluster_points``) full-length windows, cut at the asked number of speakers or where the
   linkage falls below ``cluster_threshold`` (``speakers=None``: estimated, up to
   ``max_speakers``), then refined over every window (spherical k-means). Two clusters whose
-  centroids are more alike than ``same_speaker`` are one voice.
+  windows are barely more like their own centroid than the other's (``same_speaker``) are
+  one voice.
 * **Turns**: every 0.1 s of a region takes the speaker whose centroid is most like the windows
   covering it, so a change of speaker inside one region (no pause) becomes a turn boundary;
   overlapped speech goes to the voice that dominates those windows. Runs shorter than
@@ -69,17 +70,20 @@ class DiarizeSettings:
     min_turn_s: float = 0.6
     cluster_threshold: float = 0.6
     """Average-linkage cosine similarity under which two clusters are different speakers."""
-    same_speaker: float = 0.85
-    """Centroid cosine similarity above which two clusters are one voice (wideband audio)."""
-    same_speaker_narrow: float = 0.93
+    same_speaker: float = 0.16
+    """Two clusters whose windows are on average less than this much more like their own
+    centroid than the other's (cosine) are one voice split in two (wideband audio)."""
+    same_speaker_narrow: float = 0.07
     """The same for audio recorded at 8 kHz or less, whose voices all sound more alike."""
-    floor_margin_db: float = 12.0
+    floor_margin_db: float = 6.0
     """Frames this far above the recent noise floor count as speech (see ``NoiseFloorVad``)."""
     min_speaker_s: float = 2.0
     """Estimated speakers need this much speech (windows × step), else they join the nearest."""
     max_cluster_points: int = 600
     vad_threshold: float | None = None
     """Speech threshold for the regions (None: the ``vad`` section's)."""
+    vad_threshold_narrow: float = 0.2
+    """The same for 8 kHz recordings, on which Silero's speech probability is lower."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,7 @@ class Diarizer:
                 "tail_ms": 0,
                 "hangover_ms": min(vad_config.hangover_ms, _REGION_HANGOVER_MS),
                 "max_utterance_s": _REGION_MAX_S,
-                "threshold": self.settings.vad_threshold or vad_config.threshold,
+                "threshold": self._threshold(vad_config),
             }
         )
         self._embedder = embedder
@@ -177,6 +181,11 @@ class Diarizer:
     @property
     def duration(self) -> float:
         return self._segmenter.time
+
+    def _threshold(self, vad_config: VadConfig) -> float:
+        if self.narrow:
+            return min(self.settings.vad_threshold_narrow, vad_config.threshold)
+        return self.settings.vad_threshold or vad_config.threshold
 
     def accept(self, samples: np.ndarray) -> None:
         for out in self._segmenter.accept(samples):
@@ -317,17 +326,30 @@ def _refine(embeddings: np.ndarray, centres: np.ndarray, rounds: int = 5) -> np.
     return centres
 
 
-def _merge_alike(centres: np.ndarray, same: float) -> np.ndarray:
-    """Join centroids more alike than ``same`` (one voice split in two), most alike first."""
+def separation(embeddings: np.ndarray, centres: np.ndarray, i: int, j: int) -> float:
+    """How much more each window of clusters ``i`` and ``j`` is like its own centroid than the
+    other one (mean cosine difference): small when one voice was split in two."""
+    scores = embeddings @ centres[[i, j]].T
+    mine = scores[np.argmax(embeddings @ centres.T, axis=1) == i]
+    theirs = scores[np.argmax(embeddings @ centres.T, axis=1) == j]
+    gaps = np.concatenate((mine[:, 0] - mine[:, 1], theirs[:, 1] - theirs[:, 0]))
+    return float(gaps.mean()) if len(gaps) else 0.0
+
+
+def _merge_alike(embeddings: np.ndarray, centres: np.ndarray, same: float) -> np.ndarray:
+    """Join the two clusters least apart while their ``separation`` is under ``same`` (one voice
+    split in two)."""
     while len(centres) > 1:
-        sim = centres @ centres.T
-        np.fill_diagonal(sim, -np.inf)
-        i, j = divmod(int(np.argmax(sim)), len(centres))
-        if sim[i, j] <= same:
+        pairs = [(i, j) for i in range(len(centres)) for j in range(i + 1, len(centres))]
+        apart = [separation(embeddings, centres, i, j) for i, j in pairs]
+        k = int(np.argmin(apart))
+        if apart[k] >= same:
             break
+        i, j = pairs[k]
         joined = centres[i] + centres[j]
         centres = np.delete(centres, j, axis=0)
-        centres[i if i < j else i - 1] = joined / np.linalg.norm(joined)
+        centres[i] = joined / np.linalg.norm(joined)
+        centres = _refine(embeddings, centres, rounds=2)
     return centres
 
 
@@ -369,7 +391,7 @@ def cluster(
         minimum = max(1, int(np.ceil(settings.min_speaker_s / settings.step_s)))
         centres = _drop_small(full, centres, minimum)
     same = settings.same_speaker if same is None else same
-    centres = _refine(full, _merge_alike(centres, same))
+    centres = _refine(full, _merge_alike(full, centres, same))
     return centres, heard
 
 
