@@ -254,7 +254,7 @@ def test_disabled_guidance_fires_nothing_but_keeps_track() -> None:
     )
     assert not guide.observe(final("bad", 0.0, mood="negative"))
     assert not guide.observe(final("bad", 5.0, mood="negative"))
-    guide.config.enabled = True
+    guide.config = guide.config.model_copy(update={"enabled": True})  # the config is immutable
     assert guide.observe(final("bad", 10.0, mood="negative"))
 
 
