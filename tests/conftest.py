@@ -5,7 +5,7 @@
   Code that runs outside a test (collection, session and module fixtures) gets one throwaway
   home for the whole run, set up in ``pytest_configure``.
 * ``real_models``: the real Whisper, sentiment and VAD models of the default config, loaded
-  once per session. Only ``slow`` tests use it (``make check`` leaves them out).
+  once per session. A test that uses it is marked ``slow`` (``make check`` leaves it out).
 * Event builders are in ``tests/factories.py``; stage doubles in ``tests/fakes.py``.
 """
 
@@ -78,6 +78,14 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     for name, value in user_environment(tmp_path).items():
         monkeypatch.setenv(name, value)
     yield tmp_path
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the real models, directly or through another fixture, is slow."""
+    for item in items:
+        if "real_models" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The suite's folder isolation (tests/conftest.py): no test touches the real user's files."""
+"""The suite's rules (tests/conftest.py): no test touches the real user's files, and only slow
+tests load the real models."""
 
 from __future__ import annotations
 
@@ -66,3 +67,8 @@ def module_folders() -> dict[str, Path]:
 def test_code_outside_a_test_gets_a_throwaway_home(module_folders: dict[str, Path]) -> None:
     for name, folder in module_folders.items():
         assert not folder.is_relative_to(REAL_HOME), f"{name}: {folder}"
+
+
+def test_every_test_that_loads_the_real_models_is_slow(request: pytest.FixtureRequest) -> None:
+    users = [i for i in request.session.items if "real_models" in getattr(i, "fixturenames", ())]
+    assert all(item.get_closest_marker("slow") for item in users)
