@@ -21,6 +21,7 @@ import soundfile as sf
 
 from agent_assist import paths
 from agent_assist.asr.metrics import word_errors
+from tests.conftest import user_environment
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "resources" / "samples"
@@ -46,9 +47,7 @@ def generator() -> ModuleType:
 
 
 def agent_assist(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, AGENT_ASSIST_SYSTEM_CONFIG=str(tmp / "none" / "config.toml"))
-    for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
-        env[var] = str(tmp / var.lower())
+    env = {**os.environ, **user_environment(tmp)}
     command = [sys.executable, "-m", "agent_assist", *args]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import user_environment
 from tests.ui.xvfb import shoot, windows, xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,12 +44,8 @@ def run_demo(
     args: tuple[str, ...] = ("--demo",),
 ) -> DemoRun:
     """Run the app as the agent would, shooting the screen every ``every`` seconds."""
-    env = dict(env)
-    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        env[name] = str(home / name.lower())
-    system = home / "system.toml"
-    system.write_text(system_config)
-    env["AGENT_ASSIST_SYSTEM_CONFIG"] = str(system)
+    env = {**env, **user_environment(home)}
+    Path(env["AGENT_ASSIST_SYSTEM_CONFIG"]).write_text(system_config)
     user = home / "xdg_config_home" / "agent-assist" / "config.toml"
     user.parent.mkdir(parents=True, exist_ok=True)
     user.write_text(user_config)
