@@ -67,6 +67,9 @@ class DiarizeSettings:
     step_s: float = 0.4
     min_window_s: float = 0.4
     """Shorter regions get no embedding of their own: they take their nearest neighbour's."""
+    cluster_min_s: float = 1.0
+    """Windows at least this long find the clusters; shorter ones are only assigned to them
+    (telephone band: only full windows, short ones being too noisy there)."""
     min_turn_s: float = 0.6
     cluster_threshold: float = 0.6
     """Average-linkage cosine similarity under which two clusters are different speakers."""
@@ -78,7 +81,7 @@ class DiarizeSettings:
     floor_margin_db: float = 6.0
     """Frames this far above the recent noise floor count as speech (see ``NoiseFloorVad``)."""
     min_speaker_s: float = 2.0
-    """Estimated speakers need this much speech (windows × step), else they join the nearest."""
+    """Estimated speakers need this much speech, else their windows join the nearest voice."""
     max_cluster_points: int = 600
     vad_threshold: float | None = None
     """Speech threshold for the regions (None: the ``vad`` section's)."""
@@ -110,7 +113,9 @@ class Diarization:
     note: str
     """One line for people: how many speakers were found, and anything merged."""
     voices_heard: int = 0
-    """Speakers the threshold alone would separate (can exceed a fixed ``speakers``)."""
+    """How many voices the estimate (``speakers=None``) finds: a rough figure that over-counts
+    on real calls (models/README.md), kept in the summary for review, not used for a fixed
+    number of speakers."""
 
     @property
     def count(self) -> int:
@@ -201,7 +206,7 @@ class Diarizer:
             self._spans,
             self.duration,
             self.settings,
-            same=self.settings.same_speaker_narrow if self.narrow else None,
+            narrow=self.narrow,
         )
 
     def _add(self, utterance: Utterance) -> None:
@@ -353,14 +358,18 @@ def _merge_alike(embeddings: np.ndarray, centres: np.ndarray, same: float) -> np
     return centres
 
 
-def _drop_small(embeddings: np.ndarray, centres: np.ndarray, minimum: int) -> np.ndarray:
-    """Remove clusters with fewer than ``minimum`` windows (their windows join the nearest)."""
+def _drop_small(
+    embeddings: np.ndarray, seconds: np.ndarray, centres: np.ndarray, minimum: float
+) -> np.ndarray:
+    """Remove clusters with less than ``minimum`` seconds of speech (each window counts its
+    own share, ``seconds``); the windows join the nearest cluster left."""
     while len(centres) > 1:
-        counts = np.bincount(np.argmax(embeddings @ centres.T, axis=1), minlength=len(centres))
-        smallest = int(np.argmin(counts))
-        if counts[smallest] >= minimum:
+        nearest = np.argmax(embeddings @ centres.T, axis=1)
+        speech = np.bincount(nearest, weights=seconds, minlength=len(centres))
+        smallest = int(np.argmin(speech))
+        if speech[smallest] >= minimum:
             break
-        centres = _refine(embeddings, np.delete(centres, smallest, axis=0), rounds=2)
+        centres = np.delete(centres, smallest, axis=0)
     return centres
 
 
@@ -368,11 +377,12 @@ def cluster(
     embeddings: np.ndarray,
     lengths: np.ndarray,
     settings: DiarizeSettings,
-    same: float | None = None,
+    narrow: bool = False,
 ) -> tuple[np.ndarray, int]:
-    """(centroids, voices the threshold separates) of the windows' embeddings; ``same``
-    overrides ``settings.same_speaker``."""
-    full = embeddings[lengths >= min(settings.window_s, float(lengths.max())) - 1e-6]
+    """(centroids, voices the threshold separates) of the windows' embeddings; ``narrow``:
+    telephone-band audio (only full windows find the clusters, a lower ``same_speaker``)."""
+    shortest = settings.window_s if narrow else settings.cluster_min_s
+    full = embeddings[lengths >= min(shortest, float(lengths.max())) - 1e-6]
     if len(full) < 2:
         full = embeddings
     if len(full) < 2:
@@ -380,19 +390,25 @@ def cluster(
     pick = np.linspace(0, len(full) - 1, min(len(full), settings.max_cluster_points))
     sample = full[np.unique(pick.round().astype(int))]
     merges = linkage(sample)
-    heard = clusters_above(len(sample), merges, settings.cluster_threshold)
-    wanted = settings.speakers
-    if wanted is None:
-        wanted = min(heard, settings.max_speakers)
-    wanted = max(1, min(wanted, len(sample)))
-    labels = cut(len(sample), merges, wanted)
-    centres = _refine(full, _centroids(sample, labels, wanted))
+    same = settings.same_speaker_narrow if narrow else settings.same_speaker
+
+    def centres_for(wanted: int, drop_small: bool) -> np.ndarray:
+        wanted = max(1, min(wanted, len(sample)))
+        centres = _refine(full, _centroids(sample, cut(len(sample), merges, wanted), wanted))
+        if drop_small:
+            # a full window adds one step of speech; a shorter one is its region's only window
+            shares = np.where(lengths >= settings.window_s - 1e-6, settings.step_s, lengths)
+            centres = _drop_small(embeddings, shares, centres, settings.min_speaker_s)
+        return _refine(full, _merge_alike(full, centres, same))
+
+    threshold = clusters_above(len(sample), merges, settings.cluster_threshold)
+    estimated = centres_for(min(threshold, settings.max_speakers + 1), drop_small=True)
+    heard = len(estimated)
     if settings.speakers is None:
-        minimum = max(1, int(np.ceil(settings.min_speaker_s / settings.step_s)))
-        centres = _drop_small(full, centres, minimum)
-    same = settings.same_speaker if same is None else same
-    centres = _refine(full, _merge_alike(full, centres, same))
-    return centres, heard
+        if heard > settings.max_speakers:
+            return centres_for(settings.max_speakers, drop_small=True), heard
+        return estimated, heard
+    return centres_for(settings.speakers, drop_small=False), heard
 
 
 # --- turns -----------------------------------------------------------------------------------
@@ -405,7 +421,7 @@ def label_regions(
     duration: float,
     settings: DiarizeSettings,
     *,
-    same: float | None = None,
+    narrow: bool = False,
 ) -> Diarization:
     """Turns from speech regions (start, end, their window indices) and window embeddings."""
     if not regions:
@@ -413,7 +429,7 @@ def label_regions(
     if len(embeddings) == 0:
         return _result([Turn(start, end, 0) for start, end, _ in regions], duration, 1, settings)
     lengths = np.array([end - start for start, end in spans])
-    centres, heard = cluster(embeddings, lengths, settings, same)
+    centres, heard = cluster(embeddings, lengths, settings, narrow)
     scores = embeddings @ centres.T
     mids = np.array([(start + end) / 2 for start, end in spans])
     turns: list[Turn] = []
@@ -502,9 +518,8 @@ def _result(
     )
     count = len(stats)
     note = "one voice found: 1 speaker" if count == 1 else f"{count} speakers found"
-    limit = settings.max_speakers if settings.speakers is None else settings.speakers
-    if heard > max(limit, count):
-        note += f" ({heard} voices heard, more than the {limit} asked for: some were merged)"
+    if settings.speakers is None and heard > settings.max_speakers:
+        note += f" (more voices heard; at most {settings.max_speakers} kept: some were merged)"
     return Diarization(tuple(turns), stats, duration, note, heard)
 
 

@@ -3,19 +3,28 @@ stand in for voices); the real encoder on real speech is in the slow tests below
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import soundfile as sf
 
+from agent_assist.audio.files import load_call
 from agent_assist.config import VadConfig
+from agent_assist.contracts import Utterance
 from agent_assist.speakers.diarize import (
+    Diarization,
     Diarizer,
     DiarizeSettings,
     clusters_above,
     cut,
+    diarize_blocks,
+    diarize_file,
     label_regions,
     linkage,
 )
 from agent_assist.speakers.scoring import diarization_error
+from agent_assist.vad.segmenter import Segmenter
 
 RATE = 16_000
 VOICES = (220.0, 470.0, 910.0)
@@ -185,7 +194,7 @@ def test_silence_has_no_speakers() -> None:
     assert result.duration == pytest.approx(5.0)
 
 
-def test_three_voices_are_kept_apart_when_estimated_and_reported_when_capped() -> None:
+def test_three_voices_are_kept_apart_when_estimated_and_reported_when_limited() -> None:
     audio = np.concatenate(
         [
             gap(0.3),
@@ -203,11 +212,10 @@ def test_three_voices_are_kept_apart_when_estimated_and_reported_when_capped() -
     assert [t.speaker for t in auto.turns] == [0, 1, 2, 1]
     assert auto.note == "3 speakers found"
     capped = run(audio, DiarizeSettings(speakers=2))
-    assert capped.count == 2
-    assert (
-        capped.note
-        == "2 speakers found (3 voices heard, more than the 2 asked for: some were merged)"
-    )
+    assert capped.count == 2 and capped.voices_heard == 3
+    limited = run(audio, DiarizeSettings(speakers=None, max_speakers=2))
+    assert limited.count == 2
+    assert limited.note == "2 speakers found (more voices heard; at most 2 kept: some were merged)"
 
 
 def test_result_does_not_depend_on_block_size() -> None:
@@ -218,3 +226,120 @@ def test_result_does_not_depend_on_block_size() -> None:
 def test_label_regions_without_windows_still_gives_turns() -> None:
     result = label_regions([(0.0, 0.3, [])], np.zeros((0, 0)), [], 1.0, DiarizeSettings())
     assert [(t.start, t.end, t.speaker) for t in result.turns] == [(0.0, 0.3, 0)]
+
+
+# --- the real encoder on real speech (tests/data: JFK and a LibriVox reader) -----------------
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture(scope="module")
+def real() -> tuple[object, object]:
+    from agent_assist.speakers.encoder import SpeakerEncoder
+    from agent_assist.vad.silero import SileroVad
+
+    return SpeakerEncoder.load(), SileroVad.load()
+
+
+def clip(name: str) -> np.ndarray:
+    return load_call(DATA / f"{name}.flac")["customer"]
+
+
+def diarize(real: tuple[object, object], audio: np.ndarray, **settings: object) -> Diarization:
+    encoder, vad = real
+    vad.reset()  # type: ignore[attr-defined]
+    blocks = (audio[i : i + 8000] for i in range(0, len(audio), 8000))
+    return diarize_blocks(blocks, encoder, vad, VadConfig(), DiarizeSettings(**settings))  # type: ignore[arg-type]
+
+
+def turns_of(result: Diarization) -> list[tuple[float, float, int]]:
+    return [(t.start, t.end, t.speaker) for t in result.turns]
+
+
+def speech_spans(
+    real: tuple[object, object], audio: np.ndarray, offset: float
+) -> list[tuple[float, float]]:
+    """Where Silero (threshold 0.5) hears speech in one part alone: the ground truth."""
+    _, vad = real
+    vad.reset()  # type: ignore[attr-defined]
+    config = VadConfig(threshold=0.5, min_speech_ms=100, hangover_ms=200, pre_roll_ms=0, tail_ms=0)
+    segmenter = Segmenter("customer", vad, config)  # type: ignore[arg-type]
+    cut = [u for u in segmenter.accept(audio) if isinstance(u, Utterance)] + segmenter.finish()
+    return [(offset + u.start, offset + (u.speech_end or u.end)) for u in cut]
+
+
+def real_mix(
+    real: tuple[object, object], pause_s: float = 0.6
+) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
+    """JFK and the LibriVox reader taking turns (each cut at one of their pauses)."""
+    jfk, reader = clip("jfk"), clip("librivox_reader")
+    parts = [
+        ("jfk", jfk[: int(7.7 * RATE)]),
+        ("reader", reader[: int(10.6 * RATE)]),
+        ("jfk", jfk[int(7.7 * RATE) :]),
+        ("reader", reader[int(10.6 * RATE) :]),
+    ]
+    audio: list[np.ndarray] = []
+    reference: list[tuple[float, float, str]] = []
+    for name, part in parts:
+        offset = sum(len(a) for a in audio) / RATE
+        reference += [(a, b, name) for a, b in speech_spans(real, part, offset)]
+        audio += [part, gap(pause_s)]
+    return np.concatenate(audio), reference
+
+
+@pytest.mark.slow
+def test_real_voices_are_told_apart(real: tuple[object, object]) -> None:
+    audio, reference = real_mix(real)
+    result = diarize(real, audio)
+    assert result.count == 2 and result.note == "2 speakers found"
+    assert diarization_error(reference, turns_of(result)).der < 0.1
+    assert result.turns[0].speaker == 0 and result.turns[-1].speaker == 1
+
+
+@pytest.mark.slow
+def test_real_change_of_voice_without_a_pause(real: tuple[object, object]) -> None:
+    jfk, reader = clip("jfk"), clip("librivox_reader")
+    first = jfk[: int(7.6 * RATE)]
+    second = reader[int(0.3 * RATE) : int(6.8 * RATE)]  # its speech, no leading silence
+    result = diarize(real, np.concatenate([first, second, gap(0.3)]))
+    assert result.count == 2
+    changes = [
+        b.start
+        for a, b in zip(result.turns, result.turns[1:], strict=False)
+        if a.speaker != b.speaker
+    ]
+    assert len(changes) >= 1
+    assert min(abs(c - 7.6) for c in changes) < 0.6
+
+
+@pytest.mark.slow
+def test_real_telephone_band_with_noise(real: tuple[object, object], tmp_path: Path) -> None:
+    from agent_assist.audio.resample import resample
+
+    audio, reference = real_mix(real)
+    narrow = resample(audio, RATE, 8000)
+    narrow += np.random.default_rng(3).standard_normal(len(narrow)).astype(np.float32) * 0.004
+    path = tmp_path / "mix.8k.wav"
+    sf.write(path, narrow, 8000, subtype="PCM_16")
+    encoder, vad = real
+    vad.reset()  # type: ignore[attr-defined]
+    result = diarize_file(path, encoder, vad, VadConfig())  # type: ignore[arg-type]
+    assert result.count == 2
+    assert diarization_error(reference, turns_of(result)).der < 0.15
+
+
+@pytest.mark.slow
+def test_real_one_voice_is_one_speaker_and_says_so(real: tuple[object, object]) -> None:
+    result = diarize(real, clip("librivox_reader"))
+    assert result.count == 1
+    assert result.note == "one voice found: 1 speaker"
+    assert len(result.turns) >= 5
+
+
+@pytest.mark.slow
+def test_real_silence_and_noise_have_no_speaker(real: tuple[object, object]) -> None:
+    hiss = np.random.default_rng(1).standard_normal(5 * RATE).astype(np.float32) * 0.003
+    for audio in (gap(5.0), hiss):
+        result = diarize(real, audio)
+        assert result.speakers == () and result.note == "no speech found: no speakers"
