@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.offline import harness
 from tests.offline.egress import Attempt, parse_trace, violations, why_forbidden
 
@@ -78,6 +80,7 @@ store.mkdir(parents=True)
 """
 
 
+@pytest.mark.slow
 def test_a_traced_run_reports_lookups_connections_and_telemetry_files(tmp_path: Path) -> None:
     done = harness.start("probe", harness.python_argv("-c", PROBE), tmp_path).finish(120)
     assert done.returncode == 0, done.explain()
