@@ -101,7 +101,26 @@ def summary_lines(summary: CallSummary) -> list[str]:
         f"negative for {summary.negative_seconds:.0f} s",
         f"  customer sentiment: {counts}",
         f"  suggestions: {escape(fired)}",
+        *diarization_lines(summary.diarization),
     ]
+
+
+def diarization_lines(info: dict[str, Any] | None) -> list[str]:
+    """A mono call analysed by speaker: who was found, the roles, how sure, and why."""
+    if not info:
+        return []
+    roles = ", ".join(f"{speaker} {role}" for speaker, role in info["roles"].items())
+    sure = "" if info["roles_certain"] else "; uncertain: both speakers' moods are kept"
+    lines = [
+        f"  speakers: {escape(info['note'])}"
+        + (f"; {roles}" if roles else "")
+        + f" (role confidence {info['role_confidence']:.2f}{sure})"
+    ]
+    lines += [f"    {escape(line)}" for line in info["evidence"]]
+    if "moods" in info:
+        moods = ", ".join(f"{role} {score:+.2f}" for role, score in info["moods"].items())
+        lines.append(f"    average mood: {moods}")
+    return lines
 
 
 def transcript_rows(call: str, events: Iterable[Event]) -> list[dict[str, Any]]:

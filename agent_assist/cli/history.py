@@ -15,9 +15,10 @@ from pathlib import Path
 from agent_assist.cli.shared import Handler
 from agent_assist.config import Config, LoadedConfig
 from agent_assist.errors import AgentAssistError
-from agent_assist.events import Suggestion, TranscriptFinal
+from agent_assist.events import CallSummary, Suggestion, TranscriptFinal
 from agent_assist.mood import mood_number
 from agent_assist.redact import Redactor
+from agent_assist.report import diarization_lines
 from agent_assist.store.export import FORMATS, export_call, stats_csv, write_private
 from agent_assist.store.files import corrupt_copies, remove_corrupt_copies
 from agent_assist.store.history import History, HistoryError, default_path
@@ -102,6 +103,9 @@ def _do_show(args: argparse.Namespace, history: History, config: Config) -> int:
             print(f"[{_clock(e.start)}] {e.speaker}{label}: {e.text}")
         elif isinstance(e, Suggestion):
             print(f"[{_clock(e.time)}] >> suggestion {e.id}: {e.title}")
+        elif isinstance(e, CallSummary):
+            for line in diarization_lines(e.diarization):
+                print(line.strip())
     return 0
 
 

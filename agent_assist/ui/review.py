@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from agent_assist.errors import AgentAssistError
 from agent_assist.events import SPEAKERS, Event, Speaker, Suggestion
+from agent_assist.report import diarization_lines
 from agent_assist.ui import theme as themes
 from agent_assist.ui.viewmodels import CallRecord, mood_number, mood_rgb, mood_words, sentiment_of
 
@@ -440,7 +441,9 @@ class ReviewWindow(QWidget):
             item.setBackground(QBrush(QColor(self.theme.sentiment.get(tint, self.theme.surface))))
             item.setForeground(QBrush(QColor(self.theme.text)))
             score = f" ({mood_number(line.sentiment.valence)})" if line.sentiment else ""
-            who = "customer" if line.speaker == "customer" else "agent's own tone"
+            who = {"customer": "customer", "other": "other speaker's tone"}.get(
+                line.speaker, "agent's own tone"
+            )
             item.setToolTip(
                 f"{who}: {label}{score}" + ("" if line.reliable else ", unreliable transcript")
             )
@@ -454,7 +457,7 @@ class ReviewWindow(QWidget):
 
     @staticmethod
     def _line_text(line: object) -> str:
-        who = "Customer" if getattr(line, "speaker", "") == "customer" else "Agent"
+        who = {"customer": "Customer", "other": "Other"}.get(getattr(line, "speaker", ""), "Agent")
         flag = "" if getattr(line, "reliable", True) else "  (?)"
         return f"{clock(getattr(line, 'start', 0.0))}  {who}: {getattr(line, 'text', '')}{flag}"
 
@@ -490,6 +493,10 @@ class ReviewWindow(QWidget):
                 ("Time negative", f"{s.negative_seconds:.0f} s"),
                 ("Customer sentiment", counts or "n/a"),
             ]
+            speakers = self.record.summary.diarization if self.record.summary else None
+            if speakers:
+                found = " · ".join(line.strip() for line in diarization_lines(speakers))
+                rows.append(("Speakers", found.removeprefix("speakers: ")))
         titles = list(dict.fromkeys(x.title for x in self.record.suggestions))
         rows.append(("Suggestions", ", ".join(titles) or "none"))
         used = sum(1 for f in self.record.feedback if f.action == "used")
