@@ -128,8 +128,8 @@ class Loop:
     scheduler: torch.optim.lr_scheduler.LRScheduler
     epochs: int
     total_steps: int
-    epoch_batches: Callable[[int], list[Batch]]  # deterministic for a given epoch
-    batch_loss: Callable[[Batch], torch.Tensor]  # forward pass + loss of one batch
+    epoch_batches: Callable[[int], Sequence[Any]]  # batches, deterministic for a given epoch
+    batch_loss: Callable[[Any], torch.Tensor]  # forward pass + loss of one batch
     end_epoch: Callable[[int, dict[str, Any]], None]  # dev score; updates the state dict
     state: dict[str, Any] = field(default_factory=dict)  # JSON-like, checkpointed
     scaler: torch.amp.GradScaler | None = None  # fp16 on CUDA
@@ -137,7 +137,7 @@ class Loop:
 
 def fit(loop: Loop, checkpoint: Checkpointer | None = None) -> None:
     """Run (or resume) the epochs; raise StopRequested after a requested stop's checkpoint."""
-    progress = {"epoch": 0, "batch": 0, "step": 0, "running": 0.0, "seconds": 0.0}
+    progress: dict[str, Any] = {"epoch": 0, "batch": 0, "step": 0, "running": 0.0, "seconds": 0.0}
     saved = checkpoint.load() if checkpoint else None
     if saved is not None:
         _restore(loop, saved)

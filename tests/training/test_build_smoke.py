@@ -52,7 +52,9 @@ def test_the_smoke_build_runs_teacher_cache_distilled_student_and_export(tmp_pat
     probs, emotions = model.probabilities(["I want my money back.", "Thanks, that fixed it!"])
     assert probs.shape == (2, 3) and emotions.shape == (2, 6)
 
-    cache.write_bytes(cache.read_bytes()[:-1] + b"\0")  # tampered: the next build refuses it
+    raw = bytearray(cache.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF  # one flipped byte: the next build refuses the cache
+    cache.write_bytes(bytes(raw))
     again = subprocess.run(
         _offline(command), cwd=ROOT, capture_output=True, text=True, timeout=3600
     )
