@@ -9,8 +9,8 @@ of a role wait in three short queues:
   ``policy.gate_delay_s`` past their end (the crosstalk gate compares both channels there);
 * ``pending``: admitted, until they are decoded: at once (``policy.packed`` off, with the
   early decode of ``SpeechEnding`` when it is still the same speech), or when they fill one
-  packed Whisper window, or ``policy.hold_s`` of the call has passed since the first of them,
-  or the call ends;
+  packed Whisper window, or ``policy.hold_s`` of the call has passed since the first of them
+  started (an utterance that ends later goes into the next pack), or the call ends;
 * ``ready``: decoded, until released: at once, or (``policy.start_order``) when no role can
   still give an utterance that starts earlier.
 
@@ -29,6 +29,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 import numpy as np
@@ -149,7 +150,7 @@ class SpeechStream:
         if self.gate is not None:
             self.gate.add(role, samples, segmenter.time)
         for item in segmenter.accept(samples):
-            self._guarded(role, item, self._handle)
+            self._handle(role, item)
         self.advance(final=False)
 
     def add(self, utterance: Utterance, result: Transcription | None = None) -> None:
@@ -181,7 +182,7 @@ class SpeechStream:
         for role, state in self.roles.items():
             if state.segmenter is not None:
                 for utterance in state.segmenter.finish():
-                    self._guarded(role, utterance, self._handle)
+                    self._handle(role, utterance)
         self.advance(final=True)
 
     # -- times --------------------------------------------------------------------------
@@ -219,7 +220,7 @@ class SpeechStream:
         state = self.roles[role]
         if state.segmenter is not None and not state.gap:
             for utterance in state.segmenter.finish():
-                self._guarded(role, utterance, self._handle)
+                self._handle(role, utterance)
             self.stats.restarts += 1
         state.segmenter = new_segmenter(
             role, self.models, self.config, self.policy.captions_every_s, start_time=at
@@ -228,36 +229,35 @@ class SpeechStream:
         state.gap = False
         self.hearer.on_cut(role)
 
-    def _guarded(
-        self, role: Speaker, item: Output, step: Callable[[Speaker, Output], None]
-    ) -> None:
-        """Run one step; with ``contain_faults`` a step that raises costs that item only."""
+    def _guarded(self, role: Speaker, start: float, step: Callable[[], None]) -> None:
+        """Run one step on the audio of ``role`` at ``start``; with ``contain_faults`` a step
+        that raises costs that utterance only."""
         if not self.policy.contain_faults:
-            step(role, item)
+            step()
             return
         try:
-            step(role, item)
+            step()
         except Exception as error:  # noqa: BLE001 - one bad utterance must not end the call
             self.stats.stage_faults += 1
-            start = item.utterance.start if isinstance(item, SpeechEnding) else item.start
             log.exception("stage failed on %s audio at %.1f s", role, start)
             self.roles[role].early = None
             self.hearer.on_cut(role)
             self.hearer.on_fault(role, start, error)
 
     def _handle(self, role: Speaker, item: Output) -> None:
+        """One segmenter item: speech going on, an early decode, or a cut utterance (queued
+        in ``completed``: ``advance`` moves it on once the whole block is read)."""
         if isinstance(item, SpeechInProgress):
             if not self._crosstalk(role, item.start, item.now):
                 self.hearer.on_speech(item)
             return
         if isinstance(item, SpeechEnding):
-            self._transcribe_early(role, item.utterance)
+            ending = item.utterance
+            self._guarded(role, ending.start, partial(self._transcribe_early, role, ending))
             return
         self.hearer.on_cut(role)
         self.stats.utterances += 1
-        state = self.roles[role]
-        state.completed.append(item)
-        self.advance(final=False)
+        self.roles[role].completed.append(item)
 
     def _crosstalk(self, role: Speaker, start: float, end: float) -> bool:
         return self.gate is not None and self.gate.is_crosstalk(role, start, end)
@@ -281,14 +281,8 @@ class SpeechStream:
                 or state.completed[0].end + self.policy.gate_delay_s <= read
             ):
                 utterance = state.completed.popleft()
-                if self.gate is not None and self.gate.check(role, utterance.start, utterance.end):
-                    self.stats.crosstalk_gated += 1
-                    log.debug(
-                        "%s %.2f-%.2f: crosstalk, dropped", role, utterance.start, utterance.end
-                    )
-                    continue
-                self._admit(state, utterance, None)
-            if state.pending and (final or state.pending[0].start < read - self.policy.hold_s):
+                self._guarded(role, utterance.start, partial(self._admit_cut, state, utterance))
+            if state.pending and (final or self._held_long_enough(state, read)):
                 self._decode(state)
         self._release(final)
 
@@ -302,10 +296,31 @@ class SpeechStream:
         times = [s.segmenter.time if s.segmenter is not None else 0.0 for s in states]
         return min(times, default=self.time)
 
+    def _held_long_enough(self, state: _Role, read: float) -> bool:
+        """The pack's hold is over and no utterance of this role ending within it can come: a
+        pack is the same whatever the size of the blocks the audio came in."""
+        deadline = state.pending[0].start + self.policy.hold_s
+        if read <= deadline or any(u.end <= deadline for u in state.completed):
+            return False
+        segmenter = state.segmenter
+        return segmenter is None or state.gap or segmenter.horizon > deadline
+
+    def _admit_cut(self, state: _Role, utterance: Utterance) -> None:
+        """A segmenter's utterance: dropped if it is crosstalk, else on to decoding."""
+        gate, role = self.gate, utterance.speaker
+        if gate is not None and gate.check(role, utterance.start, utterance.end):
+            self.stats.crosstalk_gated += 1
+            log.debug("%s %.2f-%.2f: crosstalk, dropped", role, utterance.start, utterance.end)
+            return
+        self._admit(state, utterance, None)
+
     def _admit(self, state: _Role, utterance: Utterance, result: Transcription | None) -> None:
         if self.policy.packed:
             lengths = [len(u.audio) for u in (*state.pending, utterance)]
-            if state.pending and not fits_one_window(lengths):
+            late = (
+                bool(state.pending) and utterance.end > state.pending[0].start + self.policy.hold_s
+            )
+            if state.pending and (late or not fits_one_window(lengths)):
                 self._decode(state)
             state.pending.append(utterance)
             state.known.append(result)
@@ -341,7 +356,9 @@ class SpeechStream:
                 if horizon is not None and start > horizon:
                     return
             utterance, result = self.roles[role].ready.popleft()
-            self.hearer.on_transcribed(utterance, result)
+            self._guarded(
+                role, utterance.start, partial(self.hearer.on_transcribed, utterance, result)
+            )
 
 
 def new_segmenter(
