@@ -19,7 +19,7 @@ from agent_assist.events import (
     VoiceCues,
 )
 from agent_assist.live import FileReplayRunner
-from agent_assist.pipeline import Models, analyze_call, load_models, new_segmenter
+from agent_assist.pipeline import Models, analyze_call, new_segmenter
 from tests.live.helpers import (
     Collector,
     GrowingTranscriber,
@@ -32,15 +32,6 @@ from tests.test_crosstalk import clip, leak, place
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(scope="module")
-def models(tmp_path_factory: pytest.TempPathFactory) -> Models:
-    with pytest.MonkeyPatch.context() as patch:
-        root = tmp_path_factory.mktemp("xdg")
-        for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-            patch.setenv(name, str(root / name.lower()))
-        return load_models(Config())
-
-
 def stereo_call(path: Path) -> Path:
     """Left = agent mic (hears the customer + says its own line), right = customer."""
     customer = place(17.0, (0.5, clip("jfk.flac")))
@@ -51,10 +42,10 @@ def stereo_call(path: Path) -> Path:
 
 @pytest.mark.slow
 def test_a_two_channel_call_gets_the_crosstalk_gate_and_voice_cues(
-    models: Models, tmp_path: Path
+    real_models: Models, tmp_path: Path
 ) -> None:
     events = Collector()
-    summary = analyze_call(stereo_call(tmp_path / "call.wav"), models, Config(), events)
+    summary = analyze_call(stereo_call(tmp_path / "call.wav"), real_models, Config(), events)
     finals = events.of(TranscriptFinal)
     agent = " ".join(f.text for f in finals if f.speaker == "agent").lower()
     customer = " ".join(f.text for f in finals if f.speaker == "customer").lower()
@@ -72,14 +63,14 @@ def test_a_two_channel_call_gets_the_crosstalk_gate_and_voice_cues(
 
 @pytest.mark.slow
 def test_voice_cues_can_be_switched_off_and_mono_calls_get_none(
-    models: Models, tmp_path: Path
+    real_models: Models, tmp_path: Path
 ) -> None:
     config = Config.model_validate({"privacy": {"voice_cues": False}})
     events = Collector()
-    analyze_call(stereo_call(tmp_path / "call.wav"), models, config, events)
+    analyze_call(stereo_call(tmp_path / "call.wav"), real_models, config, events)
     assert events.of(TranscriptFinal) and not events.of(VoiceCues)
     mono = Collector()
-    analyze_call(DATA / "jfk.flac", models, Config(), mono)
+    analyze_call(DATA / "jfk.flac", real_models, Config(), mono)
     assert mono.of(TranscriptFinal) and not mono.of(VoiceCues)
 
 
@@ -141,20 +132,20 @@ def test_realtime_replay_gives_partials_and_latency(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_same_call_gives_the_same_result_every_run(models: Models) -> None:
+def test_the_same_call_gives_the_same_result_every_run(real_models: Models) -> None:
     # A real recording whose packed window once made Whisper fall back to sampling: runs gave
     # 2 or 3 utterances with different words ("uh, uh," ... repeated up to ten times).
     path = DATA / "mfa_uhuh.flac"
     runs = []
     for _ in range(5):
         events = Collector()
-        analyze_call(path, models, Config(), events)
+        analyze_call(path, real_models, Config(), events)
         runs.append(
             [(f.speaker, f.start, f.end, f.text, f.words) for f in events.of(TranscriptFinal)]
         )
     assert all(run == runs[0] for run in runs), runs
     audio = load_call(path)["customer"]
-    segmenter = new_segmenter("customer", models, Config())
+    segmenter = new_segmenter("customer", real_models, Config())
     found = [u for u in segmenter.accept(audio) if isinstance(u, Utterance)] + segmenter.finish()
     # Every utterance the VAD found is transcribed, each at its own time.
     assert [(f[1], f[2]) for f in runs[0]] == [(u.start, u.end) for u in found]
