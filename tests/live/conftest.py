@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from agent_assist.core.models import Models
 from tests.live import pulse
 
 DATA = Path(__file__).parent.parent / "data"
@@ -52,12 +51,6 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
         rig.stop()
         if saved is not None:
             os.environ["ALSA_CONFIG_PATH"] = saved
-
-
-@pytest.fixture(scope="session")
-def fast_models(real_models: Models) -> Models:
-    """The default ("fast") profile's real models: tests/conftest.py's ``real_models``."""
-    return real_models
 
 
 def padded_clip(name: str, out: Path, lead_s: float = 3.0, tail_s: float = 2.0) -> Path:

@@ -74,10 +74,10 @@ def listening(events: Collector, role: str, resumed: bool = False) -> bool:
 
 
 def test_real_speech_played_into_the_call_is_captioned_transcribed_and_scored(
-    rig: Rig, fast_models: Models, tmp_path: Path
+    rig: Rig, real_models: Models, tmp_path: Path
 ) -> None:
     events = Collector()
-    runner = LiveRunner(config("call_monitor", "none"), events, models=fast_models)
+    runner = LiveRunner(config("call_monitor", "none"), events, models=real_models)
     runner.start()
     try:
         events.wait_for(lambda ev: listening(events, "customer"), timeout=90)
@@ -103,10 +103,10 @@ def test_real_speech_played_into_the_call_is_captioned_transcribed_and_scored(
 
 
 def test_a_source_removed_mid_call_is_reported_the_other_side_continues_and_it_recovers(
-    rig: Rig, fast_models: Models, tmp_path: Path
+    rig: Rig, real_models: Models, tmp_path: Path
 ) -> None:
     events = Collector()
-    runner = LiveRunner(config("call_monitor", "headset_mic"), events, models=fast_models)
+    runner = LiveRunner(config("call_monitor", "headset_mic"), events, models=real_models)
     runner.start()
     agent_clip = padded_clip("librivox_ill_disposed.flac", tmp_path)
     try:
@@ -161,7 +161,7 @@ def test_devices_lists_the_virtual_inputs_with_the_loopback_hint(rig: Rig, tmp_p
 
 
 def test_listen_prints_the_live_call_as_json_lines(
-    rig: Rig, fast_models: Models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    rig: Rig, real_models: Models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clip = padded_clip("jfk.flac", tmp_path, lead_s=2.5, tail_s=1.0)
     players: list[subprocess.Popen[bytes]] = []
@@ -173,7 +173,7 @@ def test_listen_prints_the_live_call_as_json_lines(
             if started and not players:
                 players.append(rig.customer.play(clip))
 
-        return LiveRunner(config, tap, models=fast_models)
+        return LiveRunner(config, tap, models=real_models)
 
     monkeypatch.setattr(listen, "make_runner", runner)
     out = io.StringIO()

@@ -104,9 +104,9 @@ def test_drafts_use_the_short_window_and_a_token_cap_that_grows_with_the_audio()
 
 
 @pytest.mark.slow
-def test_the_draft_decoder_and_agreement_on_real_speech(fast_models) -> None:  # noqa: ANN001
+def test_the_draft_decoder_and_agreement_on_real_speech(real_models) -> None:  # noqa: ANN001
     audio, _ = sf.read(DATA / "jfk.flac", dtype="float32")
-    draft = fast_models.partial_transcriber
+    draft = real_models.partial_transcriber
     assert isinstance(draft, DraftTranscriber)
     captioner = PartialCaptioner(draft)
     partials = [
