@@ -9,7 +9,7 @@ is expected); every number has a lower and an upper bound. Loading, layering and
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -92,6 +92,42 @@ class AudioConfig(_Section):
     max_lag_s: float = Field(default=3.0, gt=0.0, le=300.0)
 
 
+class SpeakersConfig(_Section):
+    """One-channel recordings analysed by speaker (``agent_assist.speakers``)."""
+
+    separate: bool = True
+    """Find the speakers of a mono recording and which one is the agent; false: the whole
+    recording is ``audio.mono_role``, as before (``analyze --mono-role`` does this too)."""
+    count: Annotated[int, Field(ge=1, le=8)] | Literal["auto"] = 2
+    """Speakers to find in a mono call; ``"auto"`` estimates it (up to ``max_speakers``)."""
+    max_speakers: int = Field(default=4, ge=2, le=8)
+    first_speaker: Literal["agent", "customer"] = "agent"
+    """Who speaks first when no phrase tells the roles apart."""
+    min_role_confidence: float = Field(default=0.7, ge=0.5, le=1.0)
+    """Below it the roles are marked uncertain (both speakers' moods are kept in the summary)."""
+    agent_phrases: tuple[str, ...] = ()
+    """More phrases only an agent says (playbook phrase syntax), added to the built-in cues."""
+    customer_phrases: tuple[str, ...] = ()
+
+    @field_validator("agent_phrases", "customer_phrases", mode="before")
+    @classmethod
+    def _phrase_tuple(cls, phrases: object) -> object:
+        """TOML gives a list; the config keeps a tuple (immutable)."""
+        return tuple(phrases) if isinstance(phrases, list) else phrases
+
+    @field_validator("agent_phrases", "customer_phrases")
+    @classmethod
+    def _phrases_compile(cls, phrases: tuple[str, ...]) -> tuple[str, ...]:
+        from agent_assist.guidance.text import PhraseSyntaxError, compile_phrase
+
+        for phrase in phrases:
+            try:
+                compile_phrase(phrase)
+            except PhraseSyntaxError as error:
+                raise ValueError(str(error)) from None
+        return phrases
+
+
 class SentimentConfig(_Section):
     model_path: str = ""
     """Empty: the bundled model."""
@@ -172,6 +208,7 @@ class Config(_Section):
     asr: AsrConfig = Field(default_factory=AsrConfig)
     vad: VadConfig = Field(default_factory=VadConfig)
     audio: AudioConfig = Field(default_factory=AudioConfig)
+    speakers: SpeakersConfig = Field(default_factory=SpeakersConfig)
     sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
     mood: MoodConfig = Field(default_factory=MoodConfig)
     guidance: GuidanceConfig = Field(default_factory=GuidanceConfig)

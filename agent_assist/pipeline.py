@@ -53,11 +53,16 @@ def analyze_call(path: Path, models: Models, config: Config, on_event: EventSink
 
     The file is streamed: memory does not grow with the call's length. Two-channel calls also
     get the crosstalk gate (agent-channel speech that is only the customer heard again is
-    dropped) and, if ``privacy.voice_cues``, voice cues per utterance.
+    dropped) and, if ``privacy.voice_cues``, voice cues per utterance. A one-channel call is
+    analysed by speaker (``agent_assist.speakers.mono``) unless ``speakers.separate`` is off.
     """
     from agent_assist.audio.files import open_call
 
     call = open_call(path, stereo_left=config.audio.stereo_left, mono_role=config.audio.mono_role)
+    if len(call.roles) == 1 and config.speakers.separate:
+        from agent_assist.speakers.mono import analyze_mono, mono_settings
+
+        return analyze_mono(call, models, config, on_event, mono_settings(config), path.stem)
     session = CallSession(
         models,
         config,

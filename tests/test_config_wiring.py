@@ -56,6 +56,13 @@ WIRED: dict[str, str] = {
     "audio.mono_role": "test_mono_role_can_be_the_agent",
     "audio.queue_seconds": "test_the_live_queue_holds_the_configured_seconds",
     "audio.max_lag_s": "test_a_slow_transcriber_stops_partials_then_drops_audio_and_stays_bounded",
+    "speakers.separate": "test_speaker_settings_come_from_the_config_file_too",
+    "speakers.count": "test_the_speakers_section_reaches_the_settings",
+    "speakers.max_speakers": "test_the_speakers_section_reaches_the_settings",
+    "speakers.first_speaker": "test_speaker_settings_come_from_the_config_file_too",
+    "speakers.min_role_confidence": "test_the_speakers_section_reaches_the_settings",
+    "speakers.agent_phrases": "test_the_speakers_section_reaches_the_settings",
+    "speakers.customer_phrases": "test_the_speakers_section_reaches_the_settings",
     "sentiment.model_path": (
         "test_a_custom_model_with_matching_checksums_scores_like_the_bundled_one"
     ),

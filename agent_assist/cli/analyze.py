@@ -128,6 +128,9 @@ def config_flags(args: argparse.Namespace) -> Flags:
         "asr.profile": ("--profile", args.profile),
         "audio.stereo_left": ("--channels", channels),
         "audio.mono_role": ("--mono-role", args.mono_role),
+        "speakers.separate": ("--mono-role", False if args.mono_role else None),
+        "speakers.count": ("--speakers", args.speakers),
+        "speakers.first_speaker": ("--first-speaker", args.first_speaker),
         "privacy.redact_outputs": no_redact_flag(args),
     }
 
@@ -238,6 +241,15 @@ def _with_name(row: dict[str, Any], name: CallName, target: Path | None = None) 
     return {**row, "output": target.name if target else "", "note": name.note}
 
 
+def speaker_count(text: str) -> int | str:
+    """``--speakers``: a number from 1 to 8, or ``auto``."""
+    if text == "auto":
+        return text
+    if not text.isdigit() or not 1 <= int(text) <= 8:
+        raise argparse.ArgumentTypeError(f"must be a number from 1 to 8 or auto, not {text!r}")
+    return int(text)
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -266,7 +278,22 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
         choices=["agent,customer", "customer,agent"],
         help="stereo channel roles, left first (default agent,customer)",
     )
-    p.add_argument("--mono-role", choices=["customer", "agent"], help="role of mono recordings")
+    p.add_argument(
+        "--mono-role",
+        choices=["customer", "agent"],
+        help="treat a mono recording as this one role (no speaker separation)",
+    )
+    p.add_argument(
+        "--speakers",
+        type=speaker_count,
+        metavar="N|auto",
+        help="speakers to find in a mono recording: 1-8, or auto (default 2)",
+    )
+    p.add_argument(
+        "--first-speaker",
+        choices=["agent", "customer"],
+        help="mono recordings: who speaks first when no phrase tells the roles (default agent)",
+    )
     p.add_argument("--profile", choices=["fast", "accurate", "custom"], help="speech model profile")
     p.add_argument(
         "--no-redact", action="store_true", help="keep PII in the output text and call names"

@@ -64,7 +64,7 @@ class DiarizeSettings:
     """Number of speakers to find; None: estimate it (up to ``max_speakers``)."""
     max_speakers: int = 4
     window_s: float = 1.6
-    step_s: float = 0.4
+    step_s: float = 0.8
     min_window_s: float = 0.4
     """Shorter regions get no embedding of their own: they take their nearest neighbour's."""
     cluster_min_s: float = 1.0

@@ -29,7 +29,7 @@ import numpy as np
 
 from agent_assist.asr.window import fits_one_window
 from agent_assist.audio.files import CallAudio
-from agent_assist.config import Config
+from agent_assist.config import Config, with_values
 from agent_assist.contracts import SAMPLE_RATE, Transcription, Utterance
 from agent_assist.core import CallSession, Models, policy_for
 from agent_assist.core.speech import transcribe
@@ -42,7 +42,14 @@ from agent_assist.speakers.diarize import (
     Turn,
 )
 from agent_assist.speakers.encoder import SpeakerEncoder
-from agent_assist.speakers.roles import FirstSpeaker, RoleCues, RoleDecision, decide_roles
+from agent_assist.speakers.roles import (
+    AGENT_CUES,
+    CUSTOMER_CUES,
+    FirstSpeaker,
+    RoleCues,
+    RoleDecision,
+    decide_roles,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +74,23 @@ class _Piece:
     speaker: int
     start: float
     end: float
+
+
+def mono_settings(config: Config) -> MonoSettings:
+    """The ``speakers`` section as diarization and role settings."""
+    section = config.speakers
+    count = None if section.count == "auto" else int(section.count)
+    extra = {"configured": tuple(section.agent_phrases)} if section.agent_phrases else {}
+    customer = {"configured": tuple(section.customer_phrases)} if section.customer_phrases else {}
+    cues = None
+    if extra or customer:
+        cues = RoleCues.build(agent={**AGENT_CUES, **extra}, customer={**CUSTOMER_CUES, **customer})
+    return MonoSettings(
+        DiarizeSettings(speakers=count, max_speakers=section.max_speakers),
+        first_speaker=section.first_speaker,
+        min_confidence=section.min_role_confidence,
+        cues=cues,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -133,8 +157,10 @@ def analyze_mono(
             summaries.append(event)
         on_event(event)
 
+    # voice cues compare each speaker's own channel; turns cut from one mixed track are not that
+    scoring = with_values(config, {"privacy.voice_cues": False})
     session = CallSession(
-        models, config, policy_for(config, live=False), sink, roles=roles, call_name=call_name
+        models, scoring, policy_for(scoring, live=False), sink, roles=roles, call_name=call_name
     )
     for piece, audio, result in zip(pieces, _audio(call, pieces), results, strict=True):
         session.advance_to(piece.start)
@@ -198,7 +224,8 @@ def _audio(call: CallAudio, pieces: Sequence[_Piece]) -> Iterator[np.ndarray]:
             a, b = bounds[index]
             yield buffer[a - origin : b - origin].copy()
             index += 1
-        keep = bounds[index][0] if index < len(bounds) else origin + len(buffer)
+        end = origin + len(buffer)
+        keep = min(bounds[index][0], end) if index < len(bounds) else end
         if keep > origin:
             buffer = buffer[keep - origin :]
             origin = keep

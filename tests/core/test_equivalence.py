@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from agent_assist import paths
-from agent_assist.config import Config
+from agent_assist.config import Config, with_values
 from agent_assist.events import (
     CallSummary,
     Event,
@@ -28,15 +28,20 @@ from agent_assist.pipeline import Models, analyze_call
 pytestmark = pytest.mark.slow
 
 
+# analyze splits a mono recording by speaker (agent_assist.speakers); the replay runner has no
+# speaker stage, so both treat a mono track as one role here
+ONE_ROLE = with_values(Config(), {"speakers.separate": False})
+
+
 def through_analyze(path: Path, models: Models) -> list[Event]:
     events: list[Event] = []
-    analyze_call(path, models, Config(), events.append)
+    analyze_call(path, models, ONE_ROLE, events.append)
     return events
 
 
 def through_replay(path: Path, models: Models) -> list[Event]:
     events: list[Event] = []
-    runner = FileReplayRunner(path, Config(), events.append, realtime=False, models=models)
+    runner = FileReplayRunner(path, ONE_ROLE, events.append, realtime=False, models=models)
     runner.start()
     runner.join(timeout=600)
     assert runner.stats().policy == "file"

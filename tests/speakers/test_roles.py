@@ -97,3 +97,44 @@ def test_configured_cues_replace_the_defaults_and_bad_phrases_are_named() -> Non
 def test_clock() -> None:
     assert clock(2.4) == "0:02"
     assert clock(754.0) == "12:34"
+
+
+def test_the_speakers_section_reaches_the_settings() -> None:
+    from agent_assist.config import Config, ConfigError, from_dict, with_values
+    from agent_assist.speakers.mono import mono_settings
+
+    default = mono_settings(Config())
+    assert default.diarize.speakers == 2 and default.first_speaker == "agent"
+    assert default.min_confidence == 0.7 and default.cues is None
+    config = with_values(
+        Config(),
+        {
+            "speakers.count": "auto",
+            "speakers.max_speakers": 3,
+            "speakers.first_speaker": "customer",
+            "speakers.min_role_confidence": 0.95,
+            "speakers.agent_phrases": ["welcome aboard"],
+            "speakers.customer_phrases": ["where is my parcel"],
+        },
+    )
+    settings = mono_settings(config)
+    assert settings.diarize.speakers is None and settings.diarize.max_speakers == 3
+    lines = [(1, 3.0, "Welcome aboard, what do you need?"), (0, 5.0, "Where is my parcel?")]
+    decision = decide_roles(
+        lines,
+        {0: 1.0, 1: 1.0},
+        cues=settings.cues,
+        first_speaker=settings.first_speaker,
+        min_confidence=settings.min_confidence,
+    )
+    assert decision.roles == {0: "customer", 1: "agent"}
+    assert decision.evidence == (
+        "agent: configured 'Welcome aboard' at 0:03",
+        "customer: configured 'Where is my parcel' at 0:05",
+    )
+    assert decision.confidence == pytest.approx(0.93, abs=0.01)
+    assert not decision.confident  # under the configured 0.95
+    with pytest.raises(ConfigError, match=r"speakers\.agent_phrases.*has no words"):
+        from_dict({"speakers": {"agent_phrases": ["*"]}}, "cfg")
+    with pytest.raises(ConfigError, match=r"speakers\.count"):
+        from_dict({"speakers": {"count": 0}}, "cfg")

@@ -1,0 +1,556 @@
+"""Diarization on real speech with known speakers: DER, speaker-attributed WER, roles, cost.
+
+Mono "calls" are assembled from the DATA.md recordings of five different real speakers (the
+MFA spontaneous speaker, the LibriVox reader of pocketsphinx, the pocketsphinx "cards" speaker,
+JFK, LibriSpeech speaker 61): every pair of speakers makes one call. Each recording is cut at
+its own pauses into pieces of 0.5-6 s (some turns are under 1 s), and the two speakers' pieces
+alternate, each speaker's in their original order, with natural gaps (0.15-1.2 s) and, at about
+one change in six, an overlap of 0.2-0.6 s; each speaker gets its own level. The ground truth is
+how the call was assembled (speech spans inside each piece from Silero VAD run on the piece
+alone, at threshold 0.5). The same calls are also scored band-limited to 8 kHz (300-3400 Hz)
+with white noise at 20 dB SNR, written as 8 kHz WAV files and read back as ``analyze`` does.
+
+Printed per condition: DER with a 0.25 s collar (missed / false alarm / confusion), the number
+of speakers found, speaker-attributed WER (each speaker's words in order against that speaker's
+reference, hypothesis speakers mapped onto true ones) against plain WER (the same recognised
+words attributed by the true speaker at each word's time: ASR errors alone), and roles: no
+DATA.md recording is a greeting or a closing, so on these mixes roles can only come from the
+fallback rule — the bench reports how often a cue fired on real speech (a false cue) and how
+often the decision was (rightly) flagged as uncertain. ``--sample`` adds the bundled sample
+call downmixed to mono against its stereo run (``sample`` section).
+
+    .venv/bin/python bench/fetch_data.py          # once
+    nice -n 10 .venv/bin/python bench/diarization.py [--no-wer] [--sample] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parent.parent
+for entry in (ROOT, ROOT / "bench"):
+    if str(entry) not in sys.path:
+        sys.path.insert(0, str(entry))
+
+from wer import Clip, speech_sets, telephone, utterances_of  # noqa: E402
+
+from agent_assist.asr.metrics import normalise_words, word_errors  # noqa: E402
+from agent_assist.audio.files import load_call  # noqa: E402
+from agent_assist.config import VadConfig  # noqa: E402
+from agent_assist.contracts import SAMPLE_RATE  # noqa: E402
+from agent_assist.speakers.diarize import Diarization, DiarizeSettings, diarize_file  # noqa: E402
+from agent_assist.speakers.roles import RoleCues, decide_roles, find_cues  # noqa: E402
+from agent_assist.speakers.scoring import DerResult, diarization_error  # noqa: E402
+from agent_assist.vad.silero import SileroVad  # noqa: E402
+
+REFERENCE_VAD = VadConfig(
+    threshold=0.5, min_speech_ms=100, hangover_ms=200, pre_roll_ms=0, tail_ms=0
+)
+COLLAR_S = 0.25
+
+
+@dataclass(frozen=True)
+class Piece:
+    audio: np.ndarray
+    spans: tuple[tuple[float, float], ...]
+    """Speech inside the piece (seconds from its start)."""
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    pieces: tuple[Piece, ...]
+    text: str
+
+
+@dataclass
+class Call:
+    name: str
+    audio: np.ndarray
+    reference: list[tuple[float, float, str]]
+    texts: dict[str, str]
+    first: str
+
+
+@dataclass
+class Totals:
+    der: list[DerResult] = field(default_factory=list)
+    found: list[int] = field(default_factory=list)
+    attributed: list[int] = field(default_factory=lambda: [0, 0])
+    plain: list[int] = field(default_factory=lambda: [0, 0])
+    cue_calls: int = 0
+    unsure_calls: int = 0
+    seconds: float = 0.0
+    audio_s: float = 0.0
+
+    def pooled(self) -> DerResult:
+        return DerResult(
+            *(sum(getattr(r, f) for r in self.der) for f in DerResult.__dataclass_fields__)
+        )
+
+
+def speakers(vad: SileroVad) -> list[Speaker]:
+    sets = speech_sets()
+    chosen: dict[str, list[Clip]] = {
+        "mfa-spontaneous": sets["mfa-spontaneous"],
+        "librivox-reader": sets["psx-librivox"],
+        "cards-speaker": sets["psx-cards"],
+        "jfk": sets["jfk"],
+        "librispeech-61": sets["mfa-read"][:1],
+    }
+    return [
+        Speaker(
+            name,
+            tuple(p for clip in clips for p in pieces(clip, vad)),
+            " ".join(c.reference for c in clips),
+        )
+        for name, clips in chosen.items()
+    ]
+
+
+def pieces(clip: Clip, vad: SileroVad, longest: float = 6.0) -> list[Piece]:
+    """The recording cut at its pauses into pieces of at most ``longest`` seconds of audio."""
+    audio = load_call(clip.path, mono_role="customer")["customer"]
+    spans = [(u.start, u.speech_end or u.end) for u in utterances_of(audio, vad, REFERENCE_VAD)]
+    out: list[Piece] = []
+    group: list[tuple[float, float]] = []
+    for span in spans:
+        if group and span[1] - group[0][0] > longest:
+            out.append(_piece(audio, group))
+            group = []
+        group.append(span)
+    if group:
+        out.append(_piece(audio, group))
+    return out
+
+
+def _piece(audio: np.ndarray, group: list[tuple[float, float]]) -> Piece:
+    start, end = max(group[0][0] - 0.05, 0.0), group[-1][1] + 0.05
+    cut = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+    return Piece(cut, tuple((a - start, b - start) for a, b in group))
+
+
+def assemble(a: Speaker, b: Speaker, rng: np.random.Generator) -> Call:
+    """Alternate the two speakers' pieces (each in order) with gaps and some overlaps."""
+    order: list[tuple[Speaker, Piece]] = []
+    for pa, pb in itertools.zip_longest(a.pieces, b.pieces):
+        order += [(a, pa)] if pa is not None else []
+        order += [(b, pb)] if pb is not None else []
+    levels = {
+        a.name: 10 ** (rng.uniform(-24, -18) / 20),
+        b.name: 10 ** (rng.uniform(-24, -18) / 20),
+    }
+    placed: list[tuple[float, Speaker, Piece]] = []
+    cursor = 0.3
+    previous: Speaker | None = None
+    for speaker, piece in order:
+        length = len(piece.audio) / SAMPLE_RATE
+        if (
+            previous is not None
+            and previous is not speaker
+            and length > 1.5
+            and rng.random() < 1 / 6
+        ):
+            start = cursor - rng.uniform(0.2, 0.6)
+        else:
+            start = cursor + rng.uniform(0.15, 1.2)
+        placed.append((start, speaker, piece))
+        cursor = max(cursor, start + length)
+        previous = speaker
+    mix = np.zeros(int((cursor + 0.5) * SAMPLE_RATE), dtype=np.float32)
+    reference: list[tuple[float, float, str]] = []
+    for start, speaker, piece in placed:
+        rms = float(np.sqrt(np.mean(np.square(piece.audio)))) or 1.0
+        at = int(start * SAMPLE_RATE)
+        mix[at : at + len(piece.audio)] += piece.audio * (levels[speaker.name] / rms)
+        reference += [(start + s, start + e, speaker.name) for s, e in piece.spans]
+    return Call(f"{a.name}+{b.name}", mix, reference, {a.name: a.text, b.name: b.text}, a.name)
+
+
+def telephone_noisy(
+    audio: np.ndarray, rng: np.random.Generator, snr_db: float = 20.0
+) -> np.ndarray:
+    narrow = telephone(audio)
+    speech = narrow[np.abs(narrow) > 1e-4]
+    level = float(np.sqrt(np.mean(np.square(speech)))) if len(speech) else 1e-3
+    noise = rng.standard_normal(len(narrow)) * level * 10 ** (-snr_db / 20)
+    return np.clip(narrow + noise, -1.0, 1.0).astype(np.float32)
+
+
+def write_call(
+    call: Call, folder: Path, narrow: bool, rng: np.random.Generator, snr_db: float = 20.0
+) -> Path:
+    if narrow:
+        target = folder / f"{call.name}.8k.wav"
+        sf.write(target, telephone_noisy(call.audio, rng, snr_db), 8_000, subtype="PCM_16")
+    else:
+        target = folder / f"{call.name}.wav"
+        sf.write(target, np.clip(call.audio, -1.0, 1.0), SAMPLE_RATE, subtype="PCM_16")
+    return target
+
+
+def hypothesis(result: Diarization) -> list[tuple[float, float, int]]:
+    return [(t.start, t.end, t.speaker) for t in result.turns]
+
+
+def mapping(reference: Sequence[tuple[float, float, str]], result: Diarization) -> dict[int, str]:
+    """Each hypothesis speaker's true speaker: the best one-to-one overlap."""
+    names = sorted({r[2] for r in reference})
+    ids = sorted({t.speaker for t in result.turns})
+    best: tuple[float, dict[int, str]] = (-1.0, {})
+    for perm in itertools.permutations(names, min(len(names), len(ids))):
+        pairs = dict(zip(ids, perm, strict=False))
+        score = sum(
+            max(0.0, min(e, t.end) - max(s, t.start))
+            for t in result.turns
+            for s, e, n in reference
+            if pairs.get(t.speaker) == n
+        )
+        if score > best[0]:
+            best = (score, pairs)
+    return best[1]
+
+
+def true_speaker(reference: Sequence[tuple[float, float, str]], time_s: float) -> str | None:
+    inside = [r for r in reference if r[0] - 0.2 <= time_s <= r[1] + 0.2]
+    if not inside:
+        near = min(reference, key=lambda r: min(abs(r[0] - time_s), abs(r[1] - time_s)))
+        return near[2]
+    return min(inside, key=lambda r: abs((r[0] + r[1]) / 2 - time_s))[2]
+
+
+def score_words(
+    call: Call, result: Diarization, words: list[tuple[float, int, str]], totals: Totals
+) -> None:
+    """Speaker-attributed vs plain WER: ``words`` are (time, hypothesis speaker, text)."""
+    pairs = mapping(call.reference, result)
+    by_hyp: dict[str, list[str]] = {name: [] for name in call.texts}
+    by_true: dict[str, list[str]] = {name: [] for name in call.texts}
+    for time_s, speaker, text in sorted(words):
+        if speaker in pairs:
+            by_hyp[pairs[speaker]].append(text)
+        truth = true_speaker(call.reference, time_s)
+        if truth is not None:
+            by_true[truth].append(text)
+    for name, reference in call.texts.items():
+        for bucket, target in ((by_hyp, totals.attributed), (by_true, totals.plain)):
+            errors, count = word_errors(reference, " ".join(bucket[name]))
+            target[0] += errors
+            target[1] += count
+
+
+def transcribe_turns(
+    path: Path, result: Diarization, transcriber: object
+) -> list[tuple[float, int, str]]:
+    audio = load_call(path, mono_role="customer")["customer"]
+    words: list[tuple[float, int, str]] = []
+    for turn in result.turns:
+        cut = audio[int(turn.start * SAMPLE_RATE) : int((turn.end + 0.15) * SAMPLE_RATE)]
+        if len(cut) < SAMPLE_RATE // 5:
+            continue
+        found = transcriber.transcribe(cut)  # type: ignore[attr-defined]
+        if found.words:
+            words += [(turn.start + w.start, turn.speaker, w.text) for w in found.words]
+        else:
+            words += [(turn.start, turn.speaker, w) for w in normalise_words(found.text)]
+    return words
+
+
+def roles_of(
+    result: Diarization, words: list[tuple[float, int, str]], first: str, totals: Totals
+) -> None:
+    lines = [(speaker, time_s, text) for time_s, speaker, text in sorted(words)]
+    talk = {s.speaker: s.seconds for s in result.speakers}
+    if find_cues(lines, RoleCues.build()):
+        totals.cue_calls += 1
+    decision = decide_roles(lines, talk)
+    if not decision.confident:
+        totals.unsure_calls += 1
+
+
+def run_condition(
+    calls: list[Call],
+    narrow: bool,
+    encoder: object,
+    vad: SileroVad,
+    transcriber: object | None,
+    folder: Path,
+    settings: DiarizeSettings,
+    seed: int,
+    show: bool,
+    snr_db: float,
+) -> Totals:
+    rng = np.random.default_rng(seed + (1 if narrow else 0))
+    totals = Totals()
+    for call in calls:
+        path = write_call(call, folder, narrow, rng, snr_db)
+        vad.reset()
+        started = time.perf_counter()
+        result = diarize_file(path, encoder, vad, VadConfig(), settings)  # type: ignore[arg-type]
+        totals.seconds += time.perf_counter() - started
+        totals.audio_s += len(call.audio) / SAMPLE_RATE
+        der = diarization_error(call.reference, hypothesis(result), COLLAR_S)
+        totals.der.append(der)
+        totals.found.append(result.count)
+        if transcriber is not None:
+            words = transcribe_turns(path, result, transcriber)
+            score_words(call, result, words, totals)
+            roles_of(result, words, call.first, totals)
+        if show:
+            print(
+                f"  {call.name:40s} {len(call.audio) / SAMPLE_RATE:5.1f} s  DER {der.der:6.1%}"
+                f"  (miss {der.missed_s:4.1f} fa {der.false_alarm_s:4.1f}"
+                f" conf {der.confusion_s:4.1f} s)"
+                f"  speakers {result.count} (estimate {result.voices_heard})",
+                flush=True,
+            )
+    return totals
+
+
+def report(name: str, totals: Totals, wer: bool) -> None:
+    pooled = totals.pooled()
+    ref = pooled.reference_s
+    worst = max(r.der for r in totals.der)
+    print(
+        f"{name}: DER {pooled.der:.1%} (collar {COLLAR_S} s; missed {pooled.missed_s / ref:.1%},"
+        f" false alarm {pooled.false_alarm_s / ref:.1%},"
+        f" confusion {pooled.confusion_s / ref:.1%}) over {len(totals.der)} calls,"
+        f" {ref:.0f} s of scored speech; worst call {worst:.1%};"
+        f" 2 speakers found in {totals.found.count(2)}/{len(totals.found)}"
+    )
+    print(
+        f"  speaker stage: {totals.seconds:.1f} s for {totals.audio_s:.0f} s of audio"
+        f" ({totals.audio_s / max(totals.seconds, 1e-9):.0f}x faster than real time)"
+    )
+    if wer:
+        a, p = totals.attributed, totals.plain
+        print(
+            f"  WER speaker-attributed {a[0] / a[1]:.1%} vs plain {p[0] / p[1]:.1%}"
+            f" ({a[1]} reference words);"
+            f" roles: a cue fired in {totals.cue_calls}/{len(totals.der)} calls,"
+            f" decision flagged uncertain in {totals.unsure_calls}/{len(totals.der)}"
+        )
+
+
+SAMPLE = ROOT / "resources" / "samples" / "sample_call.flac"
+
+
+def role_grid(spans: Sequence[tuple[float, float, str]], frames: int) -> np.ndarray:
+    """The role speaking in each 10 ms frame ('' none, '*' more than one)."""
+    grid = np.full(frames, "", dtype=object)
+    for start, end, role in spans:
+        a, b = int(start * 100), min(int(end * 100), frames)
+        here = grid[a:b]
+        grid[a:b] = np.where((here == "") | (here == role), role, "*")
+    return grid
+
+
+def run_analyze(path: Path, models: object, config: object) -> tuple[list, float]:  # noqa: ANN001
+    from agent_assist.pipeline import analyze_call
+
+    events: list = []
+    started = time.perf_counter()
+    analyze_call(path, models, config, events.append)  # type: ignore[arg-type]
+    return events, time.perf_counter() - started
+
+
+def spans_of(events: list) -> list[tuple[float, float, str]]:
+    return [(e.start, e.end, e.speaker) for e in events if e.type == "transcript"]
+
+
+def sample_report(folder: Path) -> None:
+    """The bundled stereo sample call against its downmix (wideband and at 8 kHz)."""
+    from agent_assist.config import Config, with_values
+    from agent_assist.core import load_models
+
+    config = Config()
+    models = load_models(config)
+    stereo, _ = run_analyze(SAMPLE, models, config)
+    reference = spans_of(stereo)
+    fired = [e.id for e in stereo if e.type == "suggestion"]
+    tracks = load_call(SAMPLE)
+    mix = (tracks["agent"] + tracks["customer"]) / 2
+    wide = folder / "sample_mono.wav"
+    sf.write(wide, mix, SAMPLE_RATE, subtype="PCM_16")
+    narrow = folder / "sample_mono.8k.wav"
+    sf.write(narrow, telephone(mix), 8_000, subtype="PCM_16")
+    plain_config = with_values(config, {"speakers.separate": False})
+    for label, path in (("downmix 16 kHz", wide), ("downmix at 8 kHz", narrow)):
+        events, seconds = run_analyze(path, models, config)
+        _, plain_seconds = run_analyze(path, models, plain_config)
+        frames = int(len(mix) / SAMPLE_RATE * 100) + 1
+        truth, found = role_grid(reference, frames), role_grid(spans_of(events), frames)
+        scored = (truth != "") & (truth != "*")
+        same = float(np.mean(found[scored] == truth[scored]))
+        mono_fired = [e.id for e in events if e.type == "suggestion"]
+        info = [e for e in events if e.type == "summary"][0].diarization
+        der = diarization_error([(a, b, r) for a, b, r in reference], spans_of(events), COLLAR_S)
+        print(
+            f"sample call {label}: {info['note']}, roles {info['roles']} by {info['role_rule']}"
+            f" (confidence {info['role_confidence']:.2f}); speech given the stereo run's role"
+            f" {same:.1%}; DER against the stereo transcripts {der.der:.1%}"
+        )
+        print(f"  evidence: {'; '.join(info['evidence'])}")
+        print(
+            f"  suggestions stereo {fired}\n  suggestions mono   {mono_fired}"
+            f" ({'the same' if sorted(fired) == sorted(mono_fired) else 'different'})"
+        )
+        print(
+            f"  analyze {seconds:.1f} s by speaker vs {plain_seconds:.1f} s as one role:"
+            f" the speaker stage adds {seconds / plain_seconds - 1:.0%}"
+        )
+
+
+def rss_child(mode: str, path: Path) -> None:
+    """Peak RSS of one analyze run in this process (``--rss``)."""
+    from agent_assist.config import Config, with_values
+    from agent_assist.core import load_models
+
+    config = with_values(Config(), {"speakers.separate": mode == "separated"})
+    run_analyze(path, load_models(config), config)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def rss_report(folder: Path) -> None:
+    import subprocess
+
+    mix = load_call(SAMPLE)
+    path = folder / "rss.wav"
+    sf.write(path, (mix["agent"] + mix["customer"]) / 2, SAMPLE_RATE, subtype="PCM_16")
+    peaks = {}
+    for mode in ("plain", "separated"):
+        out = subprocess.run(
+            [sys.executable, __file__, "--rss", mode, str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        peaks[mode] = int(out[-1]) / 1024
+    print(
+        f"peak RSS of analyze on the downmixed sample call: {peaks['separated']:.0f} MB by speaker"
+        f" vs {peaks['plain']:.0f} MB as one role (+{peaks['separated'] - peaks['plain']:.0f} MB)"
+    )
+
+
+def long_report(hours: float) -> None:
+    """Bounded memory: a real two-voice mix repeated for ``hours``, diarized as a stream."""
+    from agent_assist.speakers.diarize import Diarizer
+    from agent_assist.speakers.encoder import SpeakerEncoder
+
+    vad = SileroVad.load()
+    pool = speakers(vad)
+    call = assemble(pool[1], pool[3], np.random.default_rng(1))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    diarizer = Diarizer(SpeakerEncoder.load(), vad, VadConfig())
+    repeats = int(np.ceil(hours * 3600 / (len(call.audio) / SAMPLE_RATE)))
+    started = time.perf_counter()
+    for _ in range(repeats):
+        for i in range(0, len(call.audio), 65_536):
+            diarizer.accept(call.audio[i : i + 65_536])
+    result = diarizer.finish()
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{diarizer.duration / 3600:.2f} h of a real two-voice mix ({call.name}) diarized in"
+        f" {seconds:.0f} s: {result.note}, {len(result.turns)} turns; peak RSS {peak:.0f} MB"
+        f" ({before:.0f} MB before: +{peak - before:.0f} MB)"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-wer", action="store_true", help="diarization only (no Whisper)")
+    parser.add_argument("--sample", action="store_true", help="also the downmixed sample call")
+    parser.add_argument("--speakers", default="2", help="N or auto")
+    parser.add_argument("--vad-threshold", type=float, help="diarizer VAD threshold (wideband)")
+    parser.add_argument("--floor-margin", type=float, default=6.0, help="noise-floor assist (dB)")
+    parser.add_argument(
+        "--cluster-threshold", type=float, default=DiarizeSettings().cluster_threshold
+    )
+    parser.add_argument("--min-speaker", type=float, default=DiarizeSettings().min_speaker_s)
+    parser.add_argument("--step", type=float, default=DiarizeSettings().step_s)
+    parser.add_argument("--only", choices=["wideband", "narrow"], help="one condition only")
+    parser.add_argument("--snr", type=float, default=20.0, help="8 kHz condition noise (dB)")
+    parser.add_argument("--show", action="store_true", help="one line per call")
+    parser.add_argument("--long", type=float, metavar="HOURS", help="bounded-memory run only")
+    parser.add_argument("--sample-only", action="store_true", help="only the sample call")
+    parser.add_argument("--rss", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rss:
+        rss_child(args.rss[0], Path(args.rss[1]))
+        return 0
+    if args.long:
+        long_report(args.long)
+        return 0
+    if not args.sample_only:
+        mixes(args)
+    if args.sample or args.sample_only:
+        with tempfile.TemporaryDirectory() as work:
+            sample_report(Path(work))
+            rss_report(Path(work))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this bench process: {peak:.0f} MB")
+    return 0
+
+
+def mixes(args: argparse.Namespace) -> None:
+    from agent_assist.speakers.encoder import SpeakerEncoder
+
+    settings = DiarizeSettings(
+        speakers=None if args.speakers == "auto" else int(args.speakers),
+        vad_threshold=args.vad_threshold,
+        floor_margin_db=args.floor_margin,
+        cluster_threshold=args.cluster_threshold,
+        min_speaker_s=args.min_speaker,
+        step_s=args.step,
+    )
+    vad = SileroVad.load()
+    encoder = SpeakerEncoder.load()
+    transcriber = None
+    if not args.no_wer:
+        from agent_assist.asr.whisper import WhisperTranscriber
+        from agent_assist.config import AsrConfig
+
+        transcriber = WhisperTranscriber.load(AsrConfig())
+    rng = np.random.default_rng(args.seed)
+    pool = speakers(vad)
+    for speaker in pool:
+        short = sum(1 for p in speaker.pieces if len(p.audio) / SAMPLE_RATE < 1.0)
+        print(f"{speaker.name}: {len(speaker.pieces)} pieces ({short} under 1 s)")
+    calls = [assemble(a, b, rng) for a, b in itertools.combinations(pool, 2)]
+    with tempfile.TemporaryDirectory() as work:
+        for narrow in (False, True):
+            if args.only and (args.only == "narrow") != narrow:
+                continue
+            label = (
+                f"8 kHz telephone + noise at {args.snr:.0f} dB SNR" if narrow else "wideband 16 kHz"
+            )
+            totals = run_condition(
+                calls,
+                narrow,
+                encoder,
+                vad,
+                transcriber,
+                Path(work),
+                settings,
+                args.seed,
+                args.show,
+                args.snr,
+            )
+            report(label, totals, transcriber is not None)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
