@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from agent_assist import cli, config
+from agent_assist import cli, config, paths
 from agent_assist.cli import listen
 from agent_assist.config import Config
 from agent_assist.events import CallSummary, Event, PipelineStatus, TranscriptFinal
@@ -46,10 +46,8 @@ def assert_redacted(texts: list[str]) -> None:
 
 
 @pytest.fixture
-def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("DATA", "CONFIG", "STATE", "CACHE"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    path = tmp_path / "config" / "agent-assist" / "config.toml"
+def config_file() -> Path:
+    path = paths.user_config_file()
     path.parent.mkdir(parents=True)
     path.write_text(
         '[privacy]\nredact_keep = ["ORD-[0-9]+"]\nhistory = true\nredact_overlay = true\n'

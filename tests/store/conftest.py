@@ -4,8 +4,6 @@ import pytest
 
 
 @pytest.fixture
-def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Isolated XDG dirs; returns the data home."""
-    for name in ("DATA", "CONFIG", "STATE", "CACHE"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    return tmp_path / "data"
+def data_home(isolated_dirs: Path) -> Path:
+    """The test's private XDG data home (tests/conftest.py isolates every test)."""
+    return isolated_dirs / "xdg_data_home"
