@@ -1,6 +1,7 @@
 """Hand-made call events for the store tests."""
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,12 +11,12 @@ from agent_assist.events import (
     Evidence,
     Latency,
     MoodUpdate,
-    Sentiment,
+    Speaker,
     Suggestion,
     TranscriptFinal,
     TranscriptPartial,
-    Word,
 )
+from tests import factories
 
 CARD = "4111 1111 1111 1111"
 PHONE = "555-123-4567"
@@ -23,24 +24,11 @@ EMAIL = "jane.doe@example.com"
 PII = (CARD, PHONE, EMAIL, "4111", "555-123", "jane.doe")
 
 
-def words(text: str, start: float) -> tuple[Word, ...]:
-    return tuple(
-        Word(start=start + i * 0.4, end=start + i * 0.4 + 0.3, text=f" {t}", probability=0.9)
-        for i, t in enumerate(text.split())
+def final(speaker: Speaker, start: float, text: str, label: str) -> TranscriptFinal:
+    said = factories.final(
+        text, start, None, speaker, factories.sentiment(label, 0.8, "anger"), confidence=0.91
     )
-
-
-def final(speaker: str, start: float, text: str, label: str) -> TranscriptFinal:
-    scores = {"negative": 0.1, "neutral": 0.1, "positive": 0.1, label: 0.8}
-    return TranscriptFinal(
-        speaker=speaker,  # type: ignore[arg-type]
-        start=start,
-        end=start + 3.0,
-        text=text,
-        confidence=0.91,
-        sentiment=Sentiment(label=label, scores=scores, emotion="anger"),
-        words=words(text, start),
-    )
+    return replace(said, words=factories.words(text, start, step=0.4, length=0.3))
 
 
 def sample_call(triggers: tuple[str, ...] = ("calm_down", "verify_identity")) -> list[Event]:
