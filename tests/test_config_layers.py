@@ -21,7 +21,6 @@ def files(tmp_path, monkeypatch) -> Iterator[tuple[Path, Path]]:
     system = tmp_path / "etc" / "config.toml"
     system.parent.mkdir()
     monkeypatch.setenv("AGENT_ASSIST_SYSTEM_CONFIG", str(system))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # main's log file
     monkeypatch.setattr(paths, "user_config_dir", lambda: tmp_path / "home-config")
     yield system, paths.user_config_file()
     logs.setup("WARNING", to_file=False)

@@ -32,9 +32,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture
-def log_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+def log_dir():
+    """The test's private log folder (tests/conftest.py isolates every test)."""
     yield logs.log_file().parent
     logs.setup("WARNING", to_file=False)
 

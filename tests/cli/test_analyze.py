@@ -74,8 +74,6 @@ def stub(monkeypatch, tmp_path):
     monkeypatch.setattr(
         "agent_assist.pipeline.load_models", lambda config, on_status=None: object()
     )
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     calls = tmp_path / "calls"
     calls.mkdir()
     for name in ("a", "b"):

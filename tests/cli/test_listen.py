@@ -7,8 +7,6 @@ import json
 import threading
 import time
 
-import pytest
-
 from agent_assist.cli import build_parser, listen
 from agent_assist.cli.entry import load_once
 from agent_assist.cli.shared import say_notes
@@ -27,12 +25,6 @@ def run(*argv: str, out: io.StringIO) -> int:
     assert isinstance(loaded, LoadedConfig), loaded
     say_notes(loaded)
     return int(args.func(args, loaded, out))
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
 
 
 def test_devices_lists_inputs_with_hints_and_the_automatic_choice(monkeypatch) -> None:  # noqa: ANN001
