@@ -18,6 +18,7 @@ from agent_assist.config import Config
 from agent_assist.events import CallSummary, Event, PipelineStatus, TranscriptFinal
 from agent_assist.redact import Redactor
 from agent_assist.store.history import History
+from tests.factories import final, summary
 
 KEEP = ["ORD-[0-9]+"]
 SCRIPT = [
@@ -32,11 +33,9 @@ SCRIPT = [
 
 def call_events() -> list[Event]:
     events: list[Event] = [
-        TranscriptFinal(speaker, start, start + 1.0, text, 0.9)  # type: ignore[arg-type]
-        for speaker, start, text in SCRIPT
+        final(text, start, start + 1.0, speaker, mood=None) for speaker, start, text in SCRIPT
     ]
-    summary = CallSummary("call", 12.0, {}, None, None, None, 0.0, {}, utterances=len(SCRIPT))
-    return [*events, summary]
+    return [*events, summary("call", 12.0, [], utterances=len(SCRIPT))]
 
 
 def assert_redacted(texts: list[str]) -> None:
