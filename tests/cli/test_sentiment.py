@@ -11,6 +11,7 @@ import pytest
 
 from agent_assist import cli
 
+pytestmark = pytest.mark.slow  # the command with its real model, some runs in child processes
 EXAMPLES = Path(__file__).parents[1] / "data" / "sentiment_examples.csv"  # real, human-rated
 
 
