@@ -386,6 +386,7 @@ def test_a_dead_worker_fails_its_call_not_the_batch(stub, tmp_path, monkeypatch,
     assert rows["crash"]["error"] == f"crash: {batch.WORKER_DIED}"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root")
 def test_a_real_full_disk_loses_no_result_silently(tmp_path):
     """Real models, a real 64 KiB tmpfs nearly full: one line per file that cannot be written,
