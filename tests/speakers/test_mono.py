@@ -31,3 +31,48 @@ def test_turns_are_cut_from_one_pass_with_margins_and_long_ones_split(tmp_path: 
     for piece, audio in zip(pieces, _audio(call, pieces), strict=True):
         a, b = int(piece.start * RATE), int(piece.end * RATE)
         assert np.array_equal(audio, ramp[a:b])
+
+
+def test_the_summary_field_and_its_lines_name_roles_confidence_and_evidence() -> None:
+    from agent_assist.report import diarization_lines
+    from agent_assist.speakers.diarize import Diarization, SpeakerStats
+    from agent_assist.speakers.mono import diarization_info
+    from agent_assist.speakers.roles import RoleDecision
+
+    found = Diarization(
+        (Turn(0.0, 2.0, 0), Turn(2.5, 4.0, 1), Turn(5.0, 6.0, 2)),
+        (SpeakerStats(0, 2.0, 1, 0.0), SpeakerStats(1, 1.5, 1, 2.5), SpeakerStats(2, 1.0, 1, 5.0)),
+        6.0,
+        "3 speakers found",
+    )
+    sure = RoleDecision(
+        {0: "agent", 1: "customer", 2: "other"},
+        0.89,
+        True,
+        "cues",
+        ("agent: greeting 'thank you for calling' at 0:00",),
+    )
+    info = diarization_info(found, sure, {"agent": [0.1], "customer": [-0.5, -0.3]})
+    assert info["roles"] == {"speaker 1": "agent", "speaker 2": "customer", "speaker 3": "other"}
+    assert info["talk_seconds"] == {"speaker 1": 2.0, "speaker 2": 1.5, "speaker 3": 1.0}
+    assert "moods" not in info  # sure: the customer's mood is the call's mood
+    assert diarization_lines(info) == [
+        "  speakers: 3 speakers found; speaker 1 agent, speaker 2 customer, speaker 3 other"
+        " (role confidence 0.89)",
+        "    agent: greeting 'thank you for calling' at 0:00",
+    ]
+    unsure = RoleDecision({0: "agent", 1: "customer"}, 0.5, False, "first_speaker", ())
+    info = diarization_info(found, unsure, {"agent": [0.1], "customer": [-0.5, -0.3]})
+    assert info["moods"] == {"agent": 0.1, "customer": -0.4}
+    lines = diarization_lines(info)
+    assert lines[0].endswith("(role confidence 0.50; uncertain: both speakers' moods are kept)")
+    assert lines[-1] == "    average mood: agent +0.10, customer -0.40"
+    assert diarization_lines(None) == []
+
+
+def test_the_review_window_names_an_other_speaker() -> None:
+    from agent_assist.events import TranscriptFinal
+    from agent_assist.ui.review import ReviewWindow
+
+    line = TranscriptFinal("other", 3.0, 5.0, "Please hold for a supervisor.", 0.9)
+    assert ReviewWindow._line_text(line) == "0:03  Other: Please hold for a supervisor."
