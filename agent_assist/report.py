@@ -58,7 +58,7 @@ class _Timeline(EventVisitor[str | None]):
             mark = f" [{style}]{sentiment.label} {sentiment.scores[sentiment.label]:.2f}"
             mark += f", {sentiment.emotion}[/{style}]"
         caution = " [dim](unreliable)[/dim]" if not event.reliable else ""
-        who = "CUSTOMER" if event.speaker == "customer" else "agent   "
+        who = {"customer": "CUSTOMER", "other": "other   "}.get(event.speaker, "agent   ")
         return f"{clock(event.start)}  [bold]{who}[/bold]  {escape(event.text)}{mark}{caution}"
 
     def on_mood(self, event: MoodUpdate) -> str | None:

@@ -76,3 +76,11 @@ def test_the_review_window_names_an_other_speaker() -> None:
 
     line = TranscriptFinal("other", 3.0, 5.0, "Please hold for a supervisor.", 0.9)
     assert ReviewWindow._line_text(line) == "0:03  Other: Please hold for a supervisor."
+
+
+def test_the_text_timeline_names_an_other_speaker() -> None:
+    from agent_assist.events import TranscriptFinal
+    from agent_assist.report import timeline_line
+
+    line = timeline_line(TranscriptFinal("other", 3.0, 5.0, "Please hold.", 0.9))
+    assert line is not None and "[bold]other   [/bold]  Please hold." in line
