@@ -12,16 +12,14 @@ import soundfile as sf
 from agent_assist.audio.files import load_call
 from agent_assist.config import VadConfig
 from agent_assist.contracts import Utterance
+from agent_assist.speakers.clustering import clusters_above, cut, linkage
 from agent_assist.speakers.diarize import (
     Diarization,
     Diarizer,
     DiarizeSettings,
-    clusters_above,
-    cut,
     diarize_blocks,
     diarize_file,
     label_regions,
-    linkage,
 )
 from agent_assist.speakers.scoring import diarization_error
 from agent_assist.vad.segmenter import Segmenter
