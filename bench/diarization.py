@@ -21,6 +21,10 @@ call downmixed to mono against its stereo run (``sample`` section).
 
     .venv/bin/python bench/fetch_data.py          # once
     nice -n 10 .venv/bin/python bench/diarization.py [--no-wer] [--sample] [--seed 7]
+    nice -n 10 .venv/bin/python bench/diarization.py --sample-only   # sample call, cost, RSS
+    nice -n 10 .venv/bin/python bench/diarization.py --long 2        # 2 h in bounded memory
+
+The sample-call, cost and long-run parts are in ``bench/diarization_cost.py``.
 """
 
 from __future__ import annotations
@@ -343,137 +347,6 @@ def report(name: str, totals: Totals, wer: bool) -> None:
         )
 
 
-SAMPLE = ROOT / "resources" / "samples" / "sample_call.flac"
-
-
-def role_grid(spans: Sequence[tuple[float, float, str]], frames: int) -> np.ndarray:
-    """The role speaking in each 10 ms frame ('' none, '*' more than one)."""
-    grid = np.full(frames, "", dtype=object)
-    for start, end, role in spans:
-        a, b = int(start * 100), min(int(end * 100), frames)
-        here = grid[a:b]
-        grid[a:b] = np.where((here == "") | (here == role), role, "*")
-    return grid
-
-
-def run_analyze(path: Path, models: object, config: object) -> tuple[list, float]:  # noqa: ANN001
-    from agent_assist.pipeline import analyze_call
-
-    events: list = []
-    started = time.perf_counter()
-    analyze_call(path, models, config, events.append)  # type: ignore[arg-type]
-    return events, time.perf_counter() - started
-
-
-def spans_of(events: list) -> list[tuple[float, float, str]]:
-    return [(e.start, e.end, e.speaker) for e in events if e.type == "transcript"]
-
-
-def sample_report(folder: Path) -> None:
-    """The bundled stereo sample call against its downmix (wideband and at 8 kHz)."""
-    from agent_assist.config import Config, with_values
-    from agent_assist.core import load_models
-
-    config = Config()
-    models = load_models(config)
-    stereo, _ = run_analyze(SAMPLE, models, config)
-    reference = spans_of(stereo)
-    fired = [e.id for e in stereo if e.type == "suggestion"]
-    tracks = load_call(SAMPLE)
-    mix = (tracks["agent"] + tracks["customer"]) / 2
-    wide = folder / "sample_mono.wav"
-    sf.write(wide, mix, SAMPLE_RATE, subtype="PCM_16")
-    narrow = folder / "sample_mono.8k.wav"
-    sf.write(narrow, telephone(mix), 8_000, subtype="PCM_16")
-    plain_config = with_values(config, {"speakers.separate": False})
-    from agent_assist.speakers.mono import speaker_encoder
-
-    speaker_encoder()  # loaded once per process, like the other models
-    for label, path in (("downmix 16 kHz", wide), ("downmix at 8 kHz", narrow)):
-        events, seconds = run_analyze(path, models, config)
-        _, plain_seconds = run_analyze(path, models, plain_config)
-        seconds = min(seconds, run_analyze(path, models, config)[1])  # best of two, each
-        plain_seconds = min(plain_seconds, run_analyze(path, models, plain_config)[1])
-        frames = int(len(mix) / SAMPLE_RATE * 100) + 1
-        truth, found = role_grid(reference, frames), role_grid(spans_of(events), frames)
-        scored = (truth != "") & (truth != "*")
-        same = float(np.mean(found[scored] == truth[scored]))
-        mono_fired = [e.id for e in events if e.type == "suggestion"]
-        info = [e for e in events if e.type == "summary"][0].diarization
-        der = diarization_error([(a, b, r) for a, b, r in reference], spans_of(events), COLLAR_S)
-        print(
-            f"sample call {label}: {info['note']}, roles {info['roles']} by {info['role_rule']}"
-            f" (confidence {info['role_confidence']:.2f}); speech given the stereo run's role"
-            f" {same:.1%}; DER against the stereo transcripts {der.der:.1%}"
-        )
-        print(f"  evidence: {'; '.join(info['evidence'])}")
-        print(
-            f"  suggestions stereo {fired}\n  suggestions mono   {mono_fired}"
-            f" ({'the same' if sorted(fired) == sorted(mono_fired) else 'different'})"
-        )
-        print(
-            f"  analyze {seconds:.1f} s by speaker vs {plain_seconds:.1f} s as one role"
-            " (best of 2):"
-            f" the speaker stage adds {seconds / plain_seconds - 1:.0%}"
-        )
-
-
-def rss_child(mode: str, path: Path) -> None:
-    """Peak RSS of one analyze run in this process (``--rss``)."""
-    from agent_assist.config import Config, with_values
-    from agent_assist.core import load_models
-
-    config = with_values(Config(), {"speakers.separate": mode == "separated"})
-    run_analyze(path, load_models(config), config)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-
-
-def rss_report(folder: Path) -> None:
-    import subprocess
-
-    mix = load_call(SAMPLE)
-    path = folder / "rss.wav"
-    sf.write(path, (mix["agent"] + mix["customer"]) / 2, SAMPLE_RATE, subtype="PCM_16")
-    peaks = {}
-    for mode in ("plain", "separated"):
-        out = subprocess.run(
-            [sys.executable, __file__, "--rss", mode, str(path)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.split()
-        peaks[mode] = int(out[-1]) / 1024
-    print(
-        f"peak RSS of analyze on the downmixed sample call: {peaks['separated']:.0f} MB by speaker"
-        f" vs {peaks['plain']:.0f} MB as one role (+{peaks['separated'] - peaks['plain']:.0f} MB)"
-    )
-
-
-def long_report(hours: float) -> None:
-    """Bounded memory: a real two-voice mix repeated for ``hours``, diarized as a stream."""
-    from agent_assist.speakers.diarize import Diarizer
-    from agent_assist.speakers.encoder import SpeakerEncoder
-
-    vad = SileroVad.load()
-    pool = speakers(vad)
-    call = assemble(pool[1], pool[3], np.random.default_rng(1))
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    diarizer = Diarizer(SpeakerEncoder.load(), vad, VadConfig())
-    repeats = int(np.ceil(hours * 3600 / (len(call.audio) / SAMPLE_RATE)))
-    started = time.perf_counter()
-    for _ in range(repeats):
-        for i in range(0, len(call.audio), 65_536):
-            diarizer.accept(call.audio[i : i + 65_536])
-    result = diarizer.finish()
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"{diarizer.duration / 3600:.2f} h of a real two-voice mix ({call.name}) diarized in"
-        f" {seconds:.0f} s: {result.note}, {len(result.turns)} turns; peak RSS {peak:.0f} MB"
-        f" ({before:.0f} MB before: +{peak - before:.0f} MB)"
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
@@ -492,17 +365,17 @@ def main() -> int:
     parser.add_argument("--show", action="store_true", help="one line per call")
     parser.add_argument("--long", type=float, metavar="HOURS", help="bounded-memory run only")
     parser.add_argument("--sample-only", action="store_true", help="only the sample call")
-    parser.add_argument("--rss", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.rss:
-        rss_child(args.rss[0], Path(args.rss[1]))
-        return 0
     if args.long:
+        from diarization_cost import long_report
+
         long_report(args.long)
         return 0
     if not args.sample_only:
         mixes(args)
     if args.sample or args.sample_only:
+        from diarization_cost import rss_report, sample_report
+
         with tempfile.TemporaryDirectory() as work:
             sample_report(Path(work))
             rss_report(Path(work))
