@@ -77,7 +77,8 @@ def test_analyze_leaves_no_digit_run_of_the_pii(
     profile: str, calls: list[Path], tmp_path: Path
 ) -> None:
     fmt = "jsonl" if profile == "fast" else "csv"
-    files = analyze(calls, tmp_path, "--profile", profile, "--format", fmt)
+    out = tmp_path / "out"  # its own folder: tmp_path also holds the test's private user folders
+    files = analyze(calls, out, "--profile", profile, "--format", fmt)
     assert len(files) == 2
     for path in files:
         if fmt == "jsonl":
@@ -94,7 +95,9 @@ def test_analyze_leaves_no_digit_run_of_the_pii(
 def test_the_history_keeps_no_digit_run_of_the_pii(
     raw_fast: list[list[Event]], tmp_path: Path
 ) -> None:
-    db = tmp_path / "history.sqlite3"
+    folder = tmp_path / "history"  # its own folder, apart from the test's private user folders
+    folder.mkdir()
+    db = folder / "history.sqlite3"
     with History.open(db, redactor=Redactor.from_config(Config())) as history:
         ids = [history.save_call(f"call {i}", datetime.now(UTC), e) for i, e in enumerate(raw_fast)]
         stored = [e for i in ids if i is not None for e in history.events(i)]
@@ -111,6 +114,6 @@ def test_the_history_keeps_no_digit_run_of_the_pii(
     }
     long_runs = {run for run in long_runs if len(run) >= 6}
     assert long_runs, "the raw transcripts had long digit runs"
-    for file in tmp_path.iterdir():  # the database, its WAL and any journal
+    for file in folder.iterdir():  # the database, its WAL and any journal
         data = file.read_bytes()
         assert not [run for run in long_runs if run.encode() in data], file.name

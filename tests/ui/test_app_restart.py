@@ -81,8 +81,7 @@ def test_the_app_s_next_start_captures_with_the_device_and_profile_just_saved(
         (lambda: len(asked) == 1 and menu_action("Start listening") is not None, start_after),
         (lambda: len(asked) == 2, QApplication.quit),
     ]
-    drive(steps)
-    assert run_app([], config_io.load()) == 0
+    assert drive(steps) == 0
     assert asked == [("", "fast"), ("Monitor of Speakers", "accurate")]
 
 
@@ -225,26 +224,38 @@ def test_starts_share_the_models_and_a_settings_change_reloads_only_what_it_chan
         (capturing(4), trigger("Stop listening")),
         (stopped, QApplication.quit),
     ]
-    drive(steps)
-    assert run_app([], config_io.load()) == 0
+    assert drive(steps) == 0
     assert seen[2] == (["fast"], 1, 1), "the second start loads nothing"
     assert seen[4] == (["fast", "accurate"], 1, 1), "a new profile reloads only Whisper"
     assert loads.counts() == (["fast", "accurate"], 1, 1), "a new device reloads nothing"
     assert [device for device, _ in opened] == [""] * 3 + ["Monitor of Speakers"]
 
 
-def drive(steps: list[tuple[Callable[[], bool], Callable[[], object]]]) -> None:
-    """Run each step's action once its condition holds (polled on the GUI thread)."""
+def drive(steps: list[tuple[Callable[[], bool], Callable[[], object]]]) -> int:
+    """Run ``run_app`` while each step's action runs once its condition holds (polled on the GUI
+    thread); returns run_app's exit code. A step left undone after two minutes quits the app.
+    Every timer is stopped before returning, so none outlives this test and quits a later one
+    (a pending quit of one test's guard used to end a later test's app early)."""
     pending = list(steps)
+    poller, guard = QTimer(), QTimer()
+    guard.setSingleShot(True)
+    guard.timeout.connect(QApplication.quit)
 
     def poll() -> None:
         if pending and pending[0][0]():
             pending.pop(0)[1]()
-        if pending:
-            QTimer.singleShot(20, poll)
+        if not pending:
+            poller.stop()
 
-    QTimer.singleShot(0, poll)
-    QTimer.singleShot(30_000, QApplication.quit)
+    poller.timeout.connect(poll)
+    poller.start(20)
+    guard.start(120_000)
+    try:
+        return run_app([], config_io.load())
+    finally:
+        poller.stop()
+        guard.stop()
+        assert not pending, f"{len(pending)} of {len(steps)} steps left undone after 2 minutes"
 
 
 @pytest.mark.slow
