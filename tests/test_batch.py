@@ -103,11 +103,6 @@ def test_worker_count_is_capped_by_calls_and_cores(monkeypatch):
 # ---------------------------------------------------------------- call ids
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="failed once in the whole suite (a digit run of a phone-number file name in an id); "
-    "passes alone: under investigation, see the issue-20 note of 2026-12-05",
-)
 def test_call_ids_are_redacted_unique_and_deterministic(tmp_path):
     files = [
         tmp_path / "a" / "call.wav",
@@ -120,7 +115,10 @@ def test_call_ids_are_redacted_unique_and_deterministic(tmp_path):
     ids = [n.id for n in names]
     assert len(set(ids)) == len(ids)
     assert ids == [n.id for n in name_calls(files, Redactor().redact)]
-    assert all("555" not in i and "415" not in i and "0132" not in i for i in ids)
+    # the part before the hash that tells equal names apart (a hash of the path, which may
+    # itself hold "555": 'call-f555a9' under pytest-604) keeps none of the number's digits
+    stems = [i.rsplit("-", 1)[0] if "-" in i else i for i in ids]
+    assert all("555" not in i and "415" not in i and "0132" not in i for i in stems)
     assert ids[0].startswith("call-") and ids[1].startswith("call-") and ids[4] == "jane"
     assert "same name" in names[0].note and names[4].note == ""
     assert "redacted" in names[3].note
