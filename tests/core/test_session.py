@@ -10,10 +10,8 @@ from agent_assist.contracts import SAMPLE_RATE, Transcription, Utterance
 from agent_assist.core import CallSession, policy_for
 from agent_assist.events import (
     CallSummary,
-    Event,
     MoodUpdate,
     Speaker,
-    Suggestion,
     TranscriptFinal,
     VoiceCues,
     Word,
@@ -22,30 +20,11 @@ from tests.live.helpers import (
     Collector,
     GrowingTranscriber,
     ManualClock,
+    OrderedGuidance,
     fake_models,
     fast_config,
     speech_pattern,
 )
-
-
-class OrderedGuidance:
-    """Records every observed event and tick in one list, in the order they happen."""
-
-    def __init__(self) -> None:
-        self.log: list[tuple[str, float]] = []
-        self.resumed: list[float] = []
-
-    def observe(self, event: Event) -> list[Suggestion]:
-        if isinstance(event, TranscriptFinal):
-            self.log.append(("final", event.start))
-        return []
-
-    def tick(self, now: float) -> list[Suggestion]:
-        self.log.append(("tick", now))
-        return []
-
-    def mark_speech(self, time: float) -> None:
-        self.resumed.append(time)
 
 
 def two_roles() -> dict[Speaker, np.ndarray]:

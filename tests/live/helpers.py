@@ -11,7 +11,7 @@ from agent_assist.audio.capture import Block, BlockSink
 from agent_assist.config import Config
 from agent_assist.contracts import SAMPLE_RATE, Transcription
 from agent_assist.errors import DeviceError
-from agent_assist.events import Event, PipelineStatus, Speaker, Word
+from agent_assist.events import Event, PipelineStatus, Speaker, Suggestion, TranscriptFinal, Word
 from agent_assist.pipeline import Models
 from tests.fakes import KeywordSentiment, RecordingGuidance
 
@@ -180,3 +180,23 @@ def script_words(events: Sequence[Event]) -> list[str]:
 
 
 __all__ = ["RecordingGuidance"]
+
+
+class OrderedGuidance:
+    """Records every observed event and tick in one list, in the order they happen."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, float]] = []
+        self.resumed: list[float] = []
+
+    def observe(self, event: Event) -> list[Suggestion]:
+        if isinstance(event, TranscriptFinal):
+            self.log.append(("final", event.start))
+        return []
+
+    def tick(self, now: float) -> list[Suggestion]:
+        self.log.append(("tick", now))
+        return []
+
+    def mark_speech(self, time: float) -> None:
+        self.resumed.append(time)

@@ -9,12 +9,10 @@ from agent_assist.audio.capture import Block
 from agent_assist.config import Config, with_values
 from agent_assist.contracts import SAMPLE_RATE, Transcription
 from agent_assist.events import (
-    Event,
     Latency,
     MoodUpdate,
     PipelineStatus,
     Speaker,
-    Suggestion,
     TranscriptFinal,
     TranscriptPartial,
     VoiceCues,
@@ -25,6 +23,7 @@ from tests.live.helpers import (
     Collector,
     GrowingTranscriber,
     ManualClock,
+    OrderedGuidance,
     fake_models,
     fast_config,
     speech_pattern,
@@ -252,26 +251,6 @@ def test_a_failed_early_decode_is_retried_by_the_final() -> None:
     worker.run(RealTimeFeed({"customer": call(4)}, clock))
     assert len(events.statuses("recovering")) == 1
     assert len(events.of(TranscriptFinal)) == 4
-
-
-class OrderedGuidance:
-    """Records every observed final and tick in one list, in the order they happen."""
-
-    def __init__(self) -> None:
-        self.log: list[tuple[str, float]] = []
-        self.resumed: list[float] = []
-
-    def observe(self, event: Event) -> list[Suggestion]:
-        if isinstance(event, TranscriptFinal):
-            self.log.append(("final", event.start))
-        return []
-
-    def tick(self, now: float) -> list[Suggestion]:
-        self.log.append(("tick", now))
-        return []
-
-    def mark_speech(self, time: float) -> None:
-        self.resumed.append(time)
 
 
 def test_live_guidance_ticks_every_half_second_and_never_ahead_of_unscored_speech(
