@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -78,3 +80,19 @@ class RecordingGuidance:
     def tick(self, now: float) -> list[Suggestion]:
         self.ticks.append(now)
         return []
+
+
+def app_with_a_corrupt_model(root: Path, name: str, file: str) -> Path:
+    """An app folder under ``root`` holding the repo's manifest and a copy of model ``name``
+    with one byte of ``file`` flipped (so the manifest's checksum no longer matches); returns
+    the flipped file. Point AGENT_ASSIST_HOME at ``root`` to load from it."""
+    repo = Path(__file__).resolve().parents[1]
+    (root / "resources").mkdir(parents=True)
+    (root / "models").mkdir()
+    shutil.copyfile(repo / "models" / "manifest.toml", root / "models" / "manifest.toml")
+    shutil.copytree(repo / "models" / name, root / "models" / name)
+    flipped = root / "models" / name / file
+    data = bytearray(flipped.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    flipped.write_bytes(bytes(data))
+    return flipped

@@ -12,6 +12,7 @@ from agent_assist.core.models import Models
 from agent_assist.errors import ModelError
 from agent_assist.sentiment.labels import EMOTIONS, SENTIMENTS
 from agent_assist.sentiment.model import FILES, MODEL_NAME, OnnxSentimentModel
+from tests.fakes import app_with_a_corrupt_model
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_DIR = REPO / "models" / MODEL_NAME
@@ -110,14 +111,7 @@ def test_corrupt_copy_fails_the_manifest_checksum(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "app"
-    (root / "resources").mkdir(parents=True)
-    (root / "models").mkdir()
-    shutil.copyfile(REPO / "models" / "manifest.toml", root / "models" / "manifest.toml")
-    shutil.copytree(MODEL_DIR, root / "models" / MODEL_NAME)
-    onnx = root / "models" / MODEL_NAME / "model.onnx"
-    data = bytearray(onnx.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    onnx.write_bytes(bytes(data))
+    app_with_a_corrupt_model(root, MODEL_NAME, "model.onnx")
     monkeypatch.setenv("AGENT_ASSIST_HOME", str(root))
     with pytest.raises(ModelError, match="checksum mismatch") as error:
         OnnxSentimentModel.load()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tracemalloc
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from agent_assist.speakers.encoder import (
     window_gains,
 )
 from agent_assist.speakers.features import mel_frames
+from tests.fakes import app_with_a_corrupt_model
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
@@ -201,14 +201,7 @@ def test_corrupt_bundled_copy_fails_the_manifest_checksum(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "app"
-    (root / "resources").mkdir(parents=True)
-    (root / "models").mkdir()
-    shutil.copyfile(REPO / "models" / "manifest.toml", root / "models" / "manifest.toml")
-    shutil.copytree(REPO / "models" / MODEL_NAME, root / "models" / MODEL_NAME)
-    onnx = root / "models" / MODEL_NAME / MODEL_FILE
-    data = bytearray(onnx.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    onnx.write_bytes(bytes(data))
+    onnx = app_with_a_corrupt_model(root, MODEL_NAME, MODEL_FILE)
     monkeypatch.setenv("AGENT_ASSIST_HOME", str(root))
     with pytest.raises(ModelError, match="checksum mismatch") as caught:
         SpeakerEncoder.load()
