@@ -101,7 +101,8 @@ def inner(args: argparse.Namespace) -> int:
     from agent_assist import logs, paths
     from agent_assist.events import CallSummary
     from agent_assist.ui import theme as themes
-    from agent_assist.ui.app import AgentAssistApp, demo_runner_factory, live_runner_factory
+    from agent_assist.ui.app import AgentAssistApp
+    from agent_assist.ui.session import demo_runner_factory, live_runner_factory
     from tests.ui.xvfb import press
 
     logs.setup("INFO")

@@ -117,7 +117,7 @@ def run_gui(result_path):
     from agent_assist import config as config_io, paths
     from agent_assist.events import CallSummary, PipelineStatus, TranscriptFinal
     from agent_assist.live import FileReplayRunner
-    from agent_assist.ui.app import run_app
+    from agent_assist.ui.launch import run_app
     from agent_assist.ui.devices import query_devices
 
     app = QApplication(["agent-assist"])

@@ -101,7 +101,7 @@ def config_flags(args: argparse.Namespace) -> Flags:
 def run_gui(args: argparse.Namespace, first: LoadedConfig | AgentAssistError) -> int:
     """The overlay; a config that does not load gets the start-up dialog (which may load again
     after the user's choice)."""
-    from agent_assist.ui.app import run_app
+    from agent_assist.ui.launch import run_app
     from agent_assist.ui.startup import load_for_gui
 
     tries = [first]

@@ -5,15 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from agent_assist import config as config_io
-from agent_assist import paths
 from agent_assist.config import Config
 from agent_assist.edge import OutputEdge
 from agent_assist.errors import AgentAssistError
@@ -32,14 +29,12 @@ from agent_assist.ui.bridge import EventBridge
 from agent_assist.ui.devices import DeviceProvider, query_devices
 from agent_assist.ui.export import configured_exporter, export_record
 from agent_assist.ui.hotkey import GlobalHotkey
+from agent_assist.ui.keeper import CallKeeper
 from agent_assist.ui.overlay import Overlay
 from agent_assist.ui.review import Exporter, ReviewWindow, fit_on_screen
 from agent_assist.ui.session import (
     RunnerFactory,
     RunnerHost,
-    demo_runner_factory,
-    describe,
-    live_runner_factory,
 )
 from agent_assist.ui.settings import SettingsDialog
 from agent_assist.ui.state import load_state, save_state
@@ -89,9 +84,9 @@ class AgentAssistApp(QObject):
         self.last_record: CallRecord | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.review_window: ReviewWindow | None = None
-        self._history: Any = None
-        self._history_failed = False
-        self.edge = self._edge()
+        self.keeper = CallKeeper(config, self._notify)
+        self.edge = self._edge(self.record)
+        self._runs: dict[int, tuple[CallRecord, OutputEdge]] = {}
         self._handler = _AppEvents(self)
         self.hotkey: GlobalHotkey | None = None
         self._connect()
@@ -125,9 +120,7 @@ class AgentAssistApp(QObject):
         self.overlay.restore_position(self.ui_state.positions)
         self.set_overlay_visible(True)
         if not self.tray.available:
-            self.bridge.post(
-                PipelineStatus(state="info", message="no system tray: right-click the overlay")
-            )
+            self._notify("no system tray: right-click the overlay")
         self.start_hotkey()
 
     def start_hotkey(self) -> None:
@@ -144,10 +137,15 @@ class AgentAssistApp(QObject):
 
     # pipeline -----------------------------------------------------------------------------
     def start(self) -> None:
+        if self.host.active:
+            return
         self.record = CallRecord(started_at=datetime.now(UTC))
         self.overlay.reset()
-        self.edge = self._edge()
-        self.host.start(self.config)
+        self.edge = self._edge(self.record)
+        run = self.host.start(self.config)
+        if run is not None:
+            self._runs = {n: call for n, call in self._runs.items() if n >= run - 1}
+            self._runs[run] = (self.record, self.edge)
         self.actions.set_running(True, False)
 
     def stop(self) -> None:
@@ -157,17 +155,35 @@ class AgentAssistApp(QObject):
     def set_paused(self, paused: bool) -> None:
         self.host.set_paused(paused)
 
-    def on_event(self, event: Event) -> None:
-        """Every engine event, on the GUI thread: out through this call's edge."""
-        self.edge(event)
-        dispatch(event, self._handler)
+    def on_event(self, event: Event, run: int | None = None) -> None:
+        """Every engine event, on the GUI thread, out through its call's edge. ``run`` None
+        (the app's own notices) or the run on screen: the overlay and the app react. The late
+        end of the call before (its last words and summary, after a quick Stop and Start)
+        goes to that call's record and history only; older events are dropped."""
+        if run is None or run == self.host.generation:
+            self.edge(event)
+            dispatch(event, self._handler)
+            return
+        record, edge = self._runs.get(run, (None, None))
+        if record is None or edge is None:
+            log.debug("dropped a %s of run %d", type(event).__name__, run)
+            return
+        edge(event)
+        if isinstance(event, CallSummary):
+            self._keep(record, event)
 
-    def _edge(self) -> OutputEdge:
-        """The call's output edge: one redaction (the config's, ``redact_keep`` honoured) for
+    def _edge(self, record: CallRecord) -> OutputEdge:
+        """A call's output edge: one redaction (the config's, ``redact_keep`` honoured) for
         the overlay, the call record, its history row and exports. The overlay gets the words
-        as said when ``privacy.redact_overlay`` is off; everything kept is redacted."""
-        edge = OutputEdge.from_config(self.config, [self.record.add], redact=True)
-        edge.add_sink(self.overlay.show_event, raw=not self.config.privacy.redact_overlay)
+        as said when ``privacy.redact_overlay`` is off; everything kept is redacted. Only the
+        call on screen paints the overlay."""
+
+        def paint(event: Event) -> None:
+            if record is self.record:
+                self.overlay.show_event(event)
+
+        edge = OutputEdge.from_config(self.config, [record.add], redact=True)
+        edge.add_sink(paint, raw=not self.config.privacy.redact_overlay)
         return edge
 
     def _on_status(self, event: PipelineStatus) -> None:
@@ -182,50 +198,25 @@ class AgentAssistApp(QObject):
         self.actions.set_waiting(self.overlay.state.status.waiting_for_devices)
 
     def _on_summary(self, summary: CallSummary) -> None:
-        self.last_record = self.record
-        history = self.history()
-        if history is not None:
-            started = self.record.started_at or datetime.now(UTC)
-            self.record.history_id = history.save_call(
-                summary.call, started, self.record.events, redacted=True
-            )
-            if self.record.history_id is None and history.problem:
-                self.bridge.post(
-                    PipelineStatus(state="info", message=f"history off: {history.problem}")
-                )
+        self._keep(self.record, summary)
+
+    def _keep(self, record: CallRecord, summary: CallSummary) -> None:
+        """A call ended: it becomes the one to review, and goes to history when that is on."""
+        self.last_record = record
+        self.keeper.save_call(record, summary)
         if self.review_window is not None and self.review_window.isVisible():
-            self.review_window.show_session_record(self.record)
+            self.review_window.show_session_record(record)
 
     # feedback, history, position ----------------------------------------------------------
     def on_feedback(self, suggestion_id: str, action: str) -> None:
         feedback = self.overlay.state.deck.feedback
         if feedback and feedback[-1].suggestion_id == suggestion_id:
             self.record.feedback.append(feedback[-1])
-        history = self.history()
-        if history is not None:
-            history.record_feedback(None, suggestion_id, action, datetime.now(UTC))
+        self.keeper.save_feedback(suggestion_id, action)
 
-    def history(self) -> Any:
-        """The call history when the privacy setting allows it (opened once), else None."""
-        if not self.config.privacy.history or self._history_failed:
-            return None
-        if self._history is None:
-            try:
-                from agent_assist.redact import Redactor
-                from agent_assist.store.history import History
-
-                self._history = History.open(
-                    retention_days=self.config.privacy.retention_days,
-                    redactor=Redactor.from_config(self.config),
-                )
-            except Exception as error:  # noqa: BLE001 - history is optional; say why it is off
-                log.warning("history unavailable: %s", error)
-                self.bridge.post(
-                    PipelineStatus(state="info", message=f"history off: {describe(error)}")
-                )
-                self._history_failed = True
-                return None
-        return self._history
+    def _notify(self, message: str) -> None:
+        """A one-line notice in the status line and the tray (posted: never re-entrant)."""
+        self.bridge.post(PipelineStatus(state="info", message=message))
 
     def on_moved(self, screen: str, x: int, y: int) -> None:
         self.ui_state.positions = remember_position(self.ui_state.positions, screen, x, y)
@@ -239,7 +230,7 @@ class AgentAssistApp(QObject):
             self.save_config(self.config)
         except Exception as error:  # noqa: BLE001
             log.warning("cannot save config: %s", error)
-            self.bridge.post(PipelineStatus(state="info", message=f"settings not saved: {error}"))
+            self._notify(f"settings not saved: {error}")
 
     # views --------------------------------------------------------------------------------
     def set_overlay_visible(self, visible: bool) -> None:
@@ -299,9 +290,7 @@ class AgentAssistApp(QObject):
             for s in ("asr", "audio", "vad", "sentiment", "mood", "guidance")
         )
         self.config = config
-        if not config.privacy.history and self._history is not None:
-            self._history.close()
-            self._history = None
+        self.keeper.reconfigure(config)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             themes.apply_app_theme(app, config.ui.theme, config.ui.scale)
@@ -317,9 +306,7 @@ class AgentAssistApp(QObject):
             action.setChecked(value)
             action.blockSignals(was)
         if engine_changed and self.host.active:
-            self.bridge.post(
-                PipelineStatus(state="info", message="new settings apply when listening restarts")
-            )
+            self._notify("new settings apply when listening restarts")
 
     def _effective(self, saved: Config) -> Config:
         """The config as the layered loader now reads it (IT's locks apply), else ``saved``."""
@@ -329,7 +316,7 @@ class AgentAssistApp(QObject):
             return self.load_config()
         except AgentAssistError as error:
             log.warning("cannot re-read the saved settings: %s", error)
-            self.bridge.post(PipelineStatus(state="info", message=f"settings: {error}"))
+            self._notify(f"settings: {error}")
             return saved
 
     def open_review(self) -> ReviewWindow:
@@ -339,11 +326,11 @@ class AgentAssistApp(QObject):
                 record,
                 theme_name=self.config.ui.theme,
                 exporter=self.exporter,
-                history=self.history(),
+                history=self.keeper.history(),
             )
             self.review_window.closed.connect(lambda: self._own_window_closed(True))
         else:
-            self.review_window.history = self.history()
+            self.review_window.history = self.keeper.history()
             self.review_window.show_session_record(record)
         self.overlay.set_on_top(False)
         self.review_window.show()
@@ -366,51 +353,7 @@ class AgentAssistApp(QObject):
             if window is not None:
                 window.close()
         self.host.shutdown()
-        if self._history is not None:
-            self._history.close()
-            self._history = None
-
-
-def run_app(
-    argv: list[str],
-    config: Config,
-    *,
-    demo: bool = False,
-    runner_factory: RunnerFactory | None = None,
-    locked: frozenset[str] = frozenset(),
-    open_settings: bool = False,
-    user_file: Path | None = None,
-) -> int:
-    """Start the tray app (``agent-assist``) or the demo (``agent-assist --demo``); blocks.
-
-    ``locked``: config keys IT has locked (``config.load_layered(...).locked``), shown
-    disabled in the settings dialog. ``open_settings``: open Settings at once (after a
-    config problem at start, see ``ui.startup``). ``user_file``: the user's config file
-    (``--config``; default: the platform's), which Settings writes and each start re-reads.
-    """
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(argv)
-    app.setApplicationName("agent-assist")
-    app.setQuitOnLastWindowClosed(False)
-    app.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "agent-assist.png")))
-    themes.apply_app_theme(app, config.ui.theme, config.ui.scale)
-    if runner_factory is None:
-        runner_factory = demo_runner_factory() if demo else live_runner_factory()
-    controller = AgentAssistApp(
-        config,
-        runner_factory,
-        save_config=lambda changed: config_io.save(changed, user_file),
-        locked=locked,
-        load_config=lambda: config_io.load_layered(user_file).config,
-    )
-    controller.show()
-    QTimer.singleShot(0, controller.start)
-    if open_settings:
-        QTimer.singleShot(0, controller.open_settings)
-    try:
-        return app.exec()
-    finally:
-        controller.shutdown()
+        self.keeper.close()
 
 
 class _AppEvents(EventHandler):

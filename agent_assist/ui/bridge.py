@@ -1,68 +1,32 @@
-"""The one door from the engine into Qt: events from any thread become GUI-thread signals."""
+"""The one door from the engine into Qt: events from any thread reach the GUI thread in order."""
 
 from __future__ import annotations
 
-import logging
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from PySide6.QtCore import QObject, Qt, Signal, SignalInstance, Slot
-
-from agent_assist.events import (
-    CallSummary,
-    Event,
-    Latency,
-    MoodUpdate,
-    PipelineStatus,
-    Suggestion,
-    TranscriptFinal,
-    TranscriptPartial,
-    VoiceCues,
-)
-
-log = logging.getLogger(__name__)
+from agent_assist.events import Event
 
 
 class EventBridge(QObject):
-    """Call :meth:`post` from any thread; typed signals fire later on the bridge's thread.
+    """Call :meth:`post` from any thread; ``received(event, run)`` fires later on the bridge's
+    thread (the GUI thread), in the order posted.
 
-    ``post`` only emits ``_incoming``; the queued connection hands the event to the thread
-    that owns the bridge (the GUI thread), where :meth:`_dispatch` re-emits it typed.
+    ``run`` is the number of the runner start the event belongs to (``RunnerHost.generation``),
+    or None for the app's own notices: the receiver tells a late event of an earlier call from
+    one of the call on screen.
     """
 
-    _incoming = Signal(object)
-
-    received = Signal(object)
-    partial = Signal(object)
-    transcript = Signal(object)
-    mood = Signal(object)
-    suggestion = Signal(object)
-    cues = Signal(object)
-    latency = Signal(object)
-    status = Signal(object)
-    summary = Signal(object)
+    _incoming = Signal(object, object)
+    received = Signal(object, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._incoming.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
-        self._routes: dict[type[Event], SignalInstance] = {
-            TranscriptPartial: self.partial,
-            TranscriptFinal: self.transcript,
-            MoodUpdate: self.mood,
-            Suggestion: self.suggestion,
-            VoiceCues: self.cues,
-            Latency: self.latency,
-            PipelineStatus: self.status,
-            CallSummary: self.summary,
-        }
+        self._incoming.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
-    def post(self, event: Event) -> None:
-        """Thread-safe: hand an engine event to the GUI thread."""
-        self._incoming.emit(event)
+    def post(self, event: Event, run: int | None = None) -> None:
+        """Thread-safe: hand an engine event to the GUI thread (queued, never re-entrant)."""
+        self._incoming.emit(event, run)
 
-    @Slot(object)
-    def _dispatch(self, event: Event) -> None:
-        self.received.emit(event)
-        route = self._routes.get(type(event))
-        if route is None:
-            log.debug("no route for %s", type(event).__name__)
-            return
-        route.emit(event)
+    @Slot(object, object)
+    def _deliver(self, event: Event, run: int | None) -> None:
+        self.received.emit(event, run)

@@ -10,6 +10,7 @@ whose settings changed.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,8 @@ _MODELS: list[ModelCache] = []
 
 RunnerFactory = Callable[[Config, EventSink], "Runner"]
 """A runner for the effective config at this start (the settings the user last saved)."""
+RunEventSink = Callable[[Event, int], None]
+"""Takes an event and the number of the run (start) it belongs to."""
 
 
 def shared_models() -> ModelCache:
@@ -77,95 +80,103 @@ def describe(error: BaseException) -> str:
 
 
 class RunnerHost:
-    """Owns at most one runner; ``start``/``stop`` return at once and work on a helper thread."""
+    """Owns at most one runner. ``start``/``stop`` return at once; one control thread carries
+    them out in the order asked, so a model load never freezes a window and a Start right
+    after a Stop never overtakes it.
 
-    def __init__(self, factory: RunnerFactory, on_event: EventSink) -> None:
+    Each start is a numbered run (``generation``): its events, and the host's own "starting",
+    "stopped" and "error" notices, reach ``on_event(event, run)`` with that number, so the app
+    can tell the late end of an earlier call from the call now on screen. ``start``, ``stop``,
+    ``finished`` and ``set_paused`` are called from one thread (the GUI's)."""
+
+    def __init__(self, factory: RunnerFactory, on_event: RunEventSink) -> None:
         self.factory = factory
         self.on_event = on_event
         self.runner: Runner | None = None
         self.paused = False
-        self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
         self.active = False
-        self._generation = 0
+        self.generation = 0
+        self._runner_generation = 0
+        self._commands: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
 
-    def start(self, config: Config) -> None:
-        """Start a runner for ``config`` (a copy is taken: later edits do not reach it)."""
+    def start(self, config: Config) -> int | None:
+        """Start run number ``generation`` for ``config``; None when one is on already."""
         if self.active:
-            return
-        config = config.model_copy(deep=True)
+            return None
         self.active = True
         self.paused = False
-        self._generation += 1
-        self.on_event(PipelineStatus(state="starting", message="starting"))
-        generation = self._generation
-        self._spawn(lambda: self._start(config, generation), "runner-start")
+        self.generation += 1
+        run = self.generation
+        self.on_event(PipelineStatus(state="starting", message="starting"), run)
+        self._do(lambda: self._start(config, run))
+        return run
 
     def stop(self) -> None:
         if not self.active:
             return
         self.active = False
-        self._spawn(self._stop, "runner-stop")
+        run = self.generation
+        self._do(lambda: self._release(run, announce=True))
 
     def finished(self) -> None:
         """The pipeline ended by itself (replay done, fatal error): release the runner."""
         if self.active:
             self.active = False
-            self._spawn(lambda: self._release(announce=False), "runner-release")
+            run = self.generation
+            self._do(lambda: self._release(run, announce=False))
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
-        runner = self.runner
-        if runner is not None and self.active:
-            self._spawn(lambda: self._call(runner.set_paused, paused), "runner-pause")
+        if self.active:
+            run = self.generation
+            self._do(lambda: self._pause(run, paused))
 
     def shutdown(self, timeout: float = 5.0) -> None:
-        """Stop and wait (bounded) for the helper threads: used when the app quits."""
+        """Stop and wait (bounded) for the control thread: used when the app quits."""
         self.stop()
-        for thread in list(self._threads):
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._commands.put(None)
             thread.join(timeout)
 
-    def _spawn(self, target: Callable[[], None], name: str) -> None:
-        self._threads = [t for t in self._threads if t.is_alive()]
-        thread = threading.Thread(target=target, name=name, daemon=True)
-        self._threads.append(thread)
-        thread.start()
+    def _do(self, command: Callable[[], None]) -> None:
+        self._commands.put(command)
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._serve, name="runner-control", daemon=True)
+            self._thread.start()
 
-    def _sink(self, generation: int) -> EventSink:
-        """The runner's callback: events of a runner that was replaced since are dropped."""
+    def _serve(self) -> None:
+        while (command := self._commands.get()) is not None:
+            command()
 
-        def forward(event: Event) -> None:
-            if generation == self._generation:
-                self.on_event(event)
+    def _sink(self, run: int) -> EventSink:
+        return lambda event: self.on_event(event, run)
 
-        return forward
+    def _start(self, config: Config, run: int) -> None:
+        try:
+            runner = self.factory(config, self._sink(run))
+            runner.start()
+        except Exception as error:  # noqa: BLE001 - shown to the user, never a traceback dialog
+            log.exception("cannot start the pipeline")
+            self.on_event(PipelineStatus(state="error", message=describe(error)), run)
+            return
+        self.runner, self._runner_generation = runner, run
 
-    def _start(self, config: Config, generation: int) -> None:
-        with self._lock:
-            try:
-                runner = self.factory(config, self._sink(generation))
-                runner.start()
-            except Exception as error:  # noqa: BLE001 - shown to the user, never a traceback dialog
-                log.exception("cannot start the pipeline")
-                self.active = False
-                self.on_event(PipelineStatus(state="error", message=describe(error)))
-                return
-            self.runner = runner
-
-    def _stop(self) -> None:
-        self._release(announce=True)
-
-    def _release(self, *, announce: bool) -> None:
-        with self._lock:
-            runner, self.runner = self.runner, None
-            if runner is not None:
-                self._call(runner.stop)
+    def _release(self, run: int, *, announce: bool) -> None:
+        runner, self.runner = self.runner, None
+        if runner is not None:
+            self._call(runner.stop, self._runner_generation)
         if announce:
-            self.on_event(PipelineStatus(state="stopped", message="stopped"))
+            self.on_event(PipelineStatus(state="stopped", message="stopped"), run)
 
-    def _call(self, method: Callable[..., None], *args: object) -> None:
+    def _pause(self, run: int, paused: bool) -> None:
+        if self.runner is not None and self._runner_generation == run:
+            self._call(self.runner.set_paused, run, paused)
+
+    def _call(self, method: Callable[..., None], run: int, *args: object) -> None:
         try:
             method(*args)
         except Exception as error:  # noqa: BLE001
             log.exception("runner call failed")
-            self.on_event(PipelineStatus(state="error", message=describe(error)))
+            self.on_event(PipelineStatus(state="error", message=describe(error)), run)

@@ -4,7 +4,7 @@
 
 Native telemetry starts about 10 s into a process and retries every few seconds, so a trace of
 a command that ends sooner proves little. With ``--gui`` the Qt application is created first
-and quits (as the tray menu's Quit does) after SECONDS; ``agent_assist.ui.app.run_app`` uses
+and quits (as the tray menu's Quit does) after SECONDS; ``agent_assist.ui.launch.run_app`` uses
 that application. Nothing but the standard library (and Qt) is imported before agent_assist:
 the process starts exactly as ``agent-assist ARGS`` does. Exits with the command's status.
 """

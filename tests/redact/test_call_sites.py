@@ -123,7 +123,7 @@ def test_the_app_redacts_overlay_history_and_export_with_the_config(
         if isinstance(event, TranscriptFinal) and event.speaker == "customer":
             shown.append(app.overlay.customer.text())
     assert_redacted(shown)
-    history = app.history()
+    history = app.keeper.history()
     assert history is not None and app.record.history_id is not None
     stored = [e.text for e in history.events(app.record.history_id) if hasattr(e, "words")]
     assert_redacted(stored)
@@ -152,7 +152,7 @@ def _with_privacy(config: Config, **values: object) -> Config:
 
 
 def _stored(app: object) -> list[str]:
-    history = app.history()  # type: ignore[attr-defined]
+    history = app.keeper.history()  # type: ignore[attr-defined]
     call_id = app.record.history_id  # type: ignore[attr-defined]
     assert history is not None and call_id is not None
     return [e.text for e in history.events(call_id) if isinstance(e, TranscriptFinal)]
@@ -211,6 +211,7 @@ def test_a_keep_pattern_saved_in_settings_reaches_the_next_calls_history(
     for event in call_events():
         app.on_event(event)
     assert "ORD-12345678" not in " ".join(_stored(app))
+    app.stop()
     app.config = config_module.load(config_file)  # Settings saved redact_keep
     app.start()
     for event in call_events():

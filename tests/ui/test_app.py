@@ -15,12 +15,14 @@ from pytestqt.qtbot import QtBot
 
 from agent_assist import paths
 from agent_assist.config import Config
-from agent_assist.events import PipelineStatus
-from agent_assist.ui.app import AgentAssistApp, demo_runner_factory, live_runner_factory, run_app
+from agent_assist.events import CallSummary, Event, PipelineStatus, TranscriptFinal
+from agent_assist.ui.app import AgentAssistApp
 from agent_assist.ui.devices import AudioDevice, DeviceListing
+from agent_assist.ui.launch import run_app
 from agent_assist.ui.overlay import Overlay
+from agent_assist.ui.session import demo_runner_factory, live_runner_factory
 from tests.ui import scenario
-from tests.ui.conftest import FakeFactory
+from tests.ui.conftest import FakeFactory, FakeRunner
 
 
 def make(
@@ -294,3 +296,66 @@ def test_no_sound_card_says_so_in_the_menu_and_status(qtbot: QtBot) -> None:
     app.on_event(PipelineStatus("listening", "capturing", role="customer"))
     assert app.actions.listen.text() == "Stop &listening"
     app.shutdown()
+
+
+def test_a_start_right_after_a_stop_keeps_listening(qtbot: QtBot) -> None:
+    """Stop, then Start at once: the old run's "stopped" arrives after the new start and must
+    not end it (the agent clicked twice; the second click's run stays on)."""
+    factory = FakeFactory([])
+    app, _ = make(qtbot, factory)
+    app.actions.listen.trigger()
+    qtbot.waitUntil(lambda: app.host.runner is not None)
+    app.actions.listen.trigger()
+    app.actions.listen.trigger()
+    qtbot.waitUntil(lambda: len(factory.runners) == 2 and app.host.runner is not None)
+    qtbot.wait(300)  # the first run's "stopped" is delivered by now
+    assert factory.runners[0].stopped.is_set()
+    assert not factory.runners[1].stopped.is_set(), "the new run was stopped"
+    assert app.host.active and app.actions.listen.isChecked()
+    assert app.overlay.state.status.state != "stopped"
+    app.shutdown()
+
+
+class EndsOnStop(FakeRunner):
+    """A runner like the live one: its last words and the summary come while it stops."""
+
+    def __init__(self, ending: list[Event], on_event: Callable[[Event], None]) -> None:
+        super().__init__([], on_event)
+        self.ending = ending
+
+    def stop(self) -> None:
+        super().stop()
+        for event in self.ending:
+            self.on_event(event)
+
+
+def test_the_late_end_of_a_call_goes_to_that_call_not_the_next(
+    qtbot: QtBot, isolated_dirs: Path
+) -> None:
+    """Stop, then Start at once, while the first call still ends: its last transcript and its
+    summary go to its own record and history row, never to the new call or its overlay."""
+    from agent_assist.store.history import History
+
+    ending = [e for e in scenario.full_call() if isinstance(e, TranscriptFinal | CallSummary)]
+    runners: list[EndsOnStop] = []
+
+    def factory(config: Config, on_event: Callable[[Event], None]) -> EndsOnStop:
+        runners.append(EndsOnStop(ending if not runners else [], on_event))
+        return runners[-1]
+
+    config = Config.model_validate({"privacy": {"history": True}})
+    app, _ = make(qtbot, factory, config=config)
+    app.start()
+    qtbot.waitUntil(lambda: app.host.runner is not None)
+    first = app.record
+    app.actions.listen.trigger()
+    app.actions.listen.trigger()
+    qtbot.waitUntil(lambda: len(runners) == 2 and first.summary is not None)
+    assert app.record is not first and app.record.transcripts == []
+    assert len(first.transcripts) == len(ending) - 1
+    assert app.last_record is first and app.overlay.state.captions_shown == 0
+    assert app.host.active
+    app.shutdown()
+    with History.open() as history:
+        (call,) = history.list_calls()
+        assert call.id == first.history_id
