@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from agent_assist.cluster.calls import ClusterCall
 from agent_assist.events import CallSummary, Event, TranscriptFinal
+from agent_assist.figures import last_summary
 from agent_assist.tables import PRIVATE_FILE
 
 ROW_GROUP = 50_000
@@ -89,8 +90,7 @@ def write_parquet(
                 call_rows.append(call_row(call, None, failed[call.id]))
                 continue
             events = events_of(call)
-            summary = next((e for e in events if isinstance(e, CallSummary)), None)
-            call_rows.append(call_row(call, summary, None))
+            call_rows.append(call_row(call, last_summary(events), None))
             pending += [utterance_row(call.id, e) for e in events if isinstance(e, TranscriptFinal)]
             if len(pending) >= ROW_GROUP:
                 writer.write_table(pa.Table.from_pylist(pending, UTTERANCES))

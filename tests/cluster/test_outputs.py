@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import stat
@@ -13,7 +14,7 @@ import pyarrow.parquet as pq
 from agent_assist.cluster.calls import ClusterCall
 from agent_assist.cluster.columnar import write_parquet
 from agent_assist.cluster.outputs import RunFolder
-from agent_assist.events import CallSummary, Sentiment, TranscriptFinal
+from agent_assist.events import CallSummary, Sentiment, TranscriptFinal, event_from_dict
 
 SUM = "a" * 64
 
@@ -109,3 +110,19 @@ def test_a_later_run_without_failures_removes_failures_csv(tmp_path):
     assert not (tmp_path / "out" / "failures.csv").exists()
     assert not list(Path(tmp_path / "out").glob(".*.tmp"))
     assert json.loads((tmp_path / "out" / ".done" / "A.json").read_text())["config"] == "cfg"
+
+
+def test_the_calls_table_takes_a_call_s_last_summary_as_the_summary_csv_does(tmp_path):
+    call = ClusterCall(tmp_path / "a.wav", "A")
+    folder = RunFolder(tmp_path / "out", "cfg")
+    events = _events("A")
+    final = event_from_dict(events[-1])
+    assert isinstance(final, CallSummary)
+    earlier = dataclasses.replace(final, duration=1.0, utterances=0)
+    folder.write_result(call, SUM, [earlier.to_dict(), *events])
+    summary = folder.write_tables([call], {})
+    write_parquet(folder.out_dir, [call], {}, folder.events)
+    (row,) = pq.read_table(tmp_path / "out" / "calls.parquet").to_pylist()
+    with summary.open() as handle:
+        (csv_row,) = list(csv.DictReader(handle))
+    assert row["duration"] == 3.0 and float(csv_row["duration"]) == 3.0
