@@ -99,7 +99,9 @@ class SpeakersConfig(_Section):
     """Find the speakers of a mono recording and which one is the agent; false: the whole
     recording is ``audio.mono_role``, as before (``analyze --mono-role`` does this too)."""
     count: Annotated[int, Field(ge=1, le=8)] | Literal["auto"] = 2
-    """Speakers to find in a mono call; ``"auto"`` estimates it (up to ``max_speakers``)."""
+    """Speakers expected in a mono call. A further voice clearly apart from them is kept too
+    (labelled ``other``, up to ``max_speakers``), and one voice gives one speaker: voices are
+    never merged silently. ``"auto"`` estimates the number (up to ``max_speakers``)."""
     max_speakers: int = Field(default=4, ge=2, le=8)
     first_speaker: Literal["agent", "customer"] = "agent"
     """Who speaks first when no phrase tells the roles apart."""

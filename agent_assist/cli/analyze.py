@@ -287,7 +287,8 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
         "--speakers",
         type=speaker_count,
         metavar="N|auto",
-        help="speakers to find in a mono recording: 1-8, or auto (default 2)",
+        help="speakers expected in a mono recording: 1-8 (a further, clearly distinct voice is"
+        " kept too), or auto (default 2)",
     )
     p.add_argument(
         "--first-speaker",

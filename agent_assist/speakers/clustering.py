@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from agent_assist.speakers.diarize import DiarizeSettings
 
 
+EXTRA_VOICE_MIN_S = 2.5
+"""Speech a voice beyond the asked number of speakers needs before it is kept apart."""
+
+
 def linkage(points: np.ndarray) -> list[tuple[int, int, float]]:
     """Average-linkage merges (kept, merged, similarity) of L2-normalised ``points``, best first."""
     n = len(points)
@@ -130,20 +134,46 @@ def cluster(
     merges = linkage(sample)
     same = settings.same_speaker_narrow if narrow else settings.same_speaker
 
-    def centres_for(wanted: int, drop_small: bool) -> np.ndarray:
+    def centres_for(wanted: int, minimum_s: float = settings.min_speaker_s) -> np.ndarray:
         wanted = max(1, min(wanted, len(sample)))
         centres = _refine(full, _centroids(sample, cut(len(sample), merges, wanted), wanted))
-        if drop_small:
-            # a full window adds one step of speech; a shorter one is its region's only window
-            shares = np.where(lengths >= settings.window_s - 1e-6, settings.step_s, lengths)
-            centres = _drop_small(embeddings, shares, centres, settings.min_speaker_s)
+        centres = _drop_small(embeddings, shares_of(lengths, settings), centres, minimum_s)
         return _refine(full, _merge_alike(full, centres, same))
 
     threshold = clusters_above(len(sample), merges, settings.cluster_threshold)
-    estimated = centres_for(min(threshold, settings.max_speakers + 1), drop_small=True)
+    estimated = centres_for(min(threshold, settings.max_speakers + 1))
     heard = len(estimated)
     if settings.speakers is None:
         if heard > settings.max_speakers:
-            return centres_for(settings.max_speakers, drop_small=True), heard
+            return centres_for(settings.max_speakers), heard
         return estimated, heard
-    return centres_for(settings.speakers, drop_small=False), heard
+    centres = centres_for(settings.speakers, 0.0 if narrow else settings.min_asked_speaker_s)
+    if len(centres) < settings.speakers:
+        return centres, heard
+    for more in range(settings.speakers + 1, settings.max_speakers + 1):
+        found = centres_for(more)
+        if len(found) < more or not _distinct(
+            embeddings, shares_of(lengths, settings), found, settings.extra_voice
+        ):
+            break
+        centres = found
+    return centres, heard
+
+
+def shares_of(lengths: np.ndarray, settings: DiarizeSettings) -> np.ndarray:
+    """Seconds of speech each window stands for: a full window adds one step; a shorter one is
+    its region's only window."""
+    return np.where(lengths >= settings.window_s - 1e-6, settings.step_s, lengths)
+
+
+def _distinct(
+    embeddings: np.ndarray, seconds: np.ndarray, centres: np.ndarray, apart: float
+) -> bool:
+    """Every cluster a voice of its own: at least ``apart`` of ``separation`` from each other
+    one, and ``EXTRA_VOICE_MIN_S`` of speech."""
+    nearest = np.argmax(embeddings @ centres.T, axis=1)
+    speech = np.bincount(nearest, weights=seconds, minlength=len(centres))
+    if speech.min() < EXTRA_VOICE_MIN_S:
+        return False
+    pairs = [(i, j) for i in range(len(centres)) for j in range(i + 1, len(centres))]
+    return all(separation(embeddings, centres, i, j) >= apart for i, j in pairs)

@@ -122,7 +122,7 @@ def test_speaker_settings_come_from_the_config_file_too(
 def test_one_voice_and_silence(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     _, events = analyze(capsys, str(DATA / "librivox_reader.flac"))
     info = summary(events)["diarization"]
-    assert info["speakers"] == 1 and info["note"] == "one voice found: 1 speaker"
+    assert info["speakers"] == 1 and info["note"] == "one voice found: 1 speaker (2 asked)"
     assert {speaker for speaker, _ in finals(events)} == {"customer"}
     silent = tmp_path / "silence.wav"
     sf.write(silent, np.zeros(3 * RATE, dtype=np.float32), RATE)
@@ -158,11 +158,16 @@ def test_text_output_names_the_roles_and_why(capsys: pytest.CaptureFixture[str])
     assert "agent: introduction 'this is sam speaking' at 0:00" in out.lower()
 
 
-def test_speakers_option_sets_the_number_found(capsys: pytest.CaptureFixture[str]) -> None:
+def test_speakers_option_is_what_is_expected_and_a_distinct_voice_is_never_merged(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--speakers 1`` on a call of two clearly different voices: both are kept, and the note
+    says that more voices were found than asked (``--mono-role`` is the way to one role)."""
     _, events = analyze(capsys, str(MONO_CALL), "--speakers", "1")
     info = summary(events)["diarization"]
-    assert info["speakers"] == 1
-    assert len({speaker for speaker, _ in finals(events)}) == 1
+    assert info["speakers"] == 2
+    assert "1 asked" in info["note"]
+    assert {speaker for speaker, _ in finals(events)} == {"agent", "customer"}
 
 
 def test_the_same_mono_call_gives_the_same_result_every_run(
