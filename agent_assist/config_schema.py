@@ -101,7 +101,8 @@ class SpeakersConfig(_Section):
     count: Annotated[int, Field(ge=1, le=8)] | Literal["auto"] = 2
     """Speakers expected in a mono call. A further voice clearly apart from them is kept too
     (labelled ``other``, up to ``max_speakers``), and one voice gives one speaker: voices are
-    never merged silently. ``"auto"`` estimates the number (up to ``max_speakers``)."""
+    never merged silently. ``"auto"`` starts from one voice and adds each voice clearly apart.
+    """
     max_speakers: int = Field(default=4, ge=2, le=8)
     first_speaker: Literal["agent", "customer"] = "agent"
     """Who speaks first when no phrase tells the roles apart."""

@@ -141,16 +141,12 @@ def cluster(
         return _refine(full, _merge_alike(full, centres, same))
 
     threshold = clusters_above(len(sample), merges, settings.cluster_threshold)
-    estimated = centres_for(min(threshold, settings.max_speakers + 1))
-    heard = len(estimated)
-    if settings.speakers is None:
-        if heard > settings.max_speakers:
-            return centres_for(settings.max_speakers), heard
-        return estimated, heard
-    centres = centres_for(settings.speakers, 0.0 if narrow else settings.min_asked_speaker_s)
-    if len(centres) < settings.speakers:
+    heard = len(centres_for(min(threshold, settings.max_speakers + 1)))
+    asked = settings.speakers or 1  # auto: one voice, then each further voice clearly apart
+    centres = centres_for(asked, 0.0 if narrow else settings.min_asked_speaker_s)
+    if len(centres) < asked:
         return centres, heard
-    for more in range(settings.speakers + 1, settings.max_speakers + 1):
+    for more in range(asked + 1, settings.max_speakers + 1):
         found = centres_for(more)
         if len(found) < more or not _distinct(
             embeddings, shares_of(lengths, settings), found, settings.extra_voice

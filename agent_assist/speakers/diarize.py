@@ -8,14 +8,13 @@
   arrives (256-d, L2-normalised), so only the embeddings are kept: memory grows by ~1 KB per
   ``step_s`` of speech, and the audio of at most one region (≤ 30 s) is held.
 * **Clusters**: average-linkage agglomerative clustering on cosine similarity over (at most
-  ``max_cluster_points``) full-length windows, cut at the asked number of speakers or where the
-  linkage falls below ``cluster_threshold`` (``speakers=None``: estimated, up to
-  ``max_speakers``), then refined over every window (spherical k-means). Two clusters whose
-  windows are barely more like their own centroid than the other's (``same_speaker``) are
-  one voice, and so is a cluster with too little speech to be a speaker. With a number of
-  speakers asked, one more cluster at a time is tried (up to ``max_speakers``) and kept when
-  every cluster is clearly apart from every other (``extra_voice``): a third voice (a
-  supervisor, an IVR prompt) is not merged silently into the agent or the customer.
+  ``max_cluster_points``) full-length windows, cut at the asked number of speakers, then refined
+  over every window (spherical k-means). Two clusters whose windows are barely more like their
+  own centroid than the other's (``same_speaker``) are one voice, and so is a cluster with too
+  little speech to be a speaker. Then one more cluster at a time is tried (up to
+  ``max_speakers``) and kept when every cluster is clearly apart from every other
+  (``extra_voice``): a third voice (a supervisor, an IVR prompt) is not merged silently into
+  the agent or the customer. ``speakers=None`` (auto) starts from one voice the same way.
 * **Turns**: every 0.1 s of a region takes the speaker whose centroid is most like the windows
   covering it, so a change of speaker inside one region (no pause) becomes a turn boundary;
   overlapped speech goes to the voice that dominates those windows. Runs shorter than
@@ -65,7 +64,8 @@ class Embedder(Protocol):
 @dataclass(frozen=True)
 class DiarizeSettings:
     speakers: int | None = 2
-    """Number of speakers to find; None: estimate it (up to ``max_speakers``)."""
+    """Number of speakers expected; more are kept when clearly apart (up to ``max_speakers``).
+    None (auto): start from one voice."""
     max_speakers: int = 4
     window_s: float = 1.6
     step_s: float = 0.8
@@ -125,9 +125,9 @@ class Diarization:
     note: str
     """One line for people: how many speakers were found, and anything merged."""
     voices_heard: int = 0
-    """How many voices the estimate (``speakers=None``) finds: a rough figure that over-counts
-    on real calls (models/README.md), kept in the summary for review, not used for a fixed
-    number of speakers."""
+    """How many voices the linkage threshold (``cluster_threshold``) separates: a rough figure
+    that over-counts on real calls (models/README.md), kept in the summary for review; the
+    speakers found do not use it."""
 
     @property
     def count(self) -> int:

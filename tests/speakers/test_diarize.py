@@ -192,9 +192,7 @@ def test_silence_has_no_speakers() -> None:
     assert result.duration == pytest.approx(5.0)
 
 
-def test_a_third_voice_is_kept_apart_when_estimated_or_two_are_asked_and_reported_when_limited() -> (
-    None
-):
+def test_a_third_voice_is_kept_apart_from_one_or_two_asked_and_reported_when_limited() -> None:
     audio = np.concatenate(
         [
             gap(0.3),
@@ -338,6 +336,8 @@ def test_a_third_real_voice_after_a_transfer_is_kept_apart(real: tuple[object, o
     assert result.count == 3
     assert "2 asked" in result.note
     assert diarization_error(reference, turns_of(result)).der < 0.05
+    auto = diarize(real, np.concatenate(audio), speakers=None)  # from one voice up
+    assert auto.count == 3 and auto.note == "3 speakers found"
 
 
 @pytest.mark.slow
