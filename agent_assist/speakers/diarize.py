@@ -83,7 +83,8 @@ class DiarizeSettings:
     same_speaker_narrow: float = 0.07
     """The same for audio recorded at 8 kHz or less, whose voices all sound more alike."""
     floor_margin_db: float = 6.0
-    """Frames this far above the recent noise floor count as speech (see ``NoiseFloorVad``)."""
+    """At 8 kHz, frames this far above the recent noise floor count as speech (see
+    ``NoiseFloorVad``)."""
     min_speaker_s: float = 2.0
     """Estimated speakers need this much speech, else their windows join the nearest voice."""
     min_asked_speaker_s: float = 1.0
@@ -144,7 +145,8 @@ class _Region:
 class NoiseFloorVad:
     """Silero's speech probability, raised to ``threshold`` for frames ``margin_db`` above the
     quietest frame of the last ~10 s when that floor is noise, not digital silence: Silero
-    misses much of the speech of noisy 8 kHz lines (models/README.md, diarization section)."""
+    misses much of the speech of noisy 8 kHz lines (models/README.md, diarization section).
+    Used for 8 kHz recordings only: in a wideband room it carries speech over the pauses."""
 
     def __init__(
         self, vad: Callable[[np.ndarray], float], threshold: float, margin_db: float
@@ -189,7 +191,11 @@ class Diarizer:
             }
         )
         self._embedder = embedder
-        gated = NoiseFloorVad(vad, config.threshold, self.settings.floor_margin_db)
+        # the noise-floor assist is for noisy telephone lines; on wideband recordings with room
+        # noise it would carry speech over every pause and merge the turns
+        gated = (
+            NoiseFloorVad(vad, config.threshold, self.settings.floor_margin_db) if narrow else vad
+        )
         self._segmenter = Segmenter("customer", gated, config)
         self._regions: list[_Region] = []
         self._embeddings: list[np.ndarray] = []
