@@ -121,14 +121,9 @@ class SpeakersConfig(_Section):
     @field_validator("agent_phrases", "customer_phrases")
     @classmethod
     def _phrases_compile(cls, phrases: tuple[str, ...]) -> tuple[str, ...]:
-        from agent_assist.guidance.text import PhraseSyntaxError, compile_phrase
+        from agent_assist.guidance.text import check_phrases
 
-        for phrase in phrases:
-            try:
-                compile_phrase(phrase)
-            except PhraseSyntaxError as error:
-                raise ValueError(str(error)) from None
-        return phrases
+        return check_phrases(phrases)
 
 
 class SentimentConfig(_Section):

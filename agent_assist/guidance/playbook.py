@@ -25,7 +25,7 @@ from pydantic import (
 from agent_assist.config import read_toml
 from agent_assist.errors import PlaybookError
 from agent_assist.events import Speaker, Trend
-from agent_assist.guidance.text import Phrase, PhraseSyntaxError, compile_phrase
+from agent_assist.guidance.text import Phrase, check_phrases, compile_phrase
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +41,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _phrases(values: tuple[str, ...]) -> tuple[str, ...]:
-    for value in values:
-        try:
-            compile_phrase(value)
-        except PhraseSyntaxError as error:
-            raise ValueError(str(error)) from None
-    return values
-
-
 class PhraseTrigger(_Strict):
     """Key phrases / intents in a reliable utterance of ``speaker``."""
 
@@ -57,7 +48,7 @@ class PhraseTrigger(_Strict):
     speaker: Who = "customer"
     phrases: tuple[str, ...] = Field(min_length=1, max_length=MAX_PHRASES)
 
-    _check = field_validator("phrases")(_phrases)
+    _check = field_validator("phrases")(check_phrases)
 
     def compiled(self) -> tuple[Phrase, ...]:
         return tuple(compile_phrase(p) for p in self.phrases)
@@ -191,7 +182,7 @@ class _File(_Strict):
     hold_phrases: tuple[str, ...] = Field((), max_length=MAX_PHRASES)
     rule: list[Any] = Field(min_length=1)
 
-    _check = field_validator("hold_phrases")(_phrases)
+    _check = field_validator("hold_phrases")(check_phrases)
 
 
 class Playbook(_Strict):

@@ -293,3 +293,14 @@ def compile_phrase(phrase: str) -> Phrase:
     deduped = [s for i, s in enumerate(slots) if i == 0 or s != slots[i - 1] or s.gap]
     _check_size(phrase, deduped)
     return Phrase(phrase, tuple(deduped))
+
+
+def check_phrases(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """``phrases`` as they are when every one compiles (a pydantic field validator); else the
+    first one's ``PhraseSyntaxError`` message as a plain ``ValueError``."""
+    for phrase in phrases:
+        try:
+            compile_phrase(phrase)
+        except PhraseSyntaxError as error:
+            raise ValueError(str(error)) from None
+    return phrases
