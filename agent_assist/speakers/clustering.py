@@ -4,6 +4,7 @@ voice from a stray cluster (``_drop_small``). Used by ``agent_assist.speakers.di
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -77,8 +78,9 @@ def separation(embeddings: np.ndarray, centres: np.ndarray, i: int, j: int) -> f
     """How much more each window of clusters ``i`` and ``j`` is like its own centroid than the
     other one (mean cosine difference): small when one voice was split in two."""
     scores = embeddings @ centres[[i, j]].T
-    mine = scores[np.argmax(embeddings @ centres.T, axis=1) == i]
-    theirs = scores[np.argmax(embeddings @ centres.T, axis=1) == j]
+    nearest = np.argmax(embeddings @ centres.T, axis=1)
+    mine = scores[nearest == i]
+    theirs = scores[nearest == j]
     gaps = np.concatenate((mine[:, 0] - mine[:, 1], theirs[:, 1] - theirs[:, 0]))
     return float(gaps.mean()) if len(gaps) else 0.0
 
@@ -87,7 +89,7 @@ def _merge_alike(embeddings: np.ndarray, centres: np.ndarray, same: float) -> np
     """Join the two clusters least apart while their ``separation`` is under ``same`` (one voice
     split in two)."""
     while len(centres) > 1:
-        pairs = [(i, j) for i in range(len(centres)) for j in range(i + 1, len(centres))]
+        pairs = list(itertools.combinations(range(len(centres)), 2))
         apart = [separation(embeddings, centres, i, j) for i, j in pairs]
         k = int(np.argmin(apart))
         if apart[k] >= same:
@@ -106,8 +108,7 @@ def _drop_small(
     """Remove clusters with less than ``minimum`` seconds of speech (each window counts its
     own share, ``seconds``); the windows join the nearest cluster left."""
     while len(centres) > 1:
-        nearest = np.argmax(embeddings @ centres.T, axis=1)
-        speech = np.bincount(nearest, weights=seconds, minlength=len(centres))
+        speech = _speech(embeddings, seconds, centres)
         smallest = int(np.argmin(speech))
         if speech[smallest] >= minimum:
             break
@@ -133,11 +134,12 @@ def cluster(
     sample = full[np.unique(pick.round().astype(int))]
     merges = linkage(sample)
     same = settings.same_speaker_narrow if narrow else settings.same_speaker
+    shares = shares_of(lengths, settings)
 
     def centres_for(wanted: int, minimum_s: float = settings.min_speaker_s) -> np.ndarray:
         wanted = max(1, min(wanted, len(sample)))
         centres = _refine(full, _centroids(sample, cut(len(sample), merges, wanted), wanted))
-        centres = _drop_small(embeddings, shares_of(lengths, settings), centres, minimum_s)
+        centres = _drop_small(embeddings, shares, centres, minimum_s)
         return _refine(full, _merge_alike(full, centres, same))
 
     threshold = clusters_above(len(sample), merges, settings.cluster_threshold)
@@ -148,9 +150,7 @@ def cluster(
         return centres, heard
     for more in range(asked + 1, settings.max_speakers + 1):
         found = centres_for(more)
-        if len(found) < more or not _distinct(
-            embeddings, shares_of(lengths, settings), found, settings.extra_voice
-        ):
+        if len(found) < more or not _distinct(embeddings, shares, found, settings.extra_voice):
             break
         centres = found
     return centres, heard
@@ -167,9 +167,13 @@ def _distinct(
 ) -> bool:
     """Every cluster a voice of its own: at least ``apart`` of ``separation`` from each other
     one, and ``EXTRA_VOICE_MIN_S`` of speech."""
-    nearest = np.argmax(embeddings @ centres.T, axis=1)
-    speech = np.bincount(nearest, weights=seconds, minlength=len(centres))
-    if speech.min() < EXTRA_VOICE_MIN_S:
+    if _speech(embeddings, seconds, centres).min() < EXTRA_VOICE_MIN_S:
         return False
-    pairs = [(i, j) for i in range(len(centres)) for j in range(i + 1, len(centres))]
+    pairs = itertools.combinations(range(len(centres)), 2)
     return all(separation(embeddings, centres, i, j) >= apart for i, j in pairs)
+
+
+def _speech(embeddings: np.ndarray, seconds: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Seconds of speech per cluster: each window's share (``seconds``) to its nearest centroid."""
+    nearest = np.argmax(embeddings @ centres.T, axis=1)
+    return np.bincount(nearest, weights=seconds, minlength=len(centres))
