@@ -164,10 +164,10 @@ class AgentAssistApp(QObject):
             self.edge(event)
             dispatch(event, self._handler)
             return
-        record, edge = self._runs.get(run, (None, None))
-        if record is None or edge is None:
+        if run not in self._runs:
             log.debug("dropped a %s of run %d", type(event).__name__, run)
             return
+        record, edge = self._runs[run]
         edge(event)
         if isinstance(event, CallSummary):
             self._keep(record, event)

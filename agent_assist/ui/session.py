@@ -96,7 +96,6 @@ class RunnerHost:
         self.paused = False
         self.active = False
         self.generation = 0
-        self._runner_generation = 0
         self._commands: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
@@ -161,17 +160,19 @@ class RunnerHost:
             log.exception("cannot start the pipeline")
             self.on_event(PipelineStatus(state="error", message=describe(error)), run)
             return
-        self.runner, self._runner_generation = runner, run
+        self.runner = runner
 
+    # The control thread takes commands in the order asked: start(n), pauses of n, then the
+    # release of n, before start(n + 1). So the runner a command finds is run n's, or none.
     def _release(self, run: int, *, announce: bool) -> None:
         runner, self.runner = self.runner, None
         if runner is not None:
-            self._call(runner.stop, self._runner_generation)
+            self._call(runner.stop, run)
         if announce:
             self.on_event(PipelineStatus(state="stopped", message="stopped"), run)
 
     def _pause(self, run: int, paused: bool) -> None:
-        if self.runner is not None and self._runner_generation == run:
+        if self.runner is not None:
             self._call(self.runner.set_paused, run, paused)
 
     def _call(self, method: Callable[..., None], run: int, *args: object) -> None:
