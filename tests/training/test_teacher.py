@@ -57,3 +57,14 @@ def test_the_teacher_reads_texts_with_its_own_special_tokens() -> None:
     assert ids[0, 0] == ids[1, 0] == 0  # <s>
     assert ids[1, 2] == 2 and ids[1, 3:].tolist() == [1] * (ids.shape[1] - 3)  # </s>, <pad>
     assert (ids[0] == 2).sum() == 2  # text </s> context </s>
+
+
+def test_on_the_cpu_a_second_stage_trains_every_layer_from_the_first() -> None:
+    corpora = Corpora({}, {}, [], [], [])
+
+    first, second = teacher.teacher_stages(corpora, teacher.torch.device("cpu"), smoke=False)
+    (only,) = teacher.teacher_stages(corpora, teacher.torch.device("cuda"), smoke=False)
+
+    assert (first.frozen_layers, second.frozen_layers) == (teacher.CPU_FROZEN_LAYERS, 0)
+    assert first.epochs == second.epochs == 1 and second.lr < first.lr
+    assert (only.frozen_layers, only.epochs) == (0, 2)
