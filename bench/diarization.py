@@ -11,9 +11,11 @@ alone, at threshold 0.5). The same calls are also scored band-limited to 8 kHz (
 with white noise at 20 dB SNR, written as 8 kHz WAV files and read back as ``analyze`` does.
 
 Printed per condition: DER with a 0.25 s collar (missed / false alarm / confusion), the number
-of speakers found, speaker-attributed WER (each speaker's words in order against that speaker's
-reference, hypothesis speakers mapped onto true ones) against plain WER (the same recognised
-words attributed by the true speaker at each word's time: ASR errors alone), and roles: no
+of speakers found, speaker-attributed WER (the words as ``analyze`` gets them: the regions
+transcribed, each word given to the speaker whose turn it falls in; each speaker's words in
+order against that speaker's reference, hypothesis speakers mapped onto true ones) against
+plain WER (the same recognised words attributed by the true speaker at each word's time: ASR
+errors alone), and roles: no
 DATA.md recording is a greeting or a closing, so on these mixes roles can only come from the
 fallback rule — the bench reports how often a cue fired on real speech (a false cue) and how
 often the decision was (rightly) flagged as uncertain. ``--sample`` adds the bundled sample
@@ -57,13 +59,21 @@ for entry in (ROOT, ROOT / "bench"):
 
 from wer import Clip, speech_sets, telephone, utterances_of  # noqa: E402
 
-from agent_assist.asr.metrics import normalise_words, word_errors  # noqa: E402
-from agent_assist.audio.files import load_call  # noqa: E402
+from agent_assist.asr.metrics import word_errors  # noqa: E402
+from agent_assist.audio.files import load_call, open_call  # noqa: E402
 from agent_assist.config import VadConfig  # noqa: E402
 from agent_assist.contracts import SAMPLE_RATE  # noqa: E402
-from agent_assist.speakers.diarize import Diarization, DiarizeSettings, diarize_file  # noqa: E402
+from agent_assist.speakers.diarize import (  # noqa: E402
+    NARROW_BELOW_HZ,
+    Diarization,
+    Diarizer,
+    DiarizeSettings,
+    diarize_file,
+)
+from agent_assist.speakers.mono import mono_blocks  # noqa: E402
 from agent_assist.speakers.roles import RoleCues, decide_roles, find_cues  # noqa: E402
 from agent_assist.speakers.scoring import DerResult, diarization_error  # noqa: E402
+from agent_assist.speakers.transcribe import diarize_and_transcribe  # noqa: E402
 from agent_assist.vad.silero import SileroVad  # noqa: E402
 
 REFERENCE_VAD = VadConfig(
@@ -298,20 +308,28 @@ def score_words(
 
 
 def transcribe_turns(
-    path: Path, result: Diarization, transcriber: object
-) -> list[tuple[float, int, str]]:
-    audio = load_call(path, mono_role="customer")["customer"]
-    words: list[tuple[float, int, str]] = []
-    for turn in result.turns:
-        cut = audio[int(turn.start * SAMPLE_RATE) : int((turn.end + 0.15) * SAMPLE_RATE)]
-        if len(cut) < SAMPLE_RATE // 5:
-            continue
-        found = transcriber.transcribe(cut)  # type: ignore[attr-defined]
-        if found.words:
-            words += [(turn.start + w.start, turn.speaker, w.text) for w in found.words]
-        else:
-            words += [(turn.start, turn.speaker, w) for w in normalise_words(found.text)]
-    return words
+    path: Path, encoder: object, vad: SileroVad, settings: DiarizeSettings, transcriber: object
+) -> tuple[Diarization, list[tuple[float, int, str]]]:
+    """What ``analyze`` does with a mono call: its regions transcribed while it is diarized,
+    each word given to the speaker whose turn it falls in; (time, speaker, word) per word."""
+    call = open_call(path)
+    vad.reset()
+    diarizer = Diarizer(
+        encoder,  # type: ignore[arg-type]
+        vad,
+        VadConfig(),
+        settings,
+        narrow=call.rate < NARROW_BELOW_HZ,
+    )
+    result, parts = diarize_and_transcribe(
+        mono_blocks(call),
+        call.duration,
+        diarizer,
+        transcriber,
+        VadConfig(),  # type: ignore[arg-type]
+    )
+    words = [(p.start + w.start, p.speaker, w.text) for p in parts for w in p.result.words]
+    return result, words
 
 
 def roles_of(
@@ -352,7 +370,7 @@ def run_condition(
         totals.found.append(result.count)
         totals.right += result.count == len({name for _, _, name in call.reference})
         if transcriber is not None and call.texts:
-            words = transcribe_turns(path, result, transcriber)
+            result, words = transcribe_turns(path, encoder, vad, settings, transcriber)
             score_words(call, result, words, totals)
             roles_of(result, words, call.first, totals)
         if show:

@@ -6,7 +6,8 @@
   ``step_s``, the last one ending at the region's end); a region shorter than a window but at
   least ``min_window_s`` long gets one window of its own length. Each window is embedded as it
   arrives (256-d, L2-normalised), so only the embeddings are kept: memory grows by ~1 KB per
-  ``step_s`` of speech, and the audio of at most one region (≤ 30 s) is held.
+  ``step_s`` of speech, and the audio of at most one region (≤ ``vad.max_utterance_s``; longer
+  speech is cut at its quietest point, as in a one-role call) is held.
 * **Clusters**: average-linkage agglomerative clustering on cosine similarity over (at most
   ``max_cluster_points``) full-length windows, cut at the asked number of speakers, then refined
   over every window (spherical k-means). Two clusters whose windows are barely more like their
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 
 RESOLUTION_S = 0.1
 """Grid on which turn boundaries are placed."""
-_REGION_MAX_S = 30.0
 _REGION_HANGOVER_MS = 300
 NARROW_BELOW_HZ = 12_000
 """Recordings at a lower rate are telephone band."""
@@ -135,6 +135,16 @@ class Diarization:
         return len(self.speakers)
 
 
+@dataclass(frozen=True)
+class Region:
+    """A stretch of speech (no pre-roll or tail); ``split``: the VAD cut it at ``end`` while
+    the speech went on (at ``vad.max_utterance_s``)."""
+
+    start: float
+    end: float
+    split: bool
+
+
 @dataclass
 class _Region:
     start: float
@@ -186,7 +196,6 @@ class Diarizer:
                 "pre_roll_ms": 0,
                 "tail_ms": 0,
                 "hangover_ms": min(vad_config.hangover_ms, _REGION_HANGOVER_MS),
-                "max_utterance_s": _REGION_MAX_S,
                 "threshold": self._threshold(vad_config),
             }
         )
@@ -200,10 +209,21 @@ class Diarizer:
         self._regions: list[_Region] = []
         self._embeddings: list[np.ndarray] = []
         self._spans: list[tuple[float, float]] = []
+        self._new: list[Region] = []
 
     @property
     def duration(self) -> float:
         return self._segmenter.time
+
+    @property
+    def horizon(self) -> float:
+        """No region yet to come starts before this time."""
+        return self._segmenter.horizon
+
+    def take_regions(self) -> list[Region]:
+        """The regions found since the last call (after ``finish`` too), in time order."""
+        new, self._new = self._new, []
+        return new
 
     def _threshold(self, vad_config: VadConfig) -> float:
         if self.narrow:
@@ -230,6 +250,7 @@ class Diarizer:
     def _add(self, utterance: Utterance) -> None:
         end = utterance.speech_end if utterance.speech_end is not None else utterance.end
         region = _Region(utterance.start, max(end, utterance.start))
+        self._new.append(Region(region.start, region.end, utterance.split))
         audio = utterance.audio[: int(round((region.end - region.start) * SAMPLE_RATE))]
         self._regions.append(region)
         length = len(audio) / SAMPLE_RATE

@@ -1,11 +1,11 @@
 """A mono recording analysed speaker by speaker: diarize, transcribe the turns, decide roles, score.
 
-Three streamed passes over the file, so memory stays flat whatever the call's length:
+Two streamed passes over the file, so memory stays flat whatever the call's length:
 
-1. the diarizer (``diarize``) finds who spoke when: turns with speaker numbers;
-2. each turn is cut from the stream (a turn longer than ``vad.max_utterance_s`` is split into
-   equal parts) and transcribed, packed into Whisper windows; only the text is kept;
-3. the roles are decided from each speaker's words (``roles``), and the turns, now labelled
+1. the diarizer (``diarize``) finds who spoke when while its speech regions are transcribed on
+   a worker thread (``transcribe``); each region's words then go to the speaker whose turn
+   they fall in;
+2. the roles are decided from each speaker's words (``roles``), and the turns, now labelled
    ``agent`` / ``customer`` / ``other`` and with their transcription, go into the call core
    (``CallSession.add_utterance``), which scores them as it scores a two-channel call: the
    customer's mood, sentiment counts and suggestions come from the customer only.
@@ -20,26 +20,23 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from agent_assist.asr.window import fits_one_window
 from agent_assist.audio.files import CallAudio
 from agent_assist.config import Config, with_values
-from agent_assist.contracts import SAMPLE_RATE, Transcription, Utterance
+from agent_assist.contracts import SAMPLE_RATE, Utterance
 from agent_assist.core import CallSession, Models, policy_for
-from agent_assist.core.speech import transcribe
 from agent_assist.events import CallSummary, Event, EventSink, MoodUpdate, Speaker
 from agent_assist.speakers.diarize import (
     NARROW_BELOW_HZ,
     Diarization,
     Diarizer,
     DiarizeSettings,
-    Turn,
 )
 from agent_assist.speakers.encoder import SpeakerEncoder
 from agent_assist.speakers.roles import (
@@ -50,13 +47,9 @@ from agent_assist.speakers.roles import (
     RoleDecision,
     decide_roles,
 )
+from agent_assist.speakers.transcribe import Part, Span, diarize_and_transcribe
 
 log = logging.getLogger(__name__)
-
-PRE_S = 0.1
-"""Audio kept before a turn's first speech frame (Whisper hears the onset)."""
-TAIL_S = 0.15
-"""Audio kept after a turn's last speech frame."""
 
 
 @dataclass(frozen=True)
@@ -65,15 +58,6 @@ class MonoSettings:
     first_speaker: FirstSpeaker = "agent"
     min_confidence: float = 0.7
     cues: RoleCues | None = None
-
-
-@dataclass(frozen=True)
-class _Piece:
-    """A stretch of one turn sent to Whisper (times in call seconds)."""
-
-    speaker: int
-    start: float
-    end: float
 
 
 def mono_settings(config: Config) -> MonoSettings:
@@ -104,19 +88,29 @@ def mono_samples(block: dict[Speaker, np.ndarray]) -> np.ndarray:
     return parts[0] if len(parts) == 1 else np.mean(np.stack(parts), axis=0)
 
 
-def diarize_call(
+def new_diarizer(
     call: CallAudio, models: Models, config: Config, settings: MonoSettings
-) -> Diarization:
-    """Pass 1: who spoke when."""
-    diarizer = Diarizer(
+) -> Diarizer:
+    return Diarizer(
         speaker_encoder(),
         models.vad_factory(),
         config.vad,
         settings.diarize,
         narrow=call.rate < NARROW_BELOW_HZ,
     )
-    for block in call.blocks():
-        diarizer.accept(mono_samples(block))
+
+
+def mono_blocks(call: CallAudio) -> Iterable[np.ndarray]:
+    return (mono_samples(block) for block in call.blocks())
+
+
+def diarize_call(
+    call: CallAudio, models: Models, config: Config, settings: MonoSettings
+) -> Diarization:
+    """Who spoke when, alone (no transcription)."""
+    diarizer = new_diarizer(call, models, config, settings)
+    for samples in mono_blocks(call):
+        diarizer.accept(samples)
     return diarizer.finish()
 
 
@@ -129,11 +123,15 @@ def analyze_mono(
     call_name: str,
 ) -> CallSummary:
     """Analyse a one-channel call by speaker (see the module docstring)."""
-    found = diarize_call(call, models, config, settings)
+    found, parts = diarize_and_transcribe(
+        mono_blocks(call),
+        call.duration,
+        new_diarizer(call, models, config, settings),
+        models.transcriber,
+        config.vad,
+    )
     log.info("%s: %s", call_name, found.note)
-    pieces = _pieces(found.turns, call, config.vad.max_utterance_s)
-    results = _transcribe(call, pieces, models)
-    lines = [(p.speaker, p.start, r.text) for p, r in zip(pieces, results, strict=True)]
+    lines = [(p.speaker, p.start, p.result.text) for p in parts]
     decision = decide_roles(
         lines,
         {s.speaker: s.seconds for s in found.speakers},
@@ -162,11 +160,11 @@ def analyze_mono(
     session = CallSession(
         models, scoring, policy_for(scoring, live=False), sink, roles=roles, call_name=call_name
     )
-    for piece, audio, result in zip(pieces, _audio(call, pieces), results, strict=True):
-        session.advance_to(piece.start)
+    for part, audio in zip(parts, _audio(call, parts), strict=True):
+        session.advance_to(part.start)
         session.add_utterance(
-            Utterance(labels[piece.speaker], piece.start, piece.end, audio, speech_end=piece.end),
-            result,
+            Utterance(labels[part.speaker], part.start, part.end, audio, speech_end=part.end),
+            part.result,
         )
     session.advance_to(call.duration)
     session.finish()
@@ -192,27 +190,7 @@ def diarization_info(
     return info
 
 
-def _pieces(turns: Sequence[Turn], call: CallAudio, limit_s: float) -> list[_Piece]:
-    """Turn bounds with their kept margins, long turns split into equal parts."""
-    pieces: list[_Piece] = []
-    for turn in sorted(turns, key=lambda t: t.start):
-        start = max(0.0, turn.start - PRE_S)
-        if pieces:
-            start = max(start, pieces[-1].end)
-        end = min(call.duration, turn.end + TAIL_S)
-        for a, b in _spans(start, end, limit_s):
-            pieces.append(_Piece(turn.speaker, a, b))
-    return pieces
-
-
-def _spans(start: float, end: float, limit_s: float) -> list[tuple[float, float]]:
-    """Equal parts of at most ``limit_s``."""
-    parts = max(1, int(np.ceil((end - start) / limit_s)))
-    edges = np.linspace(start, end, parts + 1)
-    return [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
-
-
-def _audio(call: CallAudio, pieces: Sequence[_Piece]) -> Iterator[np.ndarray]:
+def _audio(call: CallAudio, pieces: Sequence[Part | Span]) -> Iterator[np.ndarray]:
     """Each piece's 16 kHz audio, in order, from one streamed pass (holds about one piece)."""
     buffer = np.zeros(0, dtype=np.float32)
     origin = 0
@@ -233,18 +211,3 @@ def _audio(call: CallAudio, pieces: Sequence[_Piece]) -> Iterator[np.ndarray]:
         a, b = bounds[index]
         yield buffer[max(a - origin, 0) : max(b - origin, 0)].copy()
         index += 1
-
-
-def _transcribe(call: CallAudio, pieces: Sequence[_Piece], models: Models) -> list[Transcription]:
-    """Pass 2: every piece transcribed, packed into Whisper windows; only the text is kept."""
-    results: list[Transcription] = []
-    pack: list[Utterance] = []
-    for piece, audio in zip(pieces, _audio(call, pieces), strict=True):
-        utterance = Utterance("customer", piece.start, piece.end, audio)
-        if pack and not fits_one_window([len(u.audio) for u in (*pack, utterance)]):
-            results += transcribe(models.transcriber, pack)
-            pack = []
-        pack.append(utterance)
-    if pack:
-        results += transcribe(models.transcriber, pack)
-    return results
