@@ -5,7 +5,7 @@ and bounded memory on a long mix (run through ``bench/diarization.py --sample`` 
   transcripts, the suggestions of both runs, and ``analyze`` time by speaker vs as one role;
 * ``rss_report``: peak RSS of ``analyze`` on the downmix by speaker vs as one role, each in a
   fresh process (``python bench/diarization_cost.py --rss MODE PATH``);
-* ``long_report``: a real two-voice mix repeated for hours, diarized as a stream.
+* ``long_report``: a real two-voice mix repeated for hours, analysed by speaker as a stream.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from diarization import COLLAR_S, assemble, speakers  # noqa: E402
 from wer import telephone  # noqa: E402
 
 from agent_assist.audio.files import load_call  # noqa: E402
-from agent_assist.config import VadConfig  # noqa: E402
 from agent_assist.contracts import SAMPLE_RATE  # noqa: E402
 from agent_assist.speakers.scoring import diarization_error  # noqa: E402
 from agent_assist.vad.silero import SileroVad  # noqa: E402
@@ -147,27 +146,43 @@ def rss_report(folder: Path) -> None:
 
 
 def long_report(hours: float) -> None:
-    """Bounded memory: a real two-voice mix repeated for ``hours``, diarized as a stream."""
-    from agent_assist.speakers.diarize import Diarizer
-    from agent_assist.speakers.encoder import SpeakerEncoder
+    """Bounded memory: a real two-voice mix repeated for ``hours``, written as one mono file and
+    analysed by speaker as ``analyze`` does (diarized, transcribed, scored), streamed."""
+    import tempfile
+
+    from agent_assist.config import Config
+    from agent_assist.core import load_models
+    from agent_assist.pipeline import analyze_call
 
     vad = SileroVad.load()
     pool = speakers(vad)
     call = assemble(pool[1], pool[3], np.random.default_rng(1))
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    diarizer = Diarizer(SpeakerEncoder.load(), vad, VadConfig())
     repeats = int(np.ceil(hours * 3600 / (len(call.audio) / SAMPLE_RATE)))
-    started = time.perf_counter()
-    for _ in range(repeats):
-        for i in range(0, len(call.audio), 65_536):
-            diarizer.accept(call.audio[i : i + 65_536])
-    result = diarizer.finish()
-    seconds = time.perf_counter() - started
+    config = Config()
+    models = load_models(config)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "long_mono.wav"
+        with sf.SoundFile(path, "w", SAMPLE_RATE, 1, subtype="PCM_16") as out:
+            for _ in range(repeats):
+                out.write(np.clip(call.audio, -1.0, 1.0))
+        run_analyze(SAMPLE, models, config)  # warm: every model loaded, the peak of a short call
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        counts: dict[str, int] = {}
+
+        def count(event: object) -> None:
+            kind = type(event).__name__
+            counts[kind] = counts.get(kind, 0) + 1
+
+        started = time.perf_counter()
+        summary = analyze_call(path, models, config, count)
+        seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"{diarizer.duration / 3600:.2f} h of a real two-voice mix ({call.name}) diarized in"
-        f" {seconds:.0f} s: {result.note}, {len(result.turns)} turns; peak RSS {peak:.0f} MB"
-        f" ({before:.0f} MB before: +{peak - before:.0f} MB)"
+        f"{summary.duration / 3600:.2f} h of a real two-voice mix ({call.name}, mono) analysed"
+        f" by speaker in {seconds:.0f} s: {summary.diarization['note']},"  # type: ignore[index]
+        f" {counts.get('TranscriptFinal', 0)} transcript lines, {counts.get('Suggestion', 0)}"
+        f" suggestions; peak RSS {peak:.0f} MB ({before:.0f} MB after a short call first:"
+        f" +{peak - before:.0f} MB)"
     )
 
 

@@ -145,12 +145,17 @@ def cluster(
     threshold = clusters_above(len(sample), merges, settings.cluster_threshold)
     heard = len(centres_for(min(threshold, settings.max_speakers + 1)))
     asked = settings.speakers or 1  # auto: one voice, then each further voice clearly apart
+    apart = (
+        (settings.extra_voice,) * 2
+        if narrow
+        else (settings.extra_voice, settings.extra_voice_least)
+    )
     centres = centres_for(asked, 0.0 if narrow else settings.min_asked_speaker_s)
     if len(centres) < asked:
         return centres, heard
     for more in range(asked + 1, settings.max_speakers + 1):
         found = centres_for(more)
-        if len(found) < more or not _distinct(embeddings, shares, found, settings.extra_voice):
+        if len(found) < more or not _adds_a_voice(embeddings, shares, found, *apart):
             break
         centres = found
     return centres, heard
@@ -162,15 +167,21 @@ def shares_of(lengths: np.ndarray, settings: DiarizeSettings) -> np.ndarray:
     return np.where(lengths >= settings.window_s - 1e-6, settings.step_s, lengths)
 
 
-def _distinct(
-    embeddings: np.ndarray, seconds: np.ndarray, centres: np.ndarray, apart: float
+def _adds_a_voice(
+    embeddings: np.ndarray, seconds: np.ndarray, centres: np.ndarray, apart: float, least: float
 ) -> bool:
-    """Every cluster a voice of its own: at least ``apart`` of ``separation`` from each other
-    one, and ``EXTRA_VOICE_MIN_S`` of speech."""
-    if _speech(embeddings, seconds, centres).min() < EXTRA_VOICE_MIN_S:
+    """Whether ``centres`` (one cluster more than asked or found so far) are each a voice:
+    every cluster has ``EXTRA_VOICE_MIN_S`` of speech and is at least ``apart`` of
+    ``separation`` from every other, and the one with the least speech, the likeliest part of
+    a voice split in two, at least ``least``."""
+    speech = _speech(embeddings, seconds, centres)
+    if speech.min() < EXTRA_VOICE_MIN_S:
         return False
-    pairs = itertools.combinations(range(len(centres)), 2)
-    return all(separation(embeddings, centres, i, j) >= apart for i, j in pairs)
+    smallest = int(np.argmin(speech))
+    for i, j in itertools.combinations(range(len(centres)), 2):
+        if separation(embeddings, centres, i, j) < (least if smallest in (i, j) else apart):
+            return False
+    return True
 
 
 def _speech(embeddings: np.ndarray, seconds: np.ndarray, centres: np.ndarray) -> np.ndarray:
