@@ -145,17 +145,16 @@ def cluster(
     threshold = clusters_above(len(sample), merges, settings.cluster_threshold)
     heard = len(centres_for(min(threshold, settings.max_speakers + 1)))
     asked = settings.speakers or 1  # auto: one voice, then each further voice clearly apart
-    apart = (
-        (settings.extra_voice,) * 2
-        if narrow
-        else (settings.extra_voice, settings.extra_voice_least)
-    )
     centres = centres_for(asked, 0.0 if narrow else settings.min_asked_speaker_s)
     if len(centres) < asked:
         return centres, heard
     for more in range(asked + 1, settings.max_speakers + 1):
         found = centres_for(more)
-        if len(found) < more or not _adds_a_voice(embeddings, shares, found, *apart):
+        # a call has two voices: a third one (wideband) needs its smallest cluster further apart
+        least = settings.extra_voice if narrow or more <= 2 else settings.extra_voice_least
+        if len(found) < more or not _adds_a_voice(
+            embeddings, shares, found, settings.extra_voice, least
+        ):
             break
         centres = found
     return centres, heard

@@ -96,11 +96,12 @@ class DiarizeSettings:
     this far from every other (``separation``) and has 2.5 s of speech, wideband or 8 kHz (on
     the DATA.md mixes one voice split in two stays under 0.21 at 8 kHz)."""
     extra_voice_least: float = 0.30
-    """Wideband, the cluster with the least speech (the likeliest part of a voice split in two)
-    needs this much from every other. With more speech per voice (the DATA.md mixes played
-    two and four times over), one voice split in two reached 0.272 (JFK's, the cards
-    speaker's) and was kept as 'other' at 0.22; the real third voices found are 0.354 or more
-    from every other voice, while two real voices can be as close as 0.25."""
+    """Wideband, for a third voice or more, the cluster with the least speech (the likeliest
+    part of a voice split in two) needs this much from every other. With more speech per
+    voice (the DATA.md mixes played two and four times over), one voice split in two reached
+    0.272 (JFK's, the cards speaker's) and was kept as 'other' at 0.22; the real third voices
+    found are 0.354 or more from every other voice, while two real voices can be as close as
+    0.25."""
     max_cluster_points: int = 600
     vad_threshold: float | None = None
     """Speech threshold for the regions (None: the ``vad`` section's)."""
