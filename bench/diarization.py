@@ -68,7 +68,6 @@ from agent_assist.config import VadConfig  # noqa: E402
 from agent_assist.contracts import SAMPLE_RATE  # noqa: E402
 from agent_assist.speakers.diarize import (  # noqa: E402
     NARROW_BELOW_HZ,
-    Diarization,
     Diarizer,
     DiarizeSettings,
     diarize_file,
@@ -77,6 +76,7 @@ from agent_assist.speakers.mono import mono_blocks  # noqa: E402
 from agent_assist.speakers.roles import RoleCues, decide_roles, find_cues  # noqa: E402
 from agent_assist.speakers.scoring import DerResult, diarization_error  # noqa: E402
 from agent_assist.speakers.transcribe import diarize_and_transcribe  # noqa: E402
+from agent_assist.speakers.turns import Diarization  # noqa: E402
 from agent_assist.vad.silero import SileroVad  # noqa: E402
 
 REFERENCE_VAD = VadConfig(

@@ -32,12 +32,7 @@ from agent_assist.config import Config, with_values
 from agent_assist.contracts import SAMPLE_RATE, Utterance
 from agent_assist.core import CallSession, Models, policy_for
 from agent_assist.events import CallSummary, Event, EventSink, MoodUpdate, Speaker
-from agent_assist.speakers.diarize import (
-    NARROW_BELOW_HZ,
-    Diarization,
-    Diarizer,
-    DiarizeSettings,
-)
+from agent_assist.speakers.diarize import NARROW_BELOW_HZ, Diarizer, DiarizeSettings
 from agent_assist.speakers.encoder import SpeakerEncoder
 from agent_assist.speakers.roles import (
     AGENT_CUES,
@@ -48,6 +43,7 @@ from agent_assist.speakers.roles import (
     decide_roles,
 )
 from agent_assist.speakers.transcribe import Part, Span, diarize_and_transcribe
+from agent_assist.speakers.turns import Diarization
 
 log = logging.getLogger(__name__)
 

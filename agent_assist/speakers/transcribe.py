@@ -29,7 +29,8 @@ from agent_assist.config import VadConfig
 from agent_assist.contracts import SAMPLE_RATE, Transcriber, Transcription, Utterance
 from agent_assist.core.speech import transcribe
 from agent_assist.events import Word
-from agent_assist.speakers.diarize import Diarization, Diarizer, Region, Turn
+from agent_assist.speakers.diarize import Diarizer, Region
+from agent_assist.speakers.turns import Diarization, Turn
 
 log = logging.getLogger(__name__)
 

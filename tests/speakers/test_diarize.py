@@ -13,15 +13,9 @@ from agent_assist.audio.files import load_call
 from agent_assist.config import VadConfig
 from agent_assist.contracts import Utterance
 from agent_assist.speakers.clustering import clusters_above, cut, linkage
-from agent_assist.speakers.diarize import (
-    Diarization,
-    Diarizer,
-    DiarizeSettings,
-    diarize_blocks,
-    diarize_file,
-    label_regions,
-)
+from agent_assist.speakers.diarize import Diarizer, DiarizeSettings, diarize_blocks, diarize_file
 from agent_assist.speakers.scoring import diarization_error
+from agent_assist.speakers.turns import Diarization, label_regions
 from agent_assist.vad.segmenter import Segmenter
 
 RATE = 16_000

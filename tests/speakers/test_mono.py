@@ -8,9 +8,9 @@ import numpy as np
 import soundfile as sf
 
 from agent_assist.audio.files import open_call
-from agent_assist.speakers.diarize import Turn
 from agent_assist.speakers.mono import _audio
 from agent_assist.speakers.transcribe import Span
+from agent_assist.speakers.turns import Turn
 
 RATE = 16_000
 
@@ -29,9 +29,9 @@ def test_spans_are_cut_from_one_streamed_pass(tmp_path: Path) -> None:
 
 def test_the_summary_field_and_its_lines_name_roles_confidence_and_evidence() -> None:
     from agent_assist.report import diarization_lines
-    from agent_assist.speakers.diarize import Diarization, SpeakerStats
     from agent_assist.speakers.mono import diarization_info
     from agent_assist.speakers.roles import RoleDecision
+    from agent_assist.speakers.turns import Diarization, SpeakerStats
 
     found = Diarization(
         (Turn(0.0, 2.0, 0), Turn(2.5, 4.0, 1), Turn(5.0, 6.0, 2)),

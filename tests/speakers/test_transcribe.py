@@ -11,7 +11,7 @@ from agent_assist.config import VadConfig
 from agent_assist.contracts import Transcription
 from agent_assist.events import Word
 from agent_assist.speakers import transcribe as module
-from agent_assist.speakers.diarize import Diarizer, Region, Turn
+from agent_assist.speakers.diarize import Diarizer, Region
 from agent_assist.speakers.transcribe import (
     Part,
     Span,
@@ -20,6 +20,7 @@ from agent_assist.speakers.transcribe import (
     diarize_and_transcribe,
     speaker_spans,
 )
+from agent_assist.speakers.turns import Turn
 from tests.speakers.test_diarize import VOICES, ToneEmbedder, energy_vad, gap, tone
 
 RATE = 16_000
