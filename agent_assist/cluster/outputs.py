@@ -4,12 +4,15 @@ Each finished call is ``<call_id>.jsonl`` (its redacted events, written atomical
 ``.done/<call_id>.json`` (its input checksum and the config fingerprint, atomically too). A call
 counts as done only when both exist and match, so a run stopped between the two writes simply
 analyses the call again and replaces the file whole. ``summary.csv`` and ``failures.csv`` are
-rewritten at the end of every run, from the per-call files of all the run's calls.
+rewritten at the end of every run, from the per-call files of all the run's calls. A run killed
+in the middle of a write leaves a hidden ``.<name>.*.tmp`` behind; the next run on the folder
+removes it (one run per output folder at a time).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,8 @@ from agent_assist.events import Event, event_from_dict
 from agent_assist.figures import last_summary
 from agent_assist.report import SUMMARY_COLUMNS, failed_row, summary_row
 from agent_assist.tables import csv_text, private_dir, write_private
+
+log = logging.getLogger(__name__)
 
 DONE_DIR = ".done"
 FAILURE_COLUMNS = ["call", "error"]
@@ -30,6 +35,14 @@ class RunFolder:
         self.fingerprint = fingerprint
         private_dir(out_dir)
         private_dir(out_dir / DONE_DIR)
+        self._remove_unfinished_writes()
+
+    def _remove_unfinished_writes(self) -> None:
+        """Temporary files of a run killed mid-write: never moved into place, never needed."""
+        for folder in (self.out_dir, self.out_dir / DONE_DIR):
+            for temp in folder.glob(".*.tmp"):
+                temp.unlink(missing_ok=True)
+                log.info("%s: removed, left by an interrupted run", temp)
 
     def result_path(self, call: ClusterCall) -> Path:
         return self.out_dir / f"{call.id}.jsonl"

@@ -32,6 +32,20 @@ def _events(call_id: str) -> list[dict]:
     return [said.to_dict(), summary.to_dict()]
 
 
+def test_a_run_removes_the_temporary_files_a_killed_run_left(tmp_path):
+    out = tmp_path / "out"
+    (out / ".done").mkdir(parents=True)
+    left = [out / ".x.jsonl.k2j4.tmp", out / ".done" / ".x.json.t24m.tmp", out / ".a.csv.7.tmp"]
+    for path in left:
+        path.write_text("{half a line")
+    (out / "y.jsonl").write_text("{}\n")
+
+    RunFolder(out, "cfg1")
+
+    assert not [p for p in left if p.exists()]
+    assert (out / "y.jsonl").read_text() == "{}\n"
+
+
 def test_a_call_is_done_only_for_its_input_and_config_with_both_files(tmp_path):
     call = ClusterCall(tmp_path / "x.wav", "x")
     folder = RunFolder(tmp_path / "out", "cfg1")
