@@ -100,16 +100,6 @@ def mono_blocks(call: CallAudio) -> Iterable[np.ndarray]:
     return (mono_samples(block) for block in call.blocks())
 
 
-def diarize_call(
-    call: CallAudio, models: Models, config: Config, settings: MonoSettings
-) -> Diarization:
-    """Who spoke when, alone (no transcription)."""
-    diarizer = new_diarizer(call, models, config, settings)
-    for samples in mono_blocks(call):
-        diarizer.accept(samples)
-    return diarizer.finish()
-
-
 def analyze_mono(
     call: CallAudio,
     models: Models,
