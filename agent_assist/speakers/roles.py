@@ -5,8 +5,10 @@ Each speaker's transcript is matched against cue phrases (playbook phrase syntax
 hold and transfer phrases), customer cues ("I'm calling about …") and automated-prompt cues
 ("this call may be recorded", "press 1"). Each cue kind counts once per speaker, at its first
 match. A speaker's lean is its agent weight minus its customer weight; the agent is the speaker
-that leans furthest towards agent, by a margin over the next one. Without any cue the fallback
-rule decides (``first_speaker``: the first voice is the agent, or the customer).
+that leans furthest towards agent, by a margin over the next one. A voice with an
+automated-prompt cue is never the agent while a human voice is there (a phone menu greets too).
+Without any cue the fallback rule decides (``first_speaker``: the first human voice is the agent,
+or the customer).
 
 ``confidence`` is 0.5 for a guess (fallback, or cues that cancel out) and grows towards 1 with
 the margin; under ``min_confidence`` the decision is flagged as uncertain so callers keep both
@@ -209,17 +211,20 @@ def decide_roles(
             lean[match.speaker] += sign * match.cue.weight
     if len(speakers) == 1:
         return _one_speaker(speakers[0], lean[speakers[0]], matches, min_confidence)
-    ranked = sorted(speakers, key=lambda s: (-lean[s], s))
-    margin = lean[ranked[0]] - lean[ranked[1]]
+    # an automated prompt greets too ("thank you for calling ..., press one"): never the agent
     humans = [s for s in speakers if automated[s] == 0.0] or list(speakers)
+    ranked = sorted(humans, key=lambda s: (-lean[s], s))
+    margin = lean[ranked[0]] - (lean[ranked[1]] if len(ranked) > 1 else 0.0)
+    agent: int | None
     if margin > 0:
         rule, agent = "cues", ranked[0]
         customer = max((s for s in humans if s != agent), key=lambda s: (talk[s], -s), default=None)
     else:
         rule, margin = "first_speaker", 0.0
-        agent, customer = _fallback(speakers, humans, first_speaker, talk)
+        agent, customer = _fallback(humans, first_speaker, talk)
     roles: dict[int, Role] = {s: "other" for s in speakers}
-    roles[agent] = "agent"
+    if agent is not None:
+        roles[agent] = "agent"
     if customer is not None:
         roles[customer] = "customer"
     confidence = _confidence(margin)
@@ -241,21 +246,14 @@ def _one_speaker(
 
 
 def _fallback(
-    speakers: Sequence[int],
-    humans: Sequence[int],
-    first_speaker: FirstSpeaker,
-    talk: Mapping[int, float],
-) -> tuple[int, int | None]:
+    humans: Sequence[int], first_speaker: FirstSpeaker, talk: Mapping[int, float]
+) -> tuple[int | None, int | None]:
     """(agent, customer) by the fallback rule: the first human voice (an automated prompt is
-    not one) is ``first_speaker``; the other role goes to the longest talker of the rest."""
+    not one) is ``first_speaker``; the other role goes to the longest talker of the other
+    human voices, if any (an automated prompt stays ``other``)."""
     first = humans[0]
-    rest = [s for s in humans if s != first] or [s for s in speakers if s != first]
-    second = max(rest, key=lambda s: (talk[s], -s), default=None)
-    if first_speaker == "agent":
-        return first, second
-    if second is None:
-        return first, None
-    return second, first
+    second = max((s for s in humans if s != first), key=lambda s: (talk[s], -s), default=None)
+    return (first, second) if first_speaker == "agent" else (second, first)
 
 
 def _confidence(margin: float) -> float:

@@ -67,6 +67,28 @@ def test_third_voice_is_other_and_an_automated_prompt_is_not_the_agent() -> None
     assert any(line.startswith("other: automated prompt") for line in decision.evidence)
 
 
+def test_an_automated_greeting_does_not_make_the_prompt_the_agent() -> None:
+    """A phone menu greets ("thank you for calling"); Asterisk's real IVR main prompt, as
+    Whisper writes it. The agent who says nothing cue-like is still the first human voice."""
+    ivr = (
+        "Thank you for calling Super Awesome Company, Waldo's premier provider of perfect "
+        "products. To establish a sales partnership, press one. For an operator, press zero."
+    )
+    lines = [(0, 0.0, ivr), (1, 26.0, "Hello, yes."), (2, 28.0, "Hi there, I wanted to ask.")]
+    decision = decide_roles(lines, {0: 25.0, 1: 10.0, 2: 12.0})
+    assert decision.roles == {0: "other", 1: "agent", 2: "customer"}
+    assert decision.rule == "first_speaker" and not decision.confident
+    assert "other: greeting 'Thank you for calling' at 0:00" in decision.evidence
+
+
+def test_a_prompt_and_one_human_leave_the_prompt_other() -> None:
+    lines = [(0, 0.0, "Your call is important to us, press one for sales."), (1, 9.0, "hello?")]
+    as_customer = decide_roles(lines, {0: 8.0, 1: 20.0}, first_speaker="customer")
+    assert as_customer.roles == {0: "other", 1: "customer"}
+    as_agent = decide_roles(lines, {0: 8.0, 1: 20.0}, first_speaker="agent")
+    assert as_agent.roles == {0: "other", 1: "agent"}
+
+
 def test_one_speaker_and_no_speaker() -> None:
     one = decide_roles([(0, 0.0, "I would like to cancel my subscription")], {0: 3.0})
     assert one.roles == {0: "customer"} and one.rule == "one speaker"
