@@ -76,7 +76,12 @@ from agent_assist.speakers.diarize import (  # noqa: E402
     DiarizeSettings,
     diarize_file,
 )
-from agent_assist.speakers.mono import mono_blocks  # noqa: E402
+from agent_assist.speakers.mono import (  # noqa: E402
+    MonoSettings,
+    apart_from_prompts,
+    decide,
+    mono_blocks,
+)
 from agent_assist.speakers.roles import RoleCues, decide_roles, find_cues  # noqa: E402
 from agent_assist.speakers.scoring import DerResult, diarization_error  # noqa: E402
 from agent_assist.speakers.transcribe import diarize_and_transcribe  # noqa: E402
@@ -364,6 +369,10 @@ def transcribe_turns(
         transcriber,
         VadConfig(),  # type: ignore[arg-type]
     )
+    mono = MonoSettings(settings)
+    result, parts, _ = apart_from_prompts(
+        diarizer, result, parts, decide(result, parts, mono), mono
+    )
     words = [(p.start + w.start, p.speaker, w.text) for p in parts for w in p.result.words]
     return result, words, [(p.speaker, p.start, p.result.text) for p in parts]
 
@@ -406,14 +415,15 @@ def run_condition(
         result = diarize_file(path, encoder, vad, VadConfig(), settings)  # type: ignore[arg-type]
         totals.seconds += time.perf_counter() - started
         totals.audio_s += len(call.audio) / SAMPLE_RATE
+        if transcriber is not None and call.texts:
+            # as analyze: a phone menu found by its words may make the voices be clustered again
+            result, words, lines = transcribe_turns(path, encoder, vad, settings, transcriber)
+            score_words(call, result, words, totals)
+            roles_of(result, lines, call, totals)
         der = diarization_error(call.reference, hypothesis(result), COLLAR_S)
         totals.der.append(der)
         totals.found.append(result.count)
         totals.right += result.count == len({name for _, _, name in call.reference})
-        if transcriber is not None and call.texts:
-            result, words, lines = transcribe_turns(path, encoder, vad, settings, transcriber)
-            score_words(call, result, words, totals)
-            roles_of(result, lines, call, totals)
         if show:
             print(
                 f"  {call.name:40s} {len(call.audio) / SAMPLE_RATE:5.1f} s  DER {der.der:6.1%}"

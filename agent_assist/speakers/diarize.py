@@ -210,12 +210,17 @@ class Diarizer:
     def finish(self) -> Diarization:
         for utterance in self._segmenter.finish():
             self._add(utterance)
+        return self.relabel(self.settings)
+
+    def relabel(self, settings: DiarizeSettings) -> Diarization:
+        """The speech fed so far clustered again with other ``settings`` (another number of
+        speakers), from the kept embeddings: no audio is read again."""
         return label_regions(
             [(r.start, r.end, r.windows) for r in self._regions],
             np.stack(self._embeddings) if self._embeddings else np.zeros((0, 0), np.float32),
             self._spans,
             self.duration,
-            self.settings,
+            settings,
             narrow=self.narrow,
         )
 

@@ -42,7 +42,7 @@ from agent_assist.speakers.roles import (
     RoleDecision,
     decide_roles,
 )
-from agent_assist.speakers.transcribe import Part, Span, diarize_and_transcribe
+from agent_assist.speakers.transcribe import Part, Span, by_speaker, diarize_and_transcribe
 from agent_assist.speakers.turns import Diarization
 
 log = logging.getLogger(__name__)
@@ -109,22 +109,13 @@ def analyze_mono(
     call_name: str,
 ) -> CallSummary:
     """Analyse a one-channel call by speaker (see the module docstring)."""
+    diarizer = new_diarizer(call, models, config, settings)
     found, parts = diarize_and_transcribe(
-        mono_blocks(call),
-        call.duration,
-        new_diarizer(call, models, config, settings),
-        models.transcriber,
-        config.vad,
+        mono_blocks(call), call.duration, diarizer, models.transcriber, config.vad
     )
+    decision = decide(found, parts, settings)
+    found, parts, decision = apart_from_prompts(diarizer, found, parts, decision, settings)
     log.info("%s: %s", call_name, found.note)
-    lines = [(p.speaker, p.start, p.result.text) for p in parts]
-    decision = decide_roles(
-        lines,
-        {s.speaker: s.seconds for s in found.speakers},
-        cues=settings.cues,
-        first_speaker=settings.first_speaker,
-        min_confidence=settings.min_confidence,
-    )
     labels: dict[int, Speaker] = dict(decision.roles)
     roles: list[Speaker] = ["agent", "customer"]
     if "other" in labels.values():
@@ -155,6 +146,39 @@ def analyze_mono(
     session.advance_to(call.duration)
     session.finish()
     return summaries[-1]
+
+
+def decide(found: Diarization, parts: Sequence[Part], settings: MonoSettings) -> RoleDecision:
+    return decide_roles(
+        [(p.speaker, p.start, p.result.text) for p in parts],
+        {s.speaker: s.seconds for s in found.speakers},
+        cues=settings.cues,
+        first_speaker=settings.first_speaker,
+        min_confidence=settings.min_confidence,
+    )
+
+
+def apart_from_prompts(
+    diarizer: Diarizer,
+    found: Diarization,
+    parts: list[Part],
+    decision: RoleDecision,
+    settings: MonoSettings,
+) -> tuple[Diarization, list[Part], RoleDecision]:
+    """A phone menu is not one of the asked speakers. When a voice with prompt cues took one of
+    their places (the two people merged beside it), cluster again asking one more speaker per
+    prompt and split the words by the new turns; kept when it finds more voices."""
+    asked = settings.diarize.speakers
+    prompts = len(decision.automated)
+    if asked is None or not prompts or found.count - prompts >= asked:
+        return found, parts, decision
+    again = diarizer.relabel(dataclasses.replace(settings.diarize, speakers=asked + prompts))
+    if again.count <= found.count:
+        return found, parts, decision
+    split = [q for p in parts for q in by_speaker(Span(p.start, p.end), p.result, again.turns)]
+    note = f"{again.count} speakers found ({asked} asked, besides {prompts} automated prompt(s))"
+    again = dataclasses.replace(again, note=note)
+    return again, split, decide(again, split, settings)
 
 
 def diarization_info(

@@ -6,7 +6,8 @@ hold and transfer phrases), customer cues ("I'm calling about …") and automate
 ("this call may be recorded", "press 1"). Each cue kind counts once per speaker, at its first
 match. A speaker's lean is its agent weight minus its customer weight; the agent is the speaker
 that leans furthest towards agent, by a margin over the next one. A voice with an
-automated-prompt cue is never the agent while a human voice is there (a phone menu greets too).
+automated-prompt cue that weighs at least as much as its agent cues is a machine: never the
+agent while a human voice is there (a phone menu greets too).
 Without any cue the fallback rule decides (``first_speaker``: the first human voice is the agent,
 or the customer).
 
@@ -155,6 +156,8 @@ class RoleDecision:
     rule: str
     """``cues``, ``first_speaker`` (fallback), ``one speaker`` or ``no speech``."""
     evidence: tuple[str, ...] = field(default=())
+    automated: tuple[int, ...] = ()
+    """Speakers with an automated-prompt cue (a phone menu, a recorded announcement)."""
 
 
 def clock(seconds: float) -> str:
@@ -211,8 +214,11 @@ def decide_roles(
             lean[match.speaker] += sign * match.cue.weight
     if len(speakers) == 1:
         return _one_speaker(speakers[0], lean[speakers[0]], matches, min_confidence)
-    # an automated prompt greets too ("thank you for calling ..., press one"): never the agent
-    humans = [s for s in speakers if automated[s] == 0.0] or list(speakers)
+    # a phone menu greets too ("thank you for calling ..., press one"): a voice whose prompt
+    # cues weigh at least as much as its agent cues is a machine, never the agent (an agent who
+    # introduces themselves and later says "press 1" stays human)
+    machines = tuple(s for s in speakers if automated[s] > 0.0 and automated[s] >= lean[s])
+    humans = [s for s in speakers if s not in machines] or list(speakers)
     ranked = sorted(humans, key=lambda s: (-lean[s], s))
     margin = lean[ranked[0]] - (lean[ranked[1]] if len(ranked) > 1 else 0.0)
     agent: int | None
@@ -231,7 +237,9 @@ def decide_roles(
     evidence = [m.line(roles[m.speaker]) for m in matches if m.speaker in roles]
     if rule == "first_speaker":
         evidence.append(f"no deciding cue: the first voice is taken as the {first_speaker}")
-    return RoleDecision(roles, confidence, confidence >= min_confidence, rule, tuple(evidence))
+    return RoleDecision(
+        roles, confidence, confidence >= min_confidence, rule, tuple(evidence), machines
+    )
 
 
 def _one_speaker(

@@ -126,6 +126,32 @@ def test_a_phone_menu_that_greets_is_other_and_the_agent_is_the_first_human_voic
     assert "other: automated prompt 'press 1' at 0:00" in map(str.lower, info["evidence"])
 
 
+def test_when_a_menu_takes_the_place_of_a_person_the_voices_are_clustered_again(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The real menu, then the LibriVox reader and the cards speaker taking turns: asked for
+    two speakers, the first clustering finds the menu and one merged person (the two voices
+    are close for this model). The menu is no party to the call, so they are clustered again
+    with one more speaker, and the reader and the cards speaker come out apart."""
+    menu = load_call(DATA / "ivr_main.flac")["customer"]
+    reader = load_call(DATA / "librivox_reader.flac")["customer"]
+    cards = load_call(DATA / "cards_speaker.flac")["customer"]
+    gap = np.zeros(int(0.7 * RATE), dtype=np.float32)
+    half_r, half_c = len(reader) // 2, len(cards) // 2
+    turns = [menu, reader[:half_r], cards[:half_c], reader[half_r:], cards[half_c:]]
+    path = tmp_path / "menu_then_two.wav"
+    sf.write(path, np.concatenate([x for turn in turns for x in (turn, gap)]), RATE)
+    _, events = analyze(capsys, str(path))
+    info = summary(events)["diarization"]
+    assert info["speakers"] == 3
+    assert info["note"] == "3 speakers found (2 asked, besides 1 automated prompt(s))"
+    assert info["roles"] == {"speaker 1": "other", "speaker 2": "agent", "speaker 3": "customer"}
+    lines = finals(events)
+    assert any(s == "agent" and "Dashwood" in t for s, t in lines)
+    customer = plain(" ".join(t for s, t in lines if s == "customer"))
+    assert "queen of" in customer and "dashwood" not in customer
+
+
 def test_speaker_settings_come_from_the_config_file_too(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -78,3 +78,77 @@ def test_the_text_timeline_names_an_other_speaker() -> None:
 
     line = timeline_line(TranscriptFinal("other", 3.0, 5.0, "Please hold.", 0.9))
     assert line is not None and "[bold]other   [/bold]  Please hold." in line
+
+
+class _Relabels:
+    """A diarizer that has been fed: ``relabel`` gives ``again`` and records what was asked."""
+
+    def __init__(self, again: object) -> None:
+        self.again = again
+        self.asked: list[int | None] = []
+
+    def relabel(self, settings: object) -> object:
+        self.asked.append(settings.speakers)  # type: ignore[attr-defined]
+        return self.again
+
+
+def _words(text: str) -> object:
+    from agent_assist.contracts import Transcription
+    from agent_assist.events import Word
+
+    words = tuple(Word(0.1 + i, 0.9 + i, w, 0.9) for i, w in enumerate(text.split()))
+    return Transcription(text, words, 0.9, 0.0, -0.1, 1.0, True)
+
+
+def test_a_menu_in_the_place_of_a_person_makes_the_voices_be_clustered_again() -> None:
+    """Two asked, two found, one of them a phone menu: clustered again with three, the words
+    split by the new turns and the roles decided again. Not when the menu came on top of two
+    people, nor when the number of speakers is left to the diarizer (auto)."""
+    from dataclasses import replace
+
+    from agent_assist.speakers.diarize import DiarizeSettings
+    from agent_assist.speakers.mono import MonoSettings, apart_from_prompts, decide
+    from agent_assist.speakers.transcribe import Part
+    from agent_assist.speakers.turns import Diarization, SpeakerStats
+
+    def diarization(turns: list[Turn]) -> Diarization:
+        speakers = sorted({t.speaker for t in turns})
+        stats = tuple(
+            SpeakerStats(s, sum(t.end - t.start for t in turns if t.speaker == s), 1, 0.0)
+            for s in speakers
+        )
+        return Diarization(tuple(turns), stats, 20.0, f"{len(speakers)} speakers found")
+
+    menu = Part(0, 0.0, 5.0, _words("thank you for calling press 1 for sales"))  # type: ignore[arg-type]
+    people = Part(1, 6.0, 14.0, _words("hello there yes hi I have a question now"))  # type: ignore[arg-type]
+    found = diarization([Turn(0.0, 5.0, 0), Turn(6.0, 14.0, 1)])
+    again = diarization([Turn(0.0, 5.0, 0), Turn(6.0, 9.0, 1), Turn(9.0, 14.0, 2)])
+    settings = MonoSettings()
+    decision = decide(found, [menu, people], settings)
+    assert decision.automated == (0,)
+    diarizer = _Relabels(again)
+
+    result, parts, redecided = apart_from_prompts(
+        diarizer,
+        found,
+        [menu, people],
+        decision,
+        settings,  # type: ignore[arg-type]
+    )
+    assert diarizer.asked == [3]
+    assert result.count == 3 and "besides 1 automated prompt" in result.note
+    assert [(p.speaker, p.result.text) for p in parts] == [
+        (0, "thank you for calling press 1 for sales"),
+        (1, "hello there yes"),
+        (2, "hi I have a question now"),
+    ]
+    assert redecided.roles == {0: "other", 1: "agent", 2: "customer"}
+
+    three = diarization([Turn(0.0, 5.0, 0), Turn(6.0, 9.0, 1), Turn(9.0, 14.0, 2)])
+    for case, how in (
+        (three, settings),
+        (found, MonoSettings(replace(DiarizeSettings(), speakers=None))),
+    ):
+        untouched = _Relabels(again)
+        kept = apart_from_prompts(untouched, case, parts, decision, how)  # type: ignore[arg-type]
+        assert untouched.asked == [] and kept[0] is case

@@ -89,6 +89,21 @@ def test_a_prompt_and_one_human_leave_the_prompt_other() -> None:
     assert as_agent.roles == {0: "other", 1: "agent"}
 
 
+def test_an_agent_who_introduces_themselves_and_says_press_one_is_still_the_agent() -> None:
+    lines = [
+        (0, 0.0, "Hi, I'm calling about my card."),
+        (1, 3.0, "Thank you for calling, my name is Dana, how can I help you?"),
+        (1, 40.0, "I'll send you a code, please press 1 when you have it."),
+    ]
+    decision = decide_roles(lines, {0: 10.0, 1: 12.0})
+    assert decision.roles == {0: "customer", 1: "agent"} and decision.automated == ()
+    menu = decide_roles(
+        [(2, 0.0, "Thank you for calling, press one for sales."), *lines], {0: 10, 1: 12, 2: 5}
+    )
+    assert menu.automated == (2,)
+    assert menu.roles == {0: "customer", 1: "agent", 2: "other"}
+
+
 def test_one_speaker_and_no_speaker() -> None:
     one = decide_roles([(0, 0.0, "I would like to cancel my subscription")], {0: 3.0})
     assert one.roles == {0: "customer"} and one.rule == "one speaker"
