@@ -212,12 +212,12 @@ def decide_roles(
         else:
             sign = 1.0 if match.cue.role == "agent" else -1.0
             lean[match.speaker] += sign * match.cue.weight
-    if len(speakers) == 1:
-        return _one_speaker(speakers[0], lean[speakers[0]], matches, min_confidence)
     # a phone menu greets too ("thank you for calling ..., press one"): a voice whose prompt
     # cues weigh at least as much as its agent cues is a machine, never the agent (an agent who
     # introduces themselves and later says "press 1" stays human)
     machines = tuple(s for s in speakers if automated[s] > 0.0 and automated[s] >= lean[s])
+    if len(speakers) == 1:
+        return _one_speaker(speakers[0], lean[speakers[0]], matches, min_confidence, machines)
     humans = [s for s in speakers if s not in machines] or list(speakers)
     ranked = sorted(humans, key=lambda s: (-lean[s], s))
     margin = lean[ranked[0]] - (lean[ranked[1]] if len(ranked) > 1 else 0.0)
@@ -243,13 +243,18 @@ def decide_roles(
 
 
 def _one_speaker(
-    speaker: int, lean: float, matches: list[Match], min_confidence: float
+    speaker: int,
+    lean: float,
+    matches: list[Match],
+    min_confidence: float,
+    machines: tuple[int, ...],
 ) -> RoleDecision:
-    role: Role = "agent" if lean > 0 else "customer"
+    """A lone voice: a phone menu alone (a recording of the menu only) is ``other``."""
+    role: Role = "other" if machines else "agent" if lean > 0 else "customer"
     confidence = _confidence(abs(lean))
     evidence = tuple(m.line(role) for m in matches if m.speaker == speaker)
     return RoleDecision(
-        {speaker: role}, confidence, confidence >= min_confidence, "one speaker", evidence
+        {speaker: role}, confidence, confidence >= min_confidence, "one speaker", evidence, machines
     )
 
 

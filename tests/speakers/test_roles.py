@@ -109,6 +109,8 @@ def test_one_speaker_and_no_speaker() -> None:
     assert one.roles == {0: "customer"} and one.rule == "one speaker"
     agent = decide_roles([(0, 0.0, "thanks for calling, how can I help you")], {0: 3.0})
     assert agent.roles == {0: "agent"}
+    menu = decide_roles([(0, 0.0, "Welcome to voicemail. Press 1 for your messages.")], {0: 4.0})
+    assert menu.roles == {0: "other"} and menu.automated == (0,)
     none = decide_roles([], {})
     assert none.roles == {} and none.rule == "no speech" and not none.confident
 
