@@ -76,15 +76,9 @@ from agent_assist.speakers.diarize import (  # noqa: E402
     DiarizeSettings,
     diarize_file,
 )
-from agent_assist.speakers.mono import (  # noqa: E402
-    MonoSettings,
-    apart_from_prompts,
-    decide,
-    mono_blocks,
-)
+from agent_assist.speakers.mono import MonoSettings, speakers_and_words  # noqa: E402
 from agent_assist.speakers.roles import RoleCues, decide_roles, find_cues  # noqa: E402
 from agent_assist.speakers.scoring import DerResult, diarization_error  # noqa: E402
-from agent_assist.speakers.transcribe import diarize_and_transcribe  # noqa: E402
 from agent_assist.speakers.turns import Diarization  # noqa: E402
 from agent_assist.vad.silero import SileroVad  # noqa: E402
 
@@ -362,16 +356,12 @@ def transcribe_turns(
         settings,
         narrow=call.rate < NARROW_BELOW_HZ,
     )
-    result, parts = diarize_and_transcribe(
-        mono_blocks(call),
-        call.duration,
+    result, parts, _ = speakers_and_words(
+        call,
         diarizer,
-        transcriber,
-        VadConfig(),  # type: ignore[arg-type]
-    )
-    mono = MonoSettings(settings)
-    result, parts, _ = apart_from_prompts(
-        diarizer, result, parts, decide(result, parts, mono), mono
+        transcriber,  # type: ignore[arg-type]
+        VadConfig(),
+        MonoSettings(settings),
     )
     words = [(p.start + w.start, p.speaker, w.text) for p in parts for w in p.result.words]
     return result, words, [(p.speaker, p.start, p.result.text) for p in parts]

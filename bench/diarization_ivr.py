@@ -22,6 +22,7 @@ from diarization import Call, Speaker, alternate, pieces, place  # noqa: E402
 from wer import DATA, Clip  # noqa: E402
 
 from agent_assist.vad.silero import SileroVad  # noqa: E402
+from training.prompts import by_name  # noqa: E402
 
 IVR = "ivr"
 PROMPT = "basic-pbx-ivr-main"
@@ -32,11 +33,7 @@ def ivr_speaker(vad: SileroVad) -> Speaker:
     if not (folder / "wav" / f"{PROMPT}.wav").is_file():
         raise SystemExit(f"{folder}: Asterisk prompts missing; run bench/fetch_data.py first")
     with gzip.open(folder / "core-sounds-en.txt.gz", "rt", encoding="utf-8") as handle:
-        text = next(
-            line.partition(":")[2].strip()
-            for line in handle
-            if line.partition(":")[0].strip() == PROMPT
-        )
+        text = by_name(handle)[PROMPT]
     clip = Clip(folder / "wav" / f"{PROMPT}.wav", text)
     return Speaker(IVR, tuple(pieces(clip, vad)), text)
 

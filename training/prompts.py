@@ -13,6 +13,7 @@ import gzip
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from training.data import CACHE, log
@@ -44,15 +45,20 @@ def _text_file() -> Path:
     return target
 
 
-def parse(lines: list[str]) -> list[str]:
-    """The instructions among ``name: text`` prompt lines, without stage notes, each once."""
-    out: dict[str, None] = {}
+def by_name(lines: Iterable[str]) -> dict[str, str]:
+    """Each prompt's text by its name, from ``name: text`` lines, without stage notes."""
+    out: dict[str, str] = {}
     for line in lines:
         name, sep, text = line.partition(":")
-        text = " ".join(_NOTE.sub(" ", text).split())
-        if sep and name.strip() and " " not in name.strip() and _INSTRUCTION.search(text):
-            out.setdefault(text)
-    return list(out)
+        name = name.strip()
+        if sep and name and " " not in name:
+            out[name] = " ".join(_NOTE.sub(" ", text).split())
+    return out
+
+
+def parse(lines: list[str]) -> list[str]:
+    """The instructions among ``name: text`` prompt lines, without stage notes, each once."""
+    return list(dict.fromkeys(t for t in by_name(lines).values() if _INSTRUCTION.search(t)))
 
 
 def phone_prompts() -> list[str]:

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from agent_assist.audio.files import CallAudio
-from agent_assist.config import Config, with_values
-from agent_assist.contracts import SAMPLE_RATE, Utterance
+from agent_assist.config import Config, VadConfig, with_values
+from agent_assist.contracts import SAMPLE_RATE, Transcriber, Utterance
 from agent_assist.core import CallSession, Models, policy_for
 from agent_assist.events import CallSummary, Event, EventSink, MoodUpdate, Speaker
 from agent_assist.speakers.diarize import NARROW_BELOW_HZ, Diarizer, DiarizeSettings
@@ -109,12 +109,9 @@ def analyze_mono(
     call_name: str,
 ) -> CallSummary:
     """Analyse a one-channel call by speaker (see the module docstring)."""
-    diarizer = new_diarizer(call, models, config, settings)
-    found, parts = diarize_and_transcribe(
-        mono_blocks(call), call.duration, diarizer, models.transcriber, config.vad
+    found, parts, decision = speakers_and_words(
+        call, new_diarizer(call, models, config, settings), models.transcriber, config.vad, settings
     )
-    decision = decide(found, parts, settings)
-    found, parts, decision = apart_from_prompts(diarizer, found, parts, decision, settings)
     log.info("%s: %s", call_name, found.note)
     labels: dict[int, Speaker] = dict(decision.roles)
     roles: list[Speaker] = ["agent", "customer"]
@@ -146,6 +143,20 @@ def analyze_mono(
     session.advance_to(call.duration)
     session.finish()
     return summaries[-1]
+
+
+def speakers_and_words(
+    call: CallAudio,
+    diarizer: Diarizer,
+    transcriber: Transcriber,
+    vad: VadConfig,
+    settings: MonoSettings,
+) -> tuple[Diarization, list[Part], RoleDecision]:
+    """Who spoke when, each speaker's words and the roles, a phone menu set apart."""
+    found, parts = diarize_and_transcribe(
+        mono_blocks(call), call.duration, diarizer, transcriber, vad
+    )
+    return apart_from_prompts(diarizer, found, parts, decide(found, parts, settings), settings)
 
 
 def decide(found: Diarization, parts: Sequence[Part], settings: MonoSettings) -> RoleDecision:
