@@ -59,12 +59,25 @@ def test_the_teacher_reads_texts_with_its_own_special_tokens() -> None:
     assert (ids[0] == 2).sum() == 2  # text </s> context </s>
 
 
-def test_on_the_cpu_a_second_stage_trains_every_layer_from_the_first() -> None:
+def test_on_the_cpu_two_more_stages_train_every_layer_the_last_without_the_boost() -> None:
     corpora = Corpora({}, {}, [], [], [])
 
-    first, second = teacher.teacher_stages(corpora, teacher.torch.device("cpu"), smoke=False)
+    first, second, third = teacher.teacher_stages(corpora, teacher.torch.device("cpu"), False)
     (only,) = teacher.teacher_stages(corpora, teacher.torch.device("cuda"), smoke=False)
 
-    assert (first.frozen_layers, second.frozen_layers) == (teacher.CPU_FROZEN_LAYERS, 0)
-    assert first.epochs == second.epochs == 1 and second.lr < first.lr
+    assert (first.frozen_layers, second.frozen_layers, third.frozen_layers) == (6, 0, 0)
+    assert first.epochs == second.epochs == third.epochs == 1
+    assert first.lr > second.lr > third.lr
+    assert second.dialogue_negative_boost > third.dialogue_negative_boost == 1.0
     assert (only.frozen_layers, only.epochs) == (0, 2)
+
+
+def test_a_cache_from_earlier_stages_of_the_same_recipe_goes_on_and_another_is_kept() -> None:
+    corpora = Corpora({}, {}, [], [], [])
+    planned = teacher.teacher_stages(corpora, teacher.torch.device("cpu"), smoke=False)
+    on_gpu = teacher.teacher_stages(corpora, teacher.torch.device("cuda"), smoke=False)
+
+    assert teacher.continues([vars(c) for c in planned[:2]], planned)
+    assert not teacher.continues([vars(c) for c in planned], planned)
+    assert not teacher.continues([vars(c) for c in on_gpu], planned)
+    assert not teacher.continues(None, planned)
