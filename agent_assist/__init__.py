@@ -19,6 +19,14 @@ TELEMETRY_OFF = {
 }
 os.environ.update(TELEMETRY_OFF)
 
+# numpy's OpenBLAS starts a thread per core and lets them spin between calls. The matrix
+# products here are small (filterbanks, clustering) and gain nothing from them, while the
+# spinning doubled the CPU time of the speaker embeddings on 2 cores (bench/speaker_embed.py).
+# One thread unless the environment says otherwise; it must be set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+if "numpy" in sys.modules:
+    logging.getLogger(__name__).debug("numpy was imported before agent_assist: BLAS threads kept")
+
 if "onnxruntime" in sys.modules:
     logging.getLogger(__name__).warning(
         "onnxruntime was imported before agent_assist: its telemetry may be running; "

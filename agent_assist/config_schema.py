@@ -104,6 +104,10 @@ class SpeakersConfig(_Section):
     never merged silently. ``"auto"`` starts from one voice and adds each voice clearly apart.
     """
     max_speakers: int = Field(default=4, ge=2, le=8)
+    model: Literal["campplus", "ge2e"] = "campplus"
+    """Speaker encoder: ``campplus`` (3D-Speaker's CAM++, the better at telling one voice from
+    two and at finding a third) or ``ge2e`` (Resemblyzer's GE2E: about a third of the CPU, so
+    the stage adds under 15 % to ``analyze``; models/README.md compares them)."""
     first_speaker: Literal["agent", "customer"] = "agent"
     """Who speaks first when no phrase tells the roles apart."""
     min_role_confidence: float = Field(default=0.7, ge=0.5, le=1.0)

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import resource
 import sys
 import tempfile
@@ -56,7 +57,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as agent_assist sets it (numpy first here)
+
+import numpy as np  # noqa: E402
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,9 +74,11 @@ from agent_assist.audio.files import load_call, open_call  # noqa: E402
 from agent_assist.config import VadConfig  # noqa: E402
 from agent_assist.contracts import SAMPLE_RATE  # noqa: E402
 from agent_assist.speakers.diarize import (  # noqa: E402
+    GE2E_SETTINGS,
     NARROW_BELOW_HZ,
     Diarizer,
     DiarizeSettings,
+    Embedder,
     diarize_file,
 )
 from agent_assist.speakers.mono import MonoSettings, speakers_and_words  # noqa: E402
@@ -217,6 +222,18 @@ def extra_voice(value: float | None) -> dict[str, float]:
     if value > 1:
         settings["min_asked_speaker_s"] = 0.0
     return settings
+
+
+def setting(text: str) -> tuple[str, float]:
+    """``NAME=VALUE`` of ``--set``: a DiarizeSettings field and its number."""
+    name, _, value = text.partition("=")
+    if name not in DiarizeSettings.__dataclass_fields__:
+        raise argparse.ArgumentTypeError(f"no diarization setting named {name!r}")
+    return name, float(value)
+
+
+def threshold(value: float | None) -> dict[str, float]:
+    return {} if value is None else {"cluster_threshold": value}
 
 
 def alternate(
@@ -470,7 +487,19 @@ def main() -> int:
     parser.add_argument("--vad-threshold", type=float, help="diarizer VAD threshold (wideband)")
     parser.add_argument("--floor-margin", type=float, default=6.0, help="noise-floor assist (dB)")
     parser.add_argument(
-        "--cluster-threshold", type=float, default=DiarizeSettings().cluster_threshold
+        "--model",
+        choices=["campplus", "ge2e"],
+        default="campplus",
+        help="speaker encoder: CAM++ (the app's) or GE2E (the baseline, with its own settings)",
+    )
+    parser.add_argument("--cluster-threshold", type=float, help="linkage threshold")
+    parser.add_argument(
+        "--set",
+        type=setting,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="any other DiarizeSettings number, e.g. same_speaker_narrow=0.15 (repeatable)",
     )
     parser.add_argument("--min-speaker", type=float, default=DiarizeSettings().min_speaker_s)
     parser.add_argument("--step", type=float, default=DiarizeSettings().step_s)
@@ -516,20 +545,34 @@ def main() -> int:
     return 0
 
 
-def mixes(args: argparse.Namespace) -> None:
-    from agent_assist.speakers.encoder import SpeakerEncoder
+def encoder_and_settings(model: str) -> tuple[Embedder, dict[str, float]]:
+    """The speaker encoder ``--model`` names, and the settings it was tuned with."""
+    if model == "ge2e":
+        from agent_assist.speakers.encoder import SpeakerEncoder
 
+        return SpeakerEncoder.load(), dict(GE2E_SETTINGS)
+    from agent_assist.speakers.campplus import CamppEncoder
+
+    return CamppEncoder.load(), {}
+
+
+def mixes(args: argparse.Namespace) -> None:
+    encoder, tuned = encoder_and_settings(args.model)
     settings = DiarizeSettings(
         speakers=None if args.speakers == "auto" else int(args.speakers),
         vad_threshold=args.vad_threshold,
         floor_margin_db=args.floor_margin,
-        cluster_threshold=args.cluster_threshold,
         min_speaker_s=args.min_speaker,
         step_s=args.step,
-        **extra_voice(args.extra_voice),
+        **{
+            **tuned,
+            **extra_voice(args.extra_voice),
+            **threshold(args.cluster_threshold),
+            **dict(args.set),
+        },
     )
+    print(f"speaker model: {args.model}")
     vad = SileroVad.load()
-    encoder = SpeakerEncoder.load()
     transcriber = None
     if not args.no_wer:
         from agent_assist.asr.whisper import WhisperTranscriber

@@ -83,14 +83,16 @@ def sample_report(folder: Path) -> None:
     narrow = folder / "sample_mono.8k.wav"
     sf.write(narrow, telephone(mix), 8_000, subtype="PCM_16")
     plain_config = with_values(config, {"speakers.separate": False})
+    ge2e_config = with_values(config, {"speakers.model": "ge2e"})
     from agent_assist.speakers.mono import speaker_encoder
 
-    speaker_encoder()  # loaded once per process, like the other models
+    speaker_encoder(), speaker_encoder("ge2e")  # loaded once per process, like the other models
     for label, path in (("downmix 16 kHz", wide), ("downmix at 8 kHz", narrow)):
-        runs = [run_analyze(path, models, c) for c in (config, plain_config) * 3]
+        runs = [run_analyze(path, models, c) for c in (config, plain_config, ge2e_config) * 3]
         events = runs[0][0]
-        seconds, cpu = np.median([r[1:] for r in runs[0::2]], axis=0)  # median of 3, each
-        plain_seconds, plain_cpu = np.median([r[1:] for r in runs[1::2]], axis=0)
+        seconds, cpu = np.median([r[1:] for r in runs[0::3]], axis=0)  # median of 3, each
+        plain_seconds, plain_cpu = np.median([r[1:] for r in runs[1::3]], axis=0)
+        ge2e_seconds, ge2e_cpu = np.median([r[1:] for r in runs[2::3]], axis=0)
         frames = int(len(mix) / SAMPLE_RATE * 100) + 1
         truth, found = role_grid(reference, frames), role_grid(spans_of(events), frames)
         scored = (truth != "") & (truth != "*")
@@ -108,12 +110,13 @@ def sample_report(folder: Path) -> None:
             f"  suggestions stereo {fired}\n  suggestions mono   {mono_fired}"
             f" ({'the same' if sorted(fired) == sorted(mono_fired) else 'different'})"
         )
-        print(
-            f"  analyze {seconds:.2f} s by speaker vs {plain_seconds:.2f} s as one role"
-            f" (median of 3, alternating): the speaker stage adds {seconds / plain_seconds - 1:.0%}"
-            f" wall; CPU (all threads) {cpu:.2f} s vs {plain_cpu:.2f} s"
-            f" ({cpu / plain_cpu - 1:+.0%})"
-        )
+        for model, wall, used in (("CAM++", seconds, cpu), ("GE2E", ge2e_seconds, ge2e_cpu)):
+            print(
+                f"  analyze {wall:.2f} s by speaker ({model}) vs {plain_seconds:.2f} s as one role"
+                f" (median of 3, alternating): the speaker stage adds"
+                f" {wall / plain_seconds - 1:.0%} wall; CPU (all threads) {used:.2f} s vs"
+                f" {plain_cpu:.2f} s ({used / plain_cpu - 1:+.0%})"
+            )
 
 
 def rss_child(mode: str, path: Path) -> None:

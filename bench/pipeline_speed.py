@@ -7,7 +7,8 @@ models once, then per recording take the median of ``--repeat`` runs of
   * bare: ``WhisperModel.transcribe(audio, vad_filter=True)`` on the same 16 kHz audio, with the
     same model object, beam size and threads (segments consumed, nothing else).
 The pipeline runs with ``speakers.separate`` off (one role, as before speaker separation: the
-call core's own cost); ``--speakers`` adds a third timing per recording with separation on and
+call core's own cost); ``--speakers`` adds a timing per recording with separation on, for each
+speaker encoder (``speakers.model``: CAM++, the default, and GE2E), and
 prints what the speaker stage adds (issue 21's target: ≤ 15 %; these recordings are one speaker
 each, so it is the stage's cost, not its accuracy).
 Prints seconds, the pipeline / bare ratio (target ≤ 1.2), the real-time factor as "× faster
@@ -37,6 +38,10 @@ from agent_assist.config import PROFILE_BEAMS, AsrConfig  # noqa: E402
 
 SPONTANEOUS = ROOT / "data-cache" / "speech" / "mfa" / "wav"
 RECORDINGS = ["acoustic_corpus.wav", "cold_corpus.wav", "cold_corpus3.wav"]
+
+
+SPEAKER_MODELS = ("campplus", "ge2e")
+"""``--speakers`` times separation with each speaker encoder (``speakers.model``)."""
 
 
 def cpu_seconds() -> float:
@@ -70,11 +75,15 @@ def measure(profile: str, repeat: int, speakers: bool) -> None:
             "speakers": {"separate": False},
         }
     )
-    split = with_values(config, {"speakers.separate": True})
+    splits = {
+        model: with_values(config, {"speakers.separate": True, "speakers.model": model})
+        for model in SPEAKER_MODELS
+    }
     models = load_models(config)
     whisper = models.transcriber.model  # type: ignore[attr-defined]
     total_audio = total_pipeline = total_bare = total_cpu = total_bare_cpu = 0.0
-    total_split = total_split_cpu = 0.0
+    total_split = dict.fromkeys(SPEAKER_MODELS, 0.0)
+    total_split_cpu = dict.fromkeys(SPEAKER_MODELS, 0.0)
     for name in RECORDINGS:
         path = SPONTANEOUS / name
         audio = load_call(path)["customer"]
@@ -83,8 +92,8 @@ def measure(profile: str, repeat: int, speakers: bool) -> None:
         def pipeline(path: Path = path) -> None:
             analyze_call(path, models, config, lambda event: None)
 
-        def separated(path: Path = path) -> None:
-            analyze_call(path, models, split, lambda event: None)
+        def separated(path: Path = path, model: str = "campplus") -> None:
+            analyze_call(path, models, splits[model], lambda event: None)
 
         def bare(audio=audio) -> None:  # noqa: ANN001
             segments, _ = whisper.transcribe(
@@ -97,11 +106,11 @@ def measure(profile: str, repeat: int, speakers: bool) -> None:
             median_time(pipeline, repeat),
             median_time(bare, repeat),
         )
-        if speakers:
-            separated()  # warm-up: loads the speaker model
-            split_s, split_cpu = median_time(separated, repeat)
-            total_split += split_s
-            total_split_cpu += split_cpu
+        for model in SPEAKER_MODELS if speakers else ():
+            separated(model=model)  # warm-up: loads the speaker model
+            split_s, split_cpu = median_time(lambda m=model: separated(model=m), repeat)
+            total_split[model] += split_s
+            total_split_cpu[model] += split_cpu
         total_audio += seconds
         total_pipeline += piped
         total_bare += plain
@@ -120,13 +129,14 @@ def measure(profile: str, repeat: int, speakers: bool) -> None:
         f" CPU pipeline {total_cpu:.2f} s, bare {total_bare_cpu:.2f} s,"
         f" ratio {total_cpu / total_bare_cpu:.2f}"
     )
-    if speakers:
+    for model in SPEAKER_MODELS if speakers else ():
+        wall, cpu = total_split[model], total_split_cpu[model]
         print(
-            f"  SPEAKERS {profile}: separated {total_split:.2f} s"
+            f"  SPEAKERS {profile} ({model}): separated {wall:.2f} s"
             f" vs one role {total_pipeline:.2f} s"
-            f" ({total_split / total_pipeline - 1:+.0%} wall, target <= +15 %);"
-            f" CPU {total_split_cpu:.2f} s vs {total_cpu:.2f} s"
-            f" ({total_split_cpu / total_cpu - 1:+.0%}); peak RSS above includes the stage"
+            f" ({wall / total_pipeline - 1:+.0%} wall, target <= +15 %);"
+            f" CPU {cpu:.2f} s vs {total_cpu:.2f} s"
+            f" ({cpu / total_cpu - 1:+.0%}); peak RSS above includes the stage"
         )
 
 

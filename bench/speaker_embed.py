@@ -32,7 +32,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as agent_assist sets it (numpy first here)
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 for entry in (ROOT, ROOT / "bench"):
@@ -44,6 +46,7 @@ from wer import telephone, utterances_of  # noqa: E402
 from agent_assist.audio.files import load_call  # noqa: E402
 from agent_assist.audio.resample import resample  # noqa: E402
 from agent_assist.config import VadConfig  # noqa: E402
+from agent_assist.speakers.campplus import CamppEncoder  # noqa: E402
 from agent_assist.speakers.encoder import SpeakerEncoder  # noqa: E402
 from agent_assist.vad.silero import SileroVad  # noqa: E402
 
@@ -118,7 +121,7 @@ def speech_of(audio: np.ndarray, rate: int, vad: SileroVad | None) -> np.ndarray
     return np.concatenate(parts) if parts else audio[:0]
 
 
-def accuracy(encoder: SpeakerEncoder, vad: SileroVad | None) -> None:
+def accuracy(encoder: SpeakerEncoder | CamppEncoder, vad: SileroVad | None) -> None:
     groups = speakers()
     for condition in ("wideband", "telephone"):
         rng = np.random.default_rng(20261205)
@@ -151,10 +154,16 @@ def rss_mb() -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-def speed(threads: int, rounds: int) -> None:
+def load(model: str, threads: int) -> SpeakerEncoder | CamppEncoder:
+    if model == "campplus":
+        return CamppEncoder.load(threads=threads)
+    return SpeakerEncoder.load(threads=threads)
+
+
+def speed(model: str, threads: int, rounds: int) -> None:
     before, _ = rss_mb()
     started = time.perf_counter()
-    encoder = SpeakerEncoder.load(threads=threads)
+    encoder = load(model, threads)
     load_s = time.perf_counter() - started
     loaded, _ = rss_mb()
     speech = load_call(SPEECH / "mfa" / "wav" / "acoustic_corpus.wav")["customer"]
@@ -189,15 +198,17 @@ def speed(threads: int, rounds: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=["ge2e", "campplus"], default="ge2e")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--no-accuracy", action="store_true")
     parser.add_argument("--no-vad", action="store_true", help="keep the pauses (no VAD)")
     args = parser.parse_args()
-    speed(args.threads, args.rounds)
+    print(f"model: {args.model}")
+    speed(args.model, args.threads, args.rounds)
     if not args.no_accuracy:
         vad = None if args.no_vad else SileroVad.load()
-        accuracy(SpeakerEncoder.load(threads=args.threads), vad)
+        accuracy(load(args.model, args.threads), vad)
     return 0
 
 

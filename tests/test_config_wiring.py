@@ -60,6 +60,7 @@ WIRED: dict[str, str] = {
     "speakers.count": "test_the_speakers_section_reaches_the_settings",
     "speakers.max_speakers": "test_the_speakers_section_reaches_the_settings",
     "speakers.first_speaker": "test_speaker_settings_come_from_the_config_file_too",
+    "speakers.model": "test_the_speaker_model_comes_from_the_config_file_or_the_flag",
     "speakers.min_role_confidence": "test_the_speakers_section_reaches_the_settings",
     "speakers.agent_phrases": "test_the_speakers_section_reaches_the_settings",
     "speakers.customer_phrases": "test_the_speakers_section_reaches_the_settings",

@@ -131,6 +131,7 @@ def config_flags(args: argparse.Namespace) -> Flags:
         "speakers.separate": ("--mono-role", False if args.mono_role else None),
         "speakers.count": ("--speakers", args.speakers),
         "speakers.first_speaker": ("--first-speaker", args.first_speaker),
+        "speakers.model": ("--speaker-model", args.speaker_model),
         "privacy.redact_outputs": no_redact_flag(args),
     }
 
@@ -294,6 +295,12 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
         "--first-speaker",
         choices=["agent", "customer"],
         help="mono recordings: who speaks first when no phrase tells the roles (default agent)",
+    )
+    p.add_argument(
+        "--speaker-model",
+        choices=["campplus", "ge2e"],
+        help="mono recordings: speaker encoder, campplus (default: tells voices apart best) or"
+        " ge2e (about a third of the CPU)",
     )
     p.add_argument("--profile", choices=["fast", "accurate", "custom"], help="speech model profile")
     p.add_argument(

@@ -145,19 +145,29 @@ def cluster(
     threshold = clusters_above(len(sample), merges, settings.cluster_threshold)
     heard = len(centres_for(min(threshold, settings.max_speakers + 1)))
     asked = settings.speakers or 1  # auto: one voice, then each further voice clearly apart
-    centres = centres_for(asked, 0.0 if narrow else settings.min_asked_speaker_s)
+    minimum = settings.min_asked_speaker_s_narrow if narrow else settings.min_asked_speaker_s
+    centres = centres_for(asked, minimum)
     if len(centres) < asked:
         return centres, heard
     for more in range(asked + 1, settings.max_speakers + 1):
         found = centres_for(more)
-        # a call has two voices: a third one (wideband) needs its smallest cluster further apart
-        least = settings.extra_voice if narrow or more <= 2 else settings.extra_voice_least
         if len(found) < more or not _adds_a_voice(
-            embeddings, shares, found, settings.extra_voice, least
+            embeddings, shares, found, *_apart_for(more, narrow, settings)
         ):
             break
         centres = found
     return centres, heard
+
+
+def _apart_for(more: int, narrow: bool, settings: DiarizeSettings) -> tuple[float, float]:
+    """(separation every pair needs, separation the smallest cluster needs) for ``more``
+    voices, more than asked. ``auto``'s second voice answers the question two asked answer,
+    one voice or two (``same_speaker``); any other voice beyond those asked (a third in a
+    call) needs ``extra_voice`` (wideband, its smallest cluster ``extra_voice_least``)."""
+    if more == 2 and settings.speakers is None:
+        same = settings.same_speaker_narrow if narrow else settings.same_speaker
+        return same, same
+    return settings.extra_voice, settings.extra_voice if narrow else settings.extra_voice_least
 
 
 def shares_of(lengths: np.ndarray, settings: DiarizeSettings) -> np.ndarray:

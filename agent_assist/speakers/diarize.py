@@ -73,13 +73,19 @@ class DiarizeSettings:
     """Windows at least this long find the clusters; shorter ones are only assigned to them
     (telephone band: only full windows, short ones being too noisy there)."""
     min_turn_s: float = 0.6
-    cluster_threshold: float = 0.6
-    """Average-linkage cosine similarity under which two clusters are different speakers."""
-    same_speaker: float = 0.16
+    cluster_threshold: float = 0.45
+    """Average-linkage cosine similarity under which two clusters are different speakers (the
+    rough count of voices heard; CAM++ windows of one voice average 0.59, of two 0.34)."""
+    same_speaker: float = 0.33
     """Two clusters whose windows are on average less than this much more like their own
-    centroid than the other's (cosine) are one voice split in two (wideband audio)."""
-    same_speaker_narrow: float = 0.07
-    """The same for audio recorded at 8 kHz or less, whose voices all sound more alike."""
+    centroid than the other's (cosine) are one voice split in two (wideband audio). On the
+    DATA.md mixes (CAM++): one voice split in two up to 0.32, two real voices 0.36 or more."""
+    same_speaker_narrow: float = 0.15
+    """The same for audio recorded at 8 kHz or less, whose voices all sound more alike: one
+    voice split in two measured 0.16-0.29 there (lower on longer recordings), two real voices
+    0.12-0.35, so some of each are wrong whatever the threshold. Set low: merging two real
+    voices is the worse mistake (at 0.20, three of ten longer three-voice calls became one
+    speaker)."""
     floor_margin_db: float = 6.0
     """At 8 kHz, frames this far above the recent noise floor count as speech (see
     ``NoiseFloorVad``)."""
@@ -87,24 +93,46 @@ class DiarizeSettings:
     """Estimated speakers need this much speech, else their windows join the nearest voice."""
     min_asked_speaker_s: float = 1.0
     """An asked-for speaker needs this much speech (more than one window's worth): a lone
-    window split off one voice is not a second speaker. Not at 8 kHz, where the voices sound
-    alike and a small cluster is more often a real second voice."""
-    extra_voice: float = 0.22
+    window split off one voice is not a second speaker."""
+    min_asked_speaker_s_narrow: float = 2.5
+    """The same at 8 kHz: as much speech as a voice beyond those asked needs. There one voice
+    split in two left a second cluster of 0.8-2.4 s on the DATA.md recordings (CAM++), while
+    the second of two real voices had 3.2 s or more (with the GE2E encoder small clusters at
+    8 kHz were more often a real voice, and no minimum was set)."""
+    extra_voice: float = 0.38
     """A voice beyond ``speakers`` is kept apart (as ``other``) when every cluster is at least
-    this far from every other (``separation``) and has 2.5 s of speech, wideband or 8 kHz (on
-    the DATA.md mixes one voice split in two stays under 0.21 at 8 kHz)."""
-    extra_voice_least: float = 0.30
+    this far from every other (``separation``) and has 2.5 s of speech. On the DATA.md mixes
+    (CAM++) every cluster of a real third voice was 0.39 or more from the others wideband; at
+    8 kHz real third voices (0.17-0.33) are closer than the parts of two voices split in three
+    (up to 0.39), so there a third voice is rarely found."""
+    extra_voice_least: float = 0.38
     """Wideband, for a third voice or more, the cluster with the least speech (the likeliest
-    part of a voice split in two) needs this much from every other. With more speech per
-    voice (the DATA.md mixes played two and four times over), one voice split in two reached
-    0.272 (JFK's, the cards speaker's) and was kept as 'other' at 0.22; the real third voices
-    found are 0.354 or more from every other voice, while two real voices can be as close as
-    0.25."""
+    part of a voice split in two) needs this much from every other (the same as
+    ``extra_voice`` with CAM++; the GE2E encoder needed more, 0.30 against 0.22)."""
     max_cluster_points: int = 600
     vad_threshold: float | None = None
     """Speech threshold for the regions (None: the ``vad`` section's)."""
     vad_threshold_narrow: float = 0.2
     """The same for 8 kHz recordings, on which Silero's speech probability is lower."""
+
+
+GE2E_SETTINGS = {
+    "cluster_threshold": 0.6,
+    "same_speaker": 0.16,
+    "same_speaker_narrow": 0.07,
+    "min_asked_speaker_s_narrow": 0.0,
+    "extra_voice": 0.22,
+    "extra_voice_least": 0.30,
+}
+"""The thresholds the GE2E encoder was tuned with (the defaults until 2026-12-05; its
+embeddings sit closer together than CAM++'s, and one voice split in two reaches 0.27)."""
+
+
+def settings_for(model: str, **chosen: object) -> DiarizeSettings:
+    """Diarization settings tuned for the speaker encoder ``model`` ("campplus" or "ge2e"),
+    with ``chosen`` on top."""
+    tuned: dict[str, object] = dict(GE2E_SETTINGS) if model == "ge2e" else {}
+    return DiarizeSettings(**{**tuned, **chosen})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Speaker embeddings: the GE2E encoder (``models/speaker-ge2e``) through onnxruntime.
+"""Speaker embeddings: the GE2E encoder (``models/speaker-ge2e``) through onnxruntime. The
+baseline since 2026-12-05: diarization uses CAM++ (``speakers.campplus``), which tells voices
+apart better; ``bench/diarization.py --model ge2e`` and ``bench/speaker_embed.py`` compare them.
 
 Audio is cut into windows (1.6 s every 0.4 s by default), each window becomes 40-band mel
 power frames (``features``) and the encoder maps it to a 256-d L2-normalised embedding; the
@@ -36,10 +38,29 @@ TARGET_DBFS = -30.0
 MAX_GAIN_DB = 50.0
 
 
-def _session(path: Path, threads: int) -> onnxruntime.InferenceSession:
+def speaker_session(
+    path: Path | None, model_name: str, model_file: str, threads: int
+) -> onnxruntime.InferenceSession:
+    """A speaker model's onnxruntime session: the manifest's ``model_name``, verified by sha256,
+    or an explicit ONNX ``path``; a missing or broken file is a one-line ``ModelError``."""
+    if path is None:
+        path = modelstore.locate_file(modelstore.find_spec(model_name), model_file)
     if not path.is_file():
         raise ModelError(f"{path}: speaker model not found")
-    return cpu_session(path, "speaker model", threads=threads)
+    session = cpu_session(path, "speaker model", threads=max(1, threads))
+    log.info("loaded speaker model %s (%d thread(s))", path, threads)
+    return session
+
+
+def window_signal(audio: np.ndarray, sr: int, window_s: float, step_s: float) -> np.ndarray:
+    """``audio`` as 16 kHz float32 for ``embed_windows`` (ValueError for a bad grid or integer
+    samples)."""
+    if window_s <= 0 or step_s <= 0:
+        raise ValueError(f"window_s and step_s must be positive, got {window_s}, {step_s}")
+    if not np.issubdtype(np.asarray(audio).dtype, np.floating):
+        raise ValueError(f"expected float audio in [-1, 1], got {np.asarray(audio).dtype}")
+    signal = np.asarray(audio, dtype=np.float32)
+    return signal if sr == SAMPLE_RATE else resample(signal, sr, SAMPLE_RATE)
 
 
 def window_gains(audio: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
@@ -52,6 +73,14 @@ def window_gains(audio: np.ndarray, starts: np.ndarray, length: int) -> np.ndarr
     return np.power(10.0, boost_db / 20.0)
 
 
+def mean_embedding(embeddings: np.ndarray) -> np.ndarray:
+    """The normalised mean of windows' embeddings (ValueError when there are none)."""
+    if len(embeddings) == 0:
+        raise ValueError("no audio to embed")
+    mean = embeddings.mean(axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+
 class SpeakerEncoder:
     """256-d speaker embeddings of 16 kHz audio windows."""
 
@@ -62,11 +91,7 @@ class SpeakerEncoder:
     @classmethod
     def load(cls, path: Path | None = None, threads: int = 1) -> SpeakerEncoder:
         """The manifest's model, verified by sha256 (or an explicit ONNX file)."""
-        if path is None:
-            path = modelstore.locate_file(modelstore.find_spec(MODEL_NAME), MODEL_FILE)
-        encoder = cls(_session(path, max(1, threads)))
-        log.info("loaded speaker model %s (%d thread(s))", path, threads)
-        return encoder
+        return cls(speaker_session(path, MODEL_NAME, MODEL_FILE, threads))
 
     def embed_mels(self, mels: np.ndarray) -> np.ndarray:
         """(batch, frames, 40) mel power frames → (batch, 256) L2-normalised embeddings."""
@@ -86,13 +111,7 @@ class SpeakerEncoder:
         Windows of ``window_s`` start every ``step_s`` and lie wholly inside the audio (a last
         stretch shorter than a step is not covered); audio shorter than one window gets one
         window of its own length. Empty audio gives no window."""
-        if window_s <= 0 or step_s <= 0:
-            raise ValueError(f"window_s and step_s must be positive, got {window_s}, {step_s}")
-        if not np.issubdtype(np.asarray(audio).dtype, np.floating):
-            raise ValueError(f"expected float audio in [-1, 1], got {np.asarray(audio).dtype}")
-        signal = np.asarray(audio, dtype=np.float32)
-        if sr != SAMPLE_RATE:
-            signal = resample(signal, sr, SAMPLE_RATE)
+        signal = window_signal(audio, sr, window_s, step_s)
         window = max(1, round(window_s * FRAMES_PER_S))
         step = max(1, round(step_s * FRAMES_PER_S))
         if len(signal) < HOP:
@@ -110,10 +129,7 @@ class SpeakerEncoder:
     def embed(self, audio: np.ndarray, sr: int = SAMPLE_RATE, window_s: float = 1.6) -> np.ndarray:
         """One embedding for ``audio``: the normalised mean of its windows (half overlapping)."""
         _, embeddings = self.embed_windows(audio, sr, window_s, window_s / 2)
-        if len(embeddings) == 0:
-            raise ValueError("no audio to embed")
-        mean = embeddings.mean(axis=0)
-        return mean / max(float(np.linalg.norm(mean)), 1e-12)
+        return mean_embedding(embeddings)
 
     def _embed_batch(self, signal: np.ndarray, starts: np.ndarray, window: int) -> np.ndarray:
         first = int(starts[0])

@@ -1,4 +1,4 @@
-"""The speaker encoder's front end in numpy: 40-band mel power frames of 16 kHz audio.
+"""The GE2E speaker encoder's front end in numpy: 40-band mel power frames of 16 kHz audio.
 
 The same numbers as Resemblyzer 0.1.4's ``wav_to_mel_spectrogram`` (librosa
 ``melspectrogram`` with its defaults): 25 ms periodic Hann window (400-point FFT), 10 ms hop,

@@ -32,7 +32,14 @@ from agent_assist.config import Config, VadConfig, with_values
 from agent_assist.contracts import SAMPLE_RATE, Transcriber, Utterance
 from agent_assist.core import CallSession, Models, policy_for
 from agent_assist.events import CallSummary, Event, EventSink, MoodUpdate, Speaker
-from agent_assist.speakers.diarize import NARROW_BELOW_HZ, Diarizer, DiarizeSettings
+from agent_assist.speakers.campplus import CamppEncoder
+from agent_assist.speakers.diarize import (
+    NARROW_BELOW_HZ,
+    Diarizer,
+    DiarizeSettings,
+    Embedder,
+    settings_for,
+)
 from agent_assist.speakers.encoder import SpeakerEncoder
 from agent_assist.speakers.roles import (
     AGENT_CUES,
@@ -66,17 +73,19 @@ def mono_settings(config: Config) -> MonoSettings:
     if extra or customer:
         cues = RoleCues.build(agent={**AGENT_CUES, **extra}, customer={**CUSTOMER_CUES, **customer})
     return MonoSettings(
-        DiarizeSettings(speakers=count, max_speakers=section.max_speakers),
+        settings_for(section.model, speakers=count, max_speakers=section.max_speakers),
         first_speaker=section.first_speaker,
         min_confidence=section.min_role_confidence,
         cues=cues,
     )
 
 
-@lru_cache(maxsize=1)
-def speaker_encoder() -> SpeakerEncoder:
-    """The speaker model, loaded once per process."""
-    return SpeakerEncoder.load()
+@lru_cache(maxsize=2)
+def speaker_encoder(model: str = "campplus") -> Embedder:
+    """The speaker model ``speakers.model`` names, loaded once per process."""
+    if model == "ge2e":
+        return SpeakerEncoder.load()
+    return CamppEncoder.load()
 
 
 def mono_samples(block: dict[Speaker, np.ndarray]) -> np.ndarray:
@@ -88,7 +97,7 @@ def new_diarizer(
     call: CallAudio, models: Models, config: Config, settings: MonoSettings
 ) -> Diarizer:
     return Diarizer(
-        speaker_encoder(),
+        speaker_encoder(config.speakers.model),
         models.vad_factory(),
         config.vad,
         settings.diarize,

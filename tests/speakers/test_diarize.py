@@ -3,6 +3,7 @@ stand in for voices); the real encoder on real speech is in the slow tests below
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import soundfile as sf
 from agent_assist.audio.files import load_call
 from agent_assist.config import VadConfig
 from agent_assist.contracts import Utterance
-from agent_assist.speakers.clustering import clusters_above, cut, linkage
+from agent_assist.speakers.clustering import cluster, clusters_above, cut, linkage, separation
 from agent_assist.speakers.diarize import Diarizer, DiarizeSettings, diarize_blocks, diarize_file
 from agent_assist.speakers.scoring import diarization_error
 from agent_assist.speakers.turns import Diarization, label_regions
@@ -80,6 +81,35 @@ def test_linkage_separates_clear_groups_and_counts_them_by_threshold() -> None:
         assert len(set(labels[group * 20 : group * 20 + 20])) == 1
     assert len(set(labels)) == 3
     assert clusters_above(len(points), merges, 0.5) == 3
+
+
+def _two_voices_apart(rng: np.random.Generator, wanted: tuple[float, float]) -> np.ndarray:
+    """Windows of two voices whose ``separation`` lies inside ``wanted``."""
+    for mix in np.linspace(0.0, 0.9, 91):
+        a, b = np.eye(32)[0], (1 - mix) * np.eye(32)[1] + mix * np.eye(32)[0]
+        points = _points(rng, [a, b / np.linalg.norm(b)], 40)
+        labels = np.repeat([0, 1], 40)
+        centres = np.stack([points[labels == k].mean(axis=0) for k in (0, 1)])
+        centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+        if wanted[0] < separation(points, centres, 0, 1) < wanted[1]:
+            return points
+    raise AssertionError(f"no mix gives a separation in {wanted}")
+
+
+def test_auto_adds_a_second_voice_by_the_rule_that_splits_two_asked() -> None:
+    """Two voices apart by more than ``same_speaker`` but less than ``extra_voice``: two asked
+    keeps them apart, and so must ``auto`` (one voice or two is the same question), while a
+    third voice that close would not be kept."""
+    settings = DiarizeSettings()
+    points = _two_voices_apart(
+        np.random.default_rng(3), (settings.same_speaker + 0.01, settings.extra_voice - 0.01)
+    )
+    lengths = np.full(len(points), settings.window_s)
+    asked, _ = cluster(points, lengths, settings)
+    auto, _ = cluster(points, lengths, replace(settings, speakers=None))
+    assert len(asked) == len(auto) == 2
+    one, _ = cluster(points, lengths, replace(settings, speakers=1))
+    assert len(one) == 1  # a second voice beyond those asked is a further voice
 
 
 # --- turns from a fake embedder ---------------------------------------------------------------
@@ -241,10 +271,10 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 @pytest.fixture(scope="module")
 def real() -> tuple[object, object]:
-    from agent_assist.speakers.encoder import SpeakerEncoder
+    from agent_assist.speakers.campplus import CamppEncoder
     from agent_assist.vad.silero import SileroVad
 
-    return SpeakerEncoder.load(), SileroVad.load()
+    return CamppEncoder.load(), SileroVad.load()
 
 
 def clip(name: str) -> np.ndarray:
@@ -401,6 +431,25 @@ def test_real_one_voice_is_one_speaker_and_says_so(real: tuple[object, object]) 
     assert result.count == 1
     assert result.note == "one voice found: 1 speaker (2 asked)"
     assert len(result.turns) >= 5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["cards_speaker", "mfa_acoustic_corpus", "ivr_main"])
+def test_real_one_voice_on_a_noisy_8_khz_line_is_one_speaker(
+    real: tuple[object, object], tmp_path: Path, name: str
+) -> None:
+    from agent_assist.audio.resample import resample
+
+    narrow = resample(clip(name), RATE, 8000)
+    level = float(np.sqrt(np.mean(np.square(narrow))))
+    narrow += np.random.default_rng(5).standard_normal(len(narrow)).astype(np.float32) * level / 10
+    path = tmp_path / f"{name}.8k.wav"
+    sf.write(path, narrow, 8000, subtype="PCM_16")
+    encoder, vad = real
+    vad.reset()  # type: ignore[attr-defined]
+    result = diarize_file(path, encoder, vad, VadConfig())  # type: ignore[arg-type]
+    assert result.count == 1, result.note
+    assert result.note == "one voice found: 1 speaker (2 asked)"
 
 
 @pytest.mark.slow

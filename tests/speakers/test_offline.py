@@ -1,10 +1,11 @@
 """The speaker model runs with nothing going out, native threads included.
 
-A fresh process loads ``SpeakerEncoder`` from the manifest and embeds 42 s of real speech (three
-speakers), then stays alive until 35 s have passed (onnxruntime's telemetry first looks up its
-host about 10 s in), under ``strace -f`` in a loopback-only namespace with a private HOME and an
-environment that asks for telemetry (``tests/offline/harness.py``). It must make no DNS or
-outside attempt and leave no onnxruntime telemetry files, and its result must be real: the same
+A fresh process loads ``CamppEncoder`` (CAM++, the model diarization uses) from the manifest
+and embeds 42 s of real speech (three speakers), then stays alive until 35 s have passed
+(onnxruntime's telemetry first looks up its host about 10 s in), under ``strace -f`` in a
+loopback-only namespace with a private HOME and an environment that asks for telemetry
+(``tests/offline/harness.py``). It must make no DNS or outside attempt and leave no
+onnxruntime telemetry files, and its result must be real: the same
 speaker's halves closer than two different speakers.
 """
 
@@ -28,13 +29,13 @@ import json, sys, time
 started = time.monotonic()
 import numpy as np
 import soundfile as sf
-from agent_assist.speakers.encoder import SpeakerEncoder
+from agent_assist.speakers.campplus import CamppEncoder
 
 data = sys.argv[1]
 clips = [sf.read(f"{data}/{name}.flac", dtype="float32")[0]
          for name in ("jfk", "mfa_uhuh", "librivox_ill_disposed")]
 speech = np.concatenate(clips * 2)
-encoder = SpeakerEncoder.load()
+encoder = CamppEncoder.load()
 starts, embeddings = encoder.embed_windows(speech)
 jfk, mfa = clips[0], clips[1]
 first, second = encoder.embed(jfk[: len(jfk) // 2]), encoder.embed(jfk[len(jfk) // 2 :])
