@@ -74,14 +74,13 @@ from agent_assist.audio.files import load_call, open_call  # noqa: E402
 from agent_assist.config import VadConfig  # noqa: E402
 from agent_assist.contracts import SAMPLE_RATE  # noqa: E402
 from agent_assist.speakers.diarize import (  # noqa: E402
-    GE2E_SETTINGS,
     NARROW_BELOW_HZ,
     Diarizer,
     DiarizeSettings,
-    Embedder,
     diarize_file,
+    settings_for,
 )
-from agent_assist.speakers.mono import MonoSettings, speakers_and_words  # noqa: E402
+from agent_assist.speakers.mono import MonoSettings, speaker_encoder, speakers_and_words  # noqa: E402
 from agent_assist.speakers.roles import RoleCues, decide_roles, find_cues  # noqa: E402
 from agent_assist.speakers.scoring import DerResult, diarization_error  # noqa: E402
 from agent_assist.speakers.turns import Diarization  # noqa: E402
@@ -545,31 +544,16 @@ def main() -> int:
     return 0
 
 
-def encoder_and_settings(model: str) -> tuple[Embedder, dict[str, float]]:
-    """The speaker encoder ``--model`` names, and the settings it was tuned with."""
-    if model == "ge2e":
-        from agent_assist.speakers.encoder import SpeakerEncoder
-
-        return SpeakerEncoder.load(), dict(GE2E_SETTINGS)
-    from agent_assist.speakers.campplus import CamppEncoder
-
-    return CamppEncoder.load(), {}
-
-
 def mixes(args: argparse.Namespace) -> None:
-    encoder, tuned = encoder_and_settings(args.model)
-    settings = DiarizeSettings(
+    encoder = speaker_encoder(args.model)  # the app's loader and its tuned settings
+    settings = settings_for(
+        args.model,
         speakers=None if args.speakers == "auto" else int(args.speakers),
         vad_threshold=args.vad_threshold,
         floor_margin_db=args.floor_margin,
         min_speaker_s=args.min_speaker,
         step_s=args.step,
-        **{
-            **tuned,
-            **extra_voice(args.extra_voice),
-            **threshold(args.cluster_threshold),
-            **dict(args.set),
-        },
+        **{**extra_voice(args.extra_voice), **threshold(args.cluster_threshold), **dict(args.set)},
     )
     print(f"speaker model: {args.model}")
     vad = SileroVad.load()
