@@ -4,10 +4,12 @@
   stretches of speech, without pre-roll or tail, joined across pauses shorter than the hangover.
 * **Windows**: each region is covered by overlapping windows (``window_s`` long, every
   ``step_s``, the last one ending at the region's end); a region shorter than a window but at
-  least ``min_window_s`` long gets one window of its own length. Each window is embedded as it
-  arrives (256-d, L2-normalised), so only the embeddings are kept: memory grows by ~1 KB per
-  ``step_s`` of speech, and the audio of at most one region (≤ ``vad.max_utterance_s``; longer
-  speech is cut at its quietest point, as in a one-role call) is held.
+  least ``min_window_s`` long gets one window of its own length. The windows are embedded
+  (L2-normalised) up to ``lag_s`` seconds of speech behind the reader, so only the embeddings
+  and at most ``lag_s`` of speech audio plus one region (≤ ``vad.max_utterance_s``; longer
+  speech is cut at its quietest point, as in a one-role call) are kept: memory grows by ~1 KB
+  per ``step_s`` of speech. The lag lets the last of a call's voices be embedded while Whisper
+  decodes its last window (``end_of_audio``, then ``finish``) instead of before.
 * **Clusters**: average-linkage agglomerative clustering on cosine similarity over (at most
   ``max_cluster_points``) full-length windows, cut at the asked number of speakers, then refined
   over every window (spherical k-means). Two clusters whose windows are barely more like their
@@ -49,6 +51,8 @@ NARROW_BELOW_HZ = 12_000
 _FLOOR_FRAMES = 300
 """Frames (~10 s) over which the noise floor is the quietest frame."""
 _DIGITAL_SILENCE_DB = -75.0
+LAG_S = 30.0
+"""Speech (seconds) whose windows may wait to be embedded: about one Whisper window."""
 
 
 class Embedder(Protocol):
@@ -187,8 +191,10 @@ class Diarizer:
         settings: DiarizeSettings | None = None,
         *,
         narrow: bool = False,
+        lag_s: float = LAG_S,
     ) -> None:
-        """``narrow``: the recording's own rate is 8 kHz or so (telephone band)."""
+        """``narrow``: the recording's own rate is 8 kHz or so (telephone band); ``lag_s``:
+        seconds of speech whose windows may wait to be embedded."""
         self.settings = settings or DiarizeSettings()
         self.narrow = narrow
         config = vad_config.model_copy(
@@ -206,6 +212,10 @@ class Diarizer:
             NoiseFloorVad(vad, config.threshold, self.settings.floor_margin_db) if narrow else vad
         )
         self._segmenter = Segmenter("customer", gated, config)
+        self._lag_s = lag_s
+        self._waiting: deque[tuple[_Region, np.ndarray]] = deque()
+        self._waiting_s = 0.0
+        self._ended = False
         self._regions: list[_Region] = []
         self._embeddings: list[np.ndarray] = []
         self._spans: list[tuple[float, float]] = []
@@ -234,10 +244,21 @@ class Diarizer:
         for out in self._segmenter.accept(samples):
             if isinstance(out, Utterance):
                 self._add(out)
+        while self._waiting and self._waiting_s > self._lag_s:
+            self._embed_next()
+
+    def end_of_audio(self) -> None:
+        """No more audio: the last regions come out (``take_regions``), their windows are
+        embedded by ``finish``."""
+        if not self._ended:
+            self._ended = True
+            for utterance in self._segmenter.finish():
+                self._add(utterance)
 
     def finish(self) -> Diarization:
-        for utterance in self._segmenter.finish():
-            self._add(utterance)
+        self.end_of_audio()
+        while self._waiting:
+            self._embed_next()
         return self.relabel(self.settings)
 
     def relabel(self, settings: DiarizeSettings) -> Diarization:
@@ -258,10 +279,15 @@ class Diarizer:
         self._new.append(Region(region.start, region.end, utterance.split))
         audio = utterance.audio[: int(round((region.end - region.start) * SAMPLE_RATE))]
         self._regions.append(region)
+        if len(audio) / SAMPLE_RATE >= self.settings.min_window_s:
+            self._waiting.append((region, audio))
+            self._waiting_s += len(audio) / SAMPLE_RATE
+
+    def _embed_next(self) -> None:
+        region, audio = self._waiting.popleft()
         length = len(audio) / SAMPLE_RATE
+        self._waiting_s -= length
         settings = self.settings
-        if length < settings.min_window_s:
-            return
         window = min(settings.window_s, length)
         times, found = self._embedder.embed_windows(
             audio, SAMPLE_RATE, window_s=window, step_s=settings.step_s

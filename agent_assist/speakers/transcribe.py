@@ -3,8 +3,9 @@
 The diarizer's speech regions (cut by the VAD at pauses, and at their quietest point when
 speech goes on past ``vad.max_utterance_s``, as in a one-role call) are speaker-blind pieces of
 speech. Each one, with the VAD's pre-roll and tail, is packed into Whisper windows and decoded
-on one worker thread while the diarizer reads on and embeds the voices on the caller's. At
-most ``AHEAD`` windows wait, so memory stays bounded whatever the call's length.
+on one worker thread while the diarizer reads on and embeds the voices on the caller's (the
+last window decodes while the diarizer embeds the speech it still holds). At most ``AHEAD``
+windows wait, so memory stays bounded whatever the call's length.
 
 Once the speakers are known, each piece's words go to the speaker whose turn they fall in
 (by the middle of the word): a change of speaker inside one region splits its words there. So
@@ -146,9 +147,13 @@ class _Decoder:
             self._submit()
         self._pack.append(utterance)
 
-    def results(self) -> list[Transcription]:
+    def flush(self) -> None:
+        """Send the window being packed to the decoder."""
         if self._pack:
             self._submit()
+
+    def results(self) -> list[Transcription]:
+        self.flush()
         while self._futures:
             self._done += self._futures.popleft().result()
         return self._done
@@ -181,10 +186,12 @@ def diarize_and_transcribe(
                 while pieces.waiting and recent.end >= pieces.waiting[0].end * SAMPLE_RATE:
                     decoder.add(recent.cut(pieces.waiting.popleft()))
                 recent.drop_before(pieces.keep_from(diarizer.horizon))
-            found = diarizer.finish()
+            diarizer.end_of_audio()
             pieces.add(diarizer.take_regions(), math.inf)
             while pieces.waiting:
                 decoder.add(recent.cut(pieces.waiting.popleft()))
+            decoder.flush()  # Whisper decodes the last window while the last voices are embedded
+            found = diarizer.finish()
             results = decoder.results()
         finally:
             executor.shutdown(wait=True, cancel_futures=True)

@@ -259,6 +259,30 @@ def test_result_does_not_depend_on_block_size() -> None:
     assert run(audio, block=512).turns == run(audio, block=48_000).turns
 
 
+def test_windows_wait_to_be_embedded_up_to_the_lag_and_the_turns_do_not_change() -> None:
+    audio = np.concatenate([np.concatenate([tone(i % 2, 3.0), gap(0.7)]) for i in range(16)])
+    embedder = ToneEmbedder()
+    diarizer = Diarizer(embedder, energy_vad, VadConfig(threshold=0.5), lag_s=10.0)
+    waiting = []
+    for start in range(0, len(audio), 4000):
+        diarizer.accept(audio[start : start + 4000])
+        waiting.append(diarizer._waiting_s)
+    assert 6.0 < max(waiting) <= 10.0 + 3.0  # the lag and one region, never the whole call
+    embedded = embedder.calls
+
+    diarizer.end_of_audio()
+
+    assert diarizer.take_regions()  # the last region is out before its windows are embedded
+    assert embedder.calls == embedded
+    found = diarizer.finish()
+    assert embedder.calls > embedded
+    eager = Diarizer(ToneEmbedder(), energy_vad, VadConfig(threshold=0.5), lag_s=0.0)
+    for start in range(0, len(audio), 4000):
+        eager.accept(audio[start : start + 4000])
+    assert found.turns == eager.finish().turns
+    assert [t.speaker for t in found.turns] == [i % 2 for i in range(16)]
+
+
 def test_label_regions_without_windows_still_gives_turns() -> None:
     result = label_regions([(0.0, 0.3, [])], np.zeros((0, 0)), [], 1.0, DiarizeSettings())
     assert [(t.start, t.end, t.speaker) for t in result.turns] == [(0.0, 0.3, 0)]

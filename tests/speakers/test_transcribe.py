@@ -156,3 +156,30 @@ def test_a_long_call_holds_little_audio_and_few_windows_waiting(
     assert len(parts) == 120 and found.count == 2  # type: ignore[attr-defined]
     assert max(held) < 8 * RATE  # one turn and a block, never the call
     assert max(waiting) <= module.AHEAD
+
+
+def test_the_last_window_decodes_while_the_last_voices_are_embedded() -> None:
+    decoding = threading.Event()
+    overlapped: list[bool] = []
+
+    class SlowWords(ToneWords):
+        def transcribe(self, audio: np.ndarray) -> Transcription:
+            decoding.set()
+            return super().transcribe(audio)
+
+    class WaitingEmbedder(ToneEmbedder):
+        def embed_windows(
+            self, audio: np.ndarray, sr: int, window_s: float = 1.6, step_s: float = 0.4
+        ) -> tuple[np.ndarray, np.ndarray]:
+            overlapped.append(decoding.wait(timeout=2.0))
+            return super().embed_windows(audio, sr, window_s, step_s)
+
+    audio = np.concatenate([gap(0.5), tone(1, 3.0), gap(0.7), tone(0, 2.5), gap(1.0)])
+    diarizer = Diarizer(WaitingEmbedder(), energy_vad, VadConfig(threshold=0.5))
+    blocks = (audio[i : i + 4000] for i in range(0, len(audio), 4000))
+
+    found, parts = diarize_and_transcribe(blocks, len(audio) / RATE, diarizer, SlowWords(), VAD)
+
+    assert overlapped and all(overlapped)  # a short call: one window, decoding from the start
+    assert found.count == 2
+    assert [(p.speaker, set(p.result.text.split())) for p in parts] == [(0, {"B"}), (1, {"A"})]
