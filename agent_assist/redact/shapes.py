@@ -150,8 +150,18 @@ def phones(text: str) -> Iterator[tuple[int, int]]:
         text, PHONE_REGION, leniency=phonenumbers.Leniency.VALID
     )
     for match in matcher:
-        if not in_chain(text, match.start, match.end):  # else a digit run takes all of it
-            yield match.start, match.end
+        if in_chain(text, match.start, match.end):  # a digit run takes all of it
+            continue
+        if not match.raw_string.startswith("+") and _card_number(match.raw_string):
+            continue  # a digit run labels it CARD
+        yield match.start, match.end
+
+
+def _card_number(raw: str) -> bool:
+    """13-19 digits that pass the Luhn check: a payment card, even where a phone number
+    could have those digits too."""
+    digits = "".join(c for c in raw if c.isdigit())
+    return 13 <= len(digits) <= 19 and luhn.is_valid(digits)
 
 
 def classify(text: str, run: Run, short_digits: int | None = None) -> str | None:

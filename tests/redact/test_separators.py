@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from agent_assist.redact import Redactor, luhn_valid
@@ -89,6 +89,7 @@ cents = st.sampled_from(["", ".50", ".99", ".05"])
 
 
 @given(amounts, cents, cards)
+@example("0", "", "1112012000008")  # libphonenumber also reads these 13 digits as a phone number
 def test_money_is_kept_next_to_a_card(amount: str, cent: str, card: str) -> None:
     paid = f"I paid ${amount}{cent} and {amount}{cent} dollars"
     assert REDACTOR.redact(f"{paid} with card {card}.") == f"{paid} with card [CARD]."
