@@ -152,15 +152,14 @@ def phones(text: str) -> Iterator[tuple[int, int]]:
     for match in matcher:
         if in_chain(text, match.start, match.end):  # a digit run takes all of it
             continue
-        if not match.raw_string.startswith("+") and _card_number(match.raw_string):
-            continue  # a digit run labels it CARD
+        raw = match.raw_string
+        if not raw.startswith("+") and is_card("".join(c for c in raw if c.isdigit())):
+            continue  # a payment card's digits, even if a phone number could have them too
         yield match.start, match.end
 
 
-def _card_number(raw: str) -> bool:
-    """13-19 digits that pass the Luhn check: a payment card, even where a phone number
-    could have those digits too."""
-    digits = "".join(c for c in raw if c.isdigit())
+def is_card(digits: str) -> bool:
+    """13-19 digits that pass the Luhn check: a payment card number."""
     return 13 <= len(digits) <= 19 and luhn.is_valid(digits)
 
 
@@ -175,7 +174,7 @@ def classify(text: str, run: Run, short_digits: int | None = None) -> str | None
         return "NUMBER" if in_context and not _COUNTED.match(text[run.end : run.end + 12]) else None
     if raw.startswith("+") and n <= 15:
         return "PHONE"
-    if 13 <= n <= 19 and luhn.is_valid(digits):
+    if is_card(digits):
         return "CARD"
     before = text[max(0, run.start - 40) : run.start]
     if n == 9 and ssn.is_valid(digits) and _SSN_CONTEXT.search(before):
