@@ -214,7 +214,6 @@ class Diarizer:
         self._segmenter = Segmenter("customer", gated, config)
         self._lag_s = lag_s
         self._waiting: deque[tuple[_Region, np.ndarray]] = deque()
-        self._waiting_s = 0.0
         self._ended = False
         self._regions: list[_Region] = []
         self._embeddings: list[np.ndarray] = []
@@ -229,6 +228,11 @@ class Diarizer:
     def horizon(self) -> float:
         """No region yet to come starts before this time."""
         return self._segmenter.horizon
+
+    @property
+    def _waiting_s(self) -> float:
+        """Seconds of speech whose windows wait to be embedded."""
+        return sum(len(audio) for _, audio in self._waiting) / SAMPLE_RATE
 
     def take_regions(self) -> list[Region]:
         """The regions found since the last call (after ``finish`` too), in time order."""
@@ -281,12 +285,10 @@ class Diarizer:
         self._regions.append(region)
         if len(audio) / SAMPLE_RATE >= self.settings.min_window_s:
             self._waiting.append((region, audio))
-            self._waiting_s += len(audio) / SAMPLE_RATE
 
     def _embed_next(self) -> None:
         region, audio = self._waiting.popleft()
         length = len(audio) / SAMPLE_RATE
-        self._waiting_s -= length
         settings = self.settings
         window = min(settings.window_s, length)
         times, found = self._embedder.embed_windows(
